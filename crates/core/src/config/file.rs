@@ -1,0 +1,313 @@
+//! Reading one configuration file or the environment onto a [`Config`].
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Config, Language, LogLevel, Setting, Source};
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{}", invalid_message(.path, .line, .key, .message))]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: Option<String>,
+        message: String,
+    },
+    #[error("environment variable {var}: {message}")]
+    Env { var: &'static str, message: String },
+}
+
+fn invalid_message(path: &Path, line: &usize, key: &Option<String>, message: &str) -> String {
+    match key {
+        Some(key) => format!(
+            "invalid configuration in {}, line {line}, key `{key}`: {message}",
+            path.display()
+        ),
+        None => format!(
+            "invalid configuration in {}, line {line}: {message}",
+            path.display()
+        ),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLayer {
+    data_dir: Option<Spanned<PathBuf>>,
+    #[serde(default)]
+    ui: UiLayer,
+    #[serde(default)]
+    hub: HubLayer,
+    #[serde(default)]
+    log: LogLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UiLayer {
+    language: Option<Spanned<Language>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HubLayer {
+    url: Option<Spanned<String>>,
+    token: Option<Spanned<String>>,
+    timeout_secs: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogLayer {
+    level: Option<Spanned<LogLevel>>,
+    keep_files: Option<Spanned<u32>>,
+}
+
+pub(super) fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Line (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The dotted key written on the line holding `offset`: the `[table]` header in force plus
+/// the bare key before `=`. Used to name the key in an error the TOML parser reports by
+/// position only.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = text[line_start..line_end].trim();
+    if let Some(header) = line.strip_prefix('[') {
+        return Some(header.trim_end_matches(']').trim().to_owned());
+    }
+    let key = line.split_once('=')?.0.trim().trim_matches('"');
+    if key.is_empty() {
+        return None;
+    }
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_owned(),
+    })
+}
+
+pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result<(), ConfigError> {
+    let invalid = |offset: usize, key: Option<String>, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: line_of(text, offset),
+        key,
+        message,
+    };
+    let layer: FileLayer = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        invalid(offset, key_at(text, offset), e.message().trim().to_owned())
+    })?;
+    let from = |offset: usize| Source::File {
+        path: path.to_path_buf(),
+        line: line_of(text, offset),
+    };
+
+    if let Some(v) = layer.data_dir {
+        let start = v.span().start;
+        let dir = v.into_inner();
+        if !dir.is_absolute() {
+            return Err(invalid(
+                start,
+                Some("data_dir".into()),
+                format!("`{}` is not an absolute path", dir.display()),
+            ));
+        }
+        config.data_dir = Setting {
+            value: dir,
+            source: from(start),
+        };
+    }
+    if let Some(v) = layer.ui.language {
+        config.language = Setting {
+            source: from(v.span().start),
+            value: v.into_inner(),
+        };
+    }
+    if let Some(v) = layer.hub.url {
+        let start = v.span().start;
+        let url =
+            parse_hub_url(v.get_ref()).map_err(|m| invalid(start, Some("hub.url".into()), m))?;
+        config.hub_url = Setting {
+            value: Some(url),
+            source: from(start),
+        };
+    }
+    if let Some(v) = layer.hub.token {
+        let start = v.span().start;
+        let token = v.into_inner();
+        check_token(&token).map_err(|m| invalid(start, Some("hub.token".into()), m))?;
+        config.hub_token = Setting {
+            value: Some(token),
+            source: from(start),
+        };
+    }
+    if let Some(v) = layer.hub.timeout_secs {
+        let start = v.span().start;
+        let timeout = check_timeout(*v.get_ref())
+            .map_err(|m| invalid(start, Some("hub.timeout_secs".into()), m))?;
+        config.hub_timeout = Setting {
+            value: timeout,
+            source: from(start),
+        };
+    }
+    if let Some(v) = layer.log.level {
+        config.log_level = Setting {
+            source: from(v.span().start),
+            value: v.into_inner(),
+        };
+    }
+    if let Some(v) = layer.log.keep_files {
+        let start = v.span().start;
+        let keep = check_keep_files(*v.get_ref())
+            .map_err(|m| invalid(start, Some("log.keep_files".into()), m))?;
+        config.log_keep_files = Setting {
+            value: keep,
+            source: from(start),
+        };
+    }
+    Ok(())
+}
+
+pub(super) fn apply_env(
+    config: &mut Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    fn set<T>(
+        slot: &mut Setting<T>,
+        env: &dyn Fn(&str) -> Option<String>,
+        var: &'static str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<(), ConfigError> {
+        if let Some(raw) = env(var) {
+            let value = parse(raw.trim()).map_err(|message| ConfigError::Env { var, message })?;
+            *slot = Setting {
+                value,
+                source: Source::Env(var),
+            };
+        }
+        Ok(())
+    }
+    set(&mut config.data_dir, env, "COMMONS_DATA_DIR", |s| {
+        let p = PathBuf::from(s);
+        if p.is_absolute() {
+            Ok(p)
+        } else {
+            Err(format!("`{s}` is not an absolute path"))
+        }
+    })?;
+    set(&mut config.language, env, "COMMONS_UI_LANGUAGE", |s| {
+        Language::from_tag(s)
+            .ok_or_else(|| format!("unknown language `{s}`; use `en` or `zh-Hans`"))
+    })?;
+    set(&mut config.hub_url, env, "COMMONS_HUB_URL", |s| {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            parse_hub_url(s).map(Some)
+        }
+    })?;
+    set(&mut config.hub_token, env, "COMMONS_HUB_TOKEN", |s| {
+        check_token(s).map(|()| Some(s.to_owned()))
+    })?;
+    set(
+        &mut config.hub_timeout,
+        env,
+        "COMMONS_HUB_TIMEOUT_SECS",
+        |s| {
+            let secs = s
+                .parse::<u64>()
+                .map_err(|_| format!("`{s}` is not a whole number of seconds"))?;
+            check_timeout(secs)
+        },
+    )?;
+    set(
+        &mut config.log_level,
+        env,
+        "COMMONS_LOG_LEVEL",
+        |s| match s {
+            "error" => Ok(LogLevel::Error),
+            "warn" => Ok(LogLevel::Warn),
+            "info" => Ok(LogLevel::Info),
+            "debug" => Ok(LogLevel::Debug),
+            "trace" => Ok(LogLevel::Trace),
+            _ => Err(format!(
+                "unknown log level `{s}`; use error, warn, info, debug or trace"
+            )),
+        },
+    )?;
+    set(
+        &mut config.log_keep_files,
+        env,
+        "COMMONS_LOG_KEEP_FILES",
+        |s| {
+            let n = s
+                .parse::<u32>()
+                .map_err(|_| format!("`{s}` is not a whole number"))?;
+            check_keep_files(n)
+        },
+    )?;
+    Ok(())
+}
+
+fn parse_hub_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        "http" | "https" => Err(format!("`{s}` has no host")),
+        other => Err(format!(
+            "`{s}` uses the scheme `{other}`; the hub is reached over http or https"
+        )),
+    }
+}
+
+fn check_token(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > 512 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err("a token is 1 to 512 characters without spaces".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+fn check_timeout(secs: u64) -> Result<Duration, String> {
+    if (1..=300).contains(&secs) {
+        Ok(Duration::from_secs(secs))
+    } else {
+        Err(format!("{secs} is out of range; use 1 to 300 seconds"))
+    }
+}
+
+fn check_keep_files(n: u32) -> Result<u32, String> {
+    if (1..=365).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} is out of range; keep 1 to 365 files"))
+    }
+}

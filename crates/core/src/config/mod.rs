@@ -1,0 +1,237 @@
+//! Layered configuration: built-in defaults < `/etc/commons/config.toml` < the user's
+//! `$XDG_CONFIG_HOME/commons/config.toml` < `COMMONS_*` environment variables.
+//!
+//! Every effective value remembers where it came from ([`Source`]) so `commons config` can
+//! say so. Loading is all or nothing: an unreadable file, an unknown key, a value of the
+//! wrong type or out of range is a [`ConfigError`] naming the file, line and key (or the
+//! environment variable), and no partially read configuration is ever returned.
+
+mod file;
+pub mod xdg;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use file::ConfigError;
+
+/// The languages the interface speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Language {
+    #[serde(rename = "en")]
+    English,
+    #[serde(rename = "zh-Hans")]
+    SimplifiedChinese,
+}
+
+impl Language {
+    /// The BCP 47 tag, as stored and as used by the UI.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::SimplifiedChinese => "zh-Hans",
+        }
+    }
+
+    /// Parses a BCP 47 tag this interface speaks.
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        match tag {
+            "en" => Some(Language::English),
+            "zh-Hans" => Some(Language::SimplifiedChinese),
+            _ => None,
+        }
+    }
+}
+
+/// Log verbosity when `RUST_LOG` is not set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+/// Where an effective value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File { path: PathBuf, line: usize },
+    Env(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Source::Env(var) => write!(f, "environment {var}"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Setting<T> {
+    fn default(value: T) -> Self {
+        Setting {
+            value,
+            source: Source::Default,
+        }
+    }
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the cache and the document store live.
+    pub data_dir: Setting<PathBuf>,
+    /// The interface language until a user picks one.
+    pub language: Setting<Language>,
+    /// The consortium hub; `None` runs standalone on the embedded demo data.
+    pub hub_url: Setting<Option<url::Url>>,
+    /// The workstation token presented to the hub.
+    pub hub_token: Setting<Option<String>>,
+    /// Timeout of every request to the hub.
+    pub hub_timeout: Setting<Duration>,
+    pub log_level: Setting<LogLevel>,
+    /// How many daily log files to keep.
+    pub log_keep_files: Setting<u32>,
+    /// Where logs are written (not configurable by file: it follows XDG).
+    pub state_dir: PathBuf,
+    /// The files that were read, in order of precedence (lowest first).
+    pub files_read: Vec<PathBuf>,
+}
+
+/// Where configuration files are looked for.
+#[derive(Debug, Clone)]
+pub struct ConfigPaths {
+    pub system: PathBuf,
+    pub user: PathBuf,
+}
+
+impl Config {
+    /// Loads the configuration from the real files and process environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        Config::load_with(&|name| std::env::var(name).ok())
+    }
+
+    /// Loads the configuration with `env` standing in for the process environment.
+    pub fn load_with(env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let dirs = xdg::Dirs::from_env(env);
+        let paths = ConfigPaths {
+            system: env("COMMONS_SYSTEM_CONFIG")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/etc/commons/config.toml")),
+            user: dirs.config.join("config.toml"),
+        };
+        let mut config = Config {
+            data_dir: Setting::default(dirs.data.clone()),
+            language: Setting::default(Language::English),
+            hub_url: Setting::default(None),
+            hub_token: Setting::default(None),
+            hub_timeout: Setting::default(Duration::from_secs(10)),
+            log_level: Setting::default(LogLevel::Info),
+            log_keep_files: Setting::default(7),
+            state_dir: dirs.state,
+            files_read: Vec::new(),
+        };
+        for path in [&paths.system, &paths.user] {
+            if let Some(text) = file::read_optional(path)? {
+                file::apply_file(&mut config, path, &text)?;
+                config.files_read.push(path.clone());
+            }
+        }
+        file::apply_env(&mut config, env)?;
+        Ok(config)
+    }
+
+    /// The SQLite cache file.
+    pub fn cache_path(&self) -> PathBuf {
+        self.data_dir.value.join("commons.db")
+    }
+
+    /// The content-addressed document store.
+    pub fn documents_dir(&self) -> PathBuf {
+        self.data_dir.value.join("documents")
+    }
+
+    /// The directory of rotating log files.
+    pub fn log_dir(&self) -> PathBuf {
+        self.state_dir.join("logs")
+    }
+
+    /// Every effective value as `(key, shown value, source)`, secrets redacted.
+    pub fn entries(&self) -> Vec<(&'static str, String, &Source)> {
+        fn show(p: &Path) -> String {
+            p.display().to_string()
+        }
+        vec![
+            (
+                "data_dir",
+                show(&self.data_dir.value),
+                &self.data_dir.source,
+            ),
+            (
+                "ui.language",
+                self.language.value.tag().to_owned(),
+                &self.language.source,
+            ),
+            (
+                "hub.url",
+                self.hub_url
+                    .value
+                    .as_ref()
+                    .map_or_else(|| "(none: standalone)".to_owned(), |u| u.to_string()),
+                &self.hub_url.source,
+            ),
+            (
+                "hub.token",
+                match &self.hub_token.value {
+                    None => "(none)".to_owned(),
+                    Some(_) => "(set, hidden)".to_owned(),
+                },
+                &self.hub_token.source,
+            ),
+            (
+                "hub.timeout_secs",
+                self.hub_timeout.value.as_secs().to_string(),
+                &self.hub_timeout.source,
+            ),
+            (
+                "log.level",
+                self.log_level.value.as_str().to_owned(),
+                &self.log_level.source,
+            ),
+            (
+                "log.keep_files",
+                self.log_keep_files.value.to_string(),
+                &self.log_keep_files.source,
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,595 @@
+//! The embedded demo consortium and seeding the cache from it.
+//!
+//! With no hub configured, a new cache is filled from the files in `assets/demo/`, compiled
+//! into the binary so a fresh install needs nothing else. Seeding runs in one transaction and
+//! records `seeded_at` in the same transaction, so it happens exactly once: a second start, or a
+//! start after a crash half-way through, sees either a complete demo consortium or none.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::store::{Store, StoreError};
+
+const CONSORTIUM: &str = include_str!("../../../assets/demo/consortium.json");
+const DISCIPLINES: &str = include_str!("../../../assets/demo/disciplines.json");
+const CATALOGUE: &str = include_str!("../../../assets/demo/catalogue.json");
+const RESOURCES: &str = include_str!("../../../assets/demo/resources.json");
+const LIBRARIANS: &str = include_str!("../../../assets/demo/librarians.json");
+const DOCUMENTS: &str = include_str!("../../../assets/demo/documents.json");
+const PDFS: &[(&str, &[u8])] = &[
+    (
+        "citing-sources.pdf",
+        include_bytes!("../../../assets/demo/documents/citing-sources.pdf"),
+    ),
+    (
+        "literature-review.pdf",
+        include_bytes!("../../../assets/demo/documents/literature-review.pdf"),
+    ),
+    (
+        "research-data.pdf",
+        include_bytes!("../../../assets/demo/documents/research-data.pdf"),
+    ),
+    (
+        "statistics-software.pdf",
+        include_bytes!("../../../assets/demo/documents/statistics-software.pdf"),
+    ),
+];
+
+/// Why seeding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the embedded demo data is invalid ({file}): {detail}")]
+    Asset { file: &'static str, detail: String },
+    #[error("cannot write the document store {path}: {source}")]
+    Documents {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SeedError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SeedError::Asset { .. } => "demo_data_invalid",
+            SeedError::Documents { .. } => "documents_unwritable",
+            SeedError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// What seeding is doing, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedStage {
+    Libraries,
+    Disciplines,
+    Catalogue,
+    Resources,
+    Librarians,
+    Documents,
+}
+
+/// One progress report: `done` of `total` units of work, all stages together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedProgress {
+    pub stage: SeedStage,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Consortium {
+    pub name: String,
+    pub name_zh: String,
+    pub libraries: Vec<Library>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Library {
+    pub id: String,
+    pub parent: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub name_zh: String,
+    pub city: String,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Discipline {
+    id: String,
+    parent: Option<String>,
+    name: String,
+    name_zh: String,
+    position: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Record {
+    id: String,
+    title: String,
+    subtitle: Option<String>,
+    authors: Vec<String>,
+    publisher: Option<String>,
+    place: Option<String>,
+    year: Option<i64>,
+    language: String,
+    format: String,
+    isbn: Option<String>,
+    lcc: Option<String>,
+    ddc: Option<String>,
+    clc: Option<String>,
+    subjects: Vec<String>,
+    summary: Option<String>,
+    disciplines: Vec<String>,
+    holdings: Vec<Holding>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Holding {
+    id: String,
+    library: String,
+    call_number: String,
+    location: String,
+    status: String,
+    due: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Resource {
+    id: String,
+    kind: String,
+    name: String,
+    alt_names: Vec<String>,
+    description: String,
+    vendor: Option<String>,
+    url: Option<String>,
+    access: String,
+    note: Option<String>,
+    disciplines: Vec<ResourceDiscipline>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ResourceDiscipline {
+    id: String,
+    best_bet: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Librarian {
+    id: String,
+    name: String,
+    email: String,
+    library: String,
+    subjects: Vec<String>,
+    languages: Vec<String>,
+    disciplines: Vec<String>,
+    hours: Vec<Hours>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Hours {
+    weekday: i64,
+    starts: String,
+    ends: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Document {
+    file: String,
+    title: String,
+    discipline: String,
+    pages: i64,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, SeedError> {
+    serde_json::from_str(text).map_err(|e| SeedError::Asset {
+        file,
+        detail: e.to_string(),
+    })
+}
+
+pub(crate) fn consortium() -> Result<Consortium, SeedError> {
+    parse("consortium.json", CONSORTIUM)
+}
+
+/// Whether the cache already holds the demo consortium (or data from a hub).
+pub fn is_seeded(store: &Store) -> Result<bool, StoreError> {
+    store
+        .conn()
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM meta WHERE key = 'seeded_at')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| store.err(e))
+}
+
+/// Fills an empty cache with the demo consortium and writes the demo documents into the
+/// content-addressed store under `documents_dir`. Returns `false`, touching nothing, when the
+/// cache is already seeded.
+pub fn seed(
+    store: &Store,
+    documents_dir: &Path,
+    progress: &mut dyn FnMut(SeedProgress),
+) -> Result<bool, SeedError> {
+    if is_seeded(store)? {
+        return Ok(false);
+    }
+    let consortium = consortium()?;
+    let disciplines: Vec<Discipline> = parse("disciplines.json", DISCIPLINES)?;
+    let records: Vec<Record> = parse("catalogue.json", CATALOGUE)?;
+    let resources: Vec<Resource> = parse("resources.json", RESOURCES)?;
+    let librarians: Vec<Librarian> = parse("librarians.json", LIBRARIANS)?;
+    let documents: Vec<Document> = parse("documents.json", DOCUMENTS)?;
+    let total = (consortium.libraries.len()
+        + disciplines.len()
+        + records.len()
+        + resources.len()
+        + librarians.len()
+        + documents.len()) as u64;
+    let mut done = 0u64;
+    let mut report = |stage: SeedStage, n: u64, force: bool| {
+        done += n;
+        if force || done.is_multiple_of(250) {
+            progress(SeedProgress { stage, done, total });
+        }
+    };
+    report(SeedStage::Libraries, 0, true);
+
+    let now = jiff::Timestamp::now().to_string();
+    let tx = store.write().map_err(|e| store.err(e))?;
+    let sql = |e: rusqlite::Error| store.err(e);
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO libraries(id, parent_id, kind, name, name_zh, city, time_zone, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(sql)?;
+        for (i, l) in consortium.libraries.iter().enumerate() {
+            if jiff::tz::TimeZone::get(&l.time_zone).is_err() {
+                return Err(SeedError::Asset {
+                    file: "consortium.json",
+                    detail: format!("unknown time zone `{}` for {}", l.time_zone, l.id),
+                });
+            }
+            insert
+                .execute((
+                    &l.id,
+                    &l.parent,
+                    &l.kind,
+                    &l.name,
+                    &l.name_zh,
+                    &l.city,
+                    &l.time_zone,
+                    i as i64,
+                ))
+                .map_err(sql)?;
+            report(SeedStage::Libraries, 1, false);
+        }
+    }
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO disciplines(id, parent_id, name, name_zh, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(sql)?;
+        for d in &disciplines {
+            insert
+                .execute((&d.id, &d.parent, &d.name, &d.name_zh, d.position))
+                .map_err(sql)?;
+            report(SeedStage::Disciplines, 1, false);
+        }
+    }
+    report(SeedStage::Catalogue, 0, true);
+    {
+        let mut record = tx
+            .prepare(
+                "INSERT INTO records(id, title, subtitle, authors, publisher, place, year, language,
+                     format, isbn, lcc, ddc, clc, subjects, summary, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )
+            .map_err(sql)?;
+        let mut discipline = tx
+            .prepare("INSERT INTO record_disciplines(record_id, discipline_id) VALUES (?1, ?2)")
+            .map_err(sql)?;
+        let mut holding = tx
+            .prepare(
+                "INSERT INTO holdings(id, record_id, library_id, call_number, location, status, due_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(sql)?;
+        for r in &records {
+            let authors = serde_json::to_string(&r.authors).unwrap_or_else(|_| "[]".into());
+            let subjects = serde_json::to_string(&r.subjects).unwrap_or_else(|_| "[]".into());
+            record
+                .execute(rusqlite::params![
+                    r.id,
+                    r.title,
+                    r.subtitle,
+                    authors,
+                    r.publisher,
+                    r.place,
+                    r.year,
+                    r.language,
+                    r.format,
+                    r.isbn,
+                    r.lcc,
+                    r.ddc,
+                    r.clc,
+                    subjects,
+                    r.summary,
+                    now
+                ])
+                .map_err(sql)?;
+            for d in &r.disciplines {
+                discipline.execute((&r.id, d)).map_err(sql)?;
+            }
+            for h in &r.holdings {
+                holding
+                    .execute((
+                        &h.id,
+                        &r.id,
+                        &h.library,
+                        &h.call_number,
+                        &h.location,
+                        &h.status,
+                        &h.due,
+                    ))
+                    .map_err(sql)?;
+            }
+            report(SeedStage::Catalogue, 1, false);
+        }
+    }
+    report(SeedStage::Resources, 0, true);
+    {
+        let mut resource = tx
+            .prepare(
+                "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .map_err(sql)?;
+        let mut discipline = tx
+            .prepare(
+                "INSERT INTO resource_disciplines(resource_id, discipline_id, best_bet) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(sql)?;
+        for r in &resources {
+            let alt = serde_json::to_string(&r.alt_names).unwrap_or_else(|_| "[]".into());
+            resource
+                .execute((
+                    &r.id,
+                    &r.kind,
+                    &r.name,
+                    alt,
+                    &r.description,
+                    &r.vendor,
+                    &r.url,
+                    &r.access,
+                    &r.note,
+                ))
+                .map_err(sql)?;
+            for d in &r.disciplines {
+                discipline
+                    .execute((&r.id, &d.id, d.best_bet))
+                    .map_err(sql)?;
+            }
+            report(SeedStage::Resources, 1, false);
+        }
+    }
+    {
+        let mut librarian = tx
+            .prepare(
+                "INSERT INTO librarians(id, name, email, library_id, subjects, languages)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(sql)?;
+        let mut discipline = tx
+            .prepare(
+                "INSERT INTO librarian_disciplines(librarian_id, discipline_id) VALUES (?1, ?2)",
+            )
+            .map_err(sql)?;
+        let mut hours = tx
+            .prepare(
+                "INSERT INTO librarian_hours(librarian_id, weekday, starts, ends) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(sql)?;
+        for l in &librarians {
+            let subjects = serde_json::to_string(&l.subjects).unwrap_or_else(|_| "[]".into());
+            let languages = serde_json::to_string(&l.languages).unwrap_or_else(|_| "[]".into());
+            librarian
+                .execute((&l.id, &l.name, &l.email, &l.library, subjects, languages))
+                .map_err(sql)?;
+            for d in &l.disciplines {
+                discipline.execute((&l.id, d)).map_err(sql)?;
+            }
+            for h in &l.hours {
+                hours
+                    .execute((&l.id, h.weekday, &h.starts, &h.ends))
+                    .map_err(sql)?;
+            }
+            report(SeedStage::Librarians, 1, false);
+        }
+    }
+    report(SeedStage::Documents, 0, true);
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO documents(sha256, title, file_name, bytes, pages, discipline_id, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(sql)?;
+        for d in &documents {
+            let bytes = PDFS
+                .iter()
+                .find(|(name, _)| *name == d.file)
+                .map(|(_, b)| *b)
+                .ok_or_else(|| SeedError::Asset {
+                    file: "documents.json",
+                    detail: format!("{} is listed but not embedded", d.file),
+                })?;
+            let sha = store_document(documents_dir, bytes)?;
+            insert
+                .execute((
+                    &sha,
+                    &d.title,
+                    &d.file,
+                    bytes.len() as i64,
+                    d.pages,
+                    &d.discipline,
+                    &now,
+                ))
+                .map_err(sql)?;
+            report(SeedStage::Documents, 1, false);
+        }
+    }
+    tx.execute_batch("PRAGMA foreign_key_check").map_err(sql)?;
+    for (key, value) in [
+        ("consortium_name", consortium.name.as_str()),
+        ("consortium_name_zh", consortium.name_zh.as_str()),
+        ("source", "demo"),
+        ("seeded_at", now.as_str()),
+        ("refreshed_at", now.as_str()),
+    ] {
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        .map_err(sql)?;
+    }
+    tx.commit().map_err(sql)?;
+    progress(SeedProgress {
+        stage: SeedStage::Documents,
+        done: total,
+        total,
+    });
+    Ok(true)
+}
+
+/// Writes `bytes` to the content-addressed store (`<dir>/<first two hex digits>/<sha256>.pdf`)
+/// unless already there, and returns the SHA-256 in hex.
+pub fn store_document(dir: &Path, bytes: &[u8]) -> Result<String, SeedError> {
+    let sha = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let shard = dir.join(&sha[..2]);
+    let path = shard.join(format!("{sha}.pdf"));
+    if path.exists() {
+        return Ok(sha);
+    }
+    let io = |source| SeedError::Documents {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&shard).map_err(io)?;
+    let partial = shard.join(format!("{sha}.partial"));
+    std::fs::write(&partial, bytes).map_err(io)?;
+    std::fs::rename(&partial, &path).map_err(io)?;
+    Ok(sha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(store: &Store, table: &str) -> i64 {
+        store
+            .conn()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn seeds_once_with_progress_and_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("commons.db")).unwrap();
+        let mut reports = Vec::new();
+        assert!(
+            seed(&store, &dir.path().join("documents"), &mut |p| reports
+                .push(p))
+            .unwrap()
+        );
+        let last = reports.last().unwrap();
+        assert_eq!(last.done, last.total);
+        assert!(reports.len() > 5, "progress is reported as seeding goes");
+        assert!(reports.windows(2).all(|w| w[0].done <= w[1].done));
+
+        assert!(count(&store, "records") >= 2000);
+        assert!(count(&store, "holdings") > count(&store, "records"));
+        assert!(count(&store, "libraries") >= 4);
+        assert!(count(&store, "disciplines") >= 14);
+        assert!(count(&store, "resources") >= 20);
+        assert!(count(&store, "librarians") >= 5);
+        assert_eq!(count(&store, "documents"), PDFS.len() as i64);
+
+        // Every document is in the content-addressed store, under its own hash.
+        let shas: Vec<String> = store
+            .conn()
+            .prepare("SELECT sha256 FROM documents")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for sha in shas {
+            let path = dir
+                .path()
+                .join("documents")
+                .join(&sha[..2])
+                .join(format!("{sha}.pdf"));
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(bytes.starts_with(b"%PDF-"));
+            assert_eq!(
+                store_document(&dir.path().join("documents"), &bytes).unwrap(),
+                sha
+            );
+        }
+
+        // Second run: nothing changes, no progress is reported.
+        let records = count(&store, "records");
+        let mut again = Vec::new();
+        assert!(
+            !seed(&store, &dir.path().join("documents"), &mut |p| again
+                .push(p))
+            .unwrap()
+        );
+        assert!(again.is_empty());
+        assert_eq!(count(&store, "records"), records);
+    }
+
+    #[test]
+    fn demo_catalogue_is_realistic() {
+        let records: Vec<Record> = parse("catalogue.json", CATALOGUE).unwrap();
+        let cjk = records
+            .iter()
+            .filter(|r| {
+                r.title
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            })
+            .count();
+        assert!(
+            cjk * 20 > records.len(),
+            "at least 5% CJK titles, got {cjk}"
+        );
+        for r in &records {
+            assert!(!r.title.trim().is_empty());
+            assert!(!r.holdings.is_empty(), "{} has no holdings", r.id);
+            if let Some(isbn) = &r.isbn {
+                let sum: u32 = isbn
+                    .chars()
+                    .filter_map(|c| c.to_digit(10))
+                    .enumerate()
+                    .map(|(i, d)| if i % 2 == 0 { d } else { 3 * d })
+                    .sum();
+                assert_eq!(sum % 10, 0, "{}: bad ISBN-13 check digit {isbn}", r.id);
+            }
+        }
+    }
+}

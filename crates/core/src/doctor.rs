@@ -1,0 +1,254 @@
+//! `commons doctor`: health checks an IT technician or a fleet tool can run on a workstation.
+//!
+//! Each check yields one [`Check`] line; the whole run fails when any check fails. Checks never
+//! modify the cache.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+
+use crate::config::Config;
+use crate::store::{MIGRATIONS, Store};
+
+/// Free space below this on the data directory's file system fails the check.
+pub const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+}
+
+impl Check {
+    fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok: true,
+            detail: detail.into(),
+        }
+    }
+    fn fail(name: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            name,
+            ok: false,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Runs every check for `config`.
+pub fn run(config: &Config) -> Vec<Check> {
+    vec![
+        check_cache(&config.cache_path()),
+        check_disk(&config.data_dir.value),
+        check_hub(config),
+    ]
+}
+
+/// The cache opens, passes `quick_check` and carries every migration this binary knows.
+pub fn check_cache(path: &Path) -> Check {
+    const NAME: &str = "cache";
+    if !path.exists() {
+        return Check::pass(
+            NAME,
+            format!(
+                "{} does not exist yet; it is created on first start",
+                path.display()
+            ),
+        );
+    }
+    let store = match Store::open(path) {
+        Ok(store) => store,
+        Err(e) => return Check::fail(NAME, e.to_string()),
+    };
+    if let Err(e) = store.quick_check() {
+        return Check::fail(NAME, e.to_string());
+    }
+    match store.schema_version() {
+        Ok(v) if v == MIGRATIONS.len() as i64 => {
+            Check::pass(NAME, format!("{} ok, schema {v} (current)", path.display()))
+        }
+        Ok(v) => Check::fail(
+            NAME,
+            format!(
+                "{} is at schema {v}, expected {}",
+                path.display(),
+                MIGRATIONS.len()
+            ),
+        ),
+        Err(e) => Check::fail(NAME, e.to_string()),
+    }
+}
+
+/// Free space on the file system holding `dir` (or its nearest existing ancestor).
+pub fn check_disk(dir: &Path) -> Check {
+    const NAME: &str = "disk";
+    let existing = dir
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or(Path::new("/"));
+    match free_bytes(existing) {
+        Some(free) if free >= MIN_FREE_BYTES => Check::pass(
+            NAME,
+            format!("{} free on {}", human_bytes(free), existing.display()),
+        ),
+        Some(free) => Check::fail(
+            NAME,
+            format!(
+                "only {} free on {} (needs {})",
+                human_bytes(free),
+                existing.display(),
+                human_bytes(MIN_FREE_BYTES)
+            ),
+        ),
+        None => Check::fail(
+            NAME,
+            format!("cannot read free space of {}", existing.display()),
+        ),
+    }
+}
+
+/// The configured hub accepts a connection; standalone workstations pass.
+pub fn check_hub(config: &Config) -> Check {
+    const NAME: &str = "hub";
+    let Some(url) = &config.hub_url.value else {
+        return Check::pass(NAME, "not configured: standalone on the embedded demo data");
+    };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return Check::fail(NAME, format!("{url} has no host or port"));
+    };
+    let timeout = config.hub_timeout.value;
+    let addrs = match (host, port).to_socket_addrs() {
+        Ok(addrs) => addrs.collect::<Vec<_>>(),
+        Err(e) => return Check::fail(NAME, format!("cannot resolve {host}: {e}")),
+    };
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(_) => return Check::pass(NAME, format!("{url} reachable at {addr}")),
+            Err(e) => last = Some(e),
+        }
+    }
+    Check::fail(
+        NAME,
+        match last {
+            Some(e) => format!("{url} unreachable: {e}"),
+            None => format!("{host} resolved to no address"),
+        },
+    )
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[allow(unsafe_code)]
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stat` is a writable buffer of the
+    // right type; statvfs only writes into it.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it initialised the buffer.
+    let stat = unsafe { stat.assume_init() };
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(env: &[(&str, String)]) -> Config {
+        let map: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        Config::load_with(&|k| map.get(k).cloned()).unwrap()
+    }
+
+    #[test]
+    fn healthy_standalone_workstation_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(&[
+            ("HOME", dir.path().display().to_string()),
+            ("COMMONS_SYSTEM_CONFIG", "/nonexistent/commons.toml".into()),
+            (
+                "COMMONS_DATA_DIR",
+                dir.path().join("data").display().to_string(),
+            ),
+        ]);
+        Store::open(&c.cache_path()).unwrap();
+        let checks = run(&c);
+        assert_eq!(checks.len(), 3);
+        assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+        assert!(checks[0].detail.contains("schema"));
+    }
+
+    #[test]
+    fn corrupt_cache_and_unreachable_hub_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        // A port that was free a moment ago: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let c = config(&[
+            ("HOME", dir.path().display().to_string()),
+            ("COMMONS_SYSTEM_CONFIG", "/nonexistent/commons.toml".into()),
+            (
+                "COMMONS_DATA_DIR",
+                dir.path().join("data").display().to_string(),
+            ),
+            ("COMMONS_HUB_URL", format!("http://127.0.0.1:{port}")),
+            ("COMMONS_HUB_TIMEOUT_SECS", "2".into()),
+        ]);
+        std::fs::create_dir_all(&c.data_dir.value).unwrap();
+        std::fs::write(c.cache_path(), vec![7u8; 8192]).unwrap();
+        let checks = run(&c);
+        let cache = &checks[0];
+        assert!(!cache.ok && cache.detail.contains("damaged"), "{cache:?}");
+        let hub = &checks[2];
+        assert!(!hub.ok && hub.detail.contains("unreachable"), "{hub:?}");
+        // The corrupt file was not touched by the check.
+        assert_eq!(std::fs::read(c.cache_path()).unwrap(), vec![7u8; 8192]);
+    }
+
+    #[test]
+    fn reachable_hub_passes() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(&[
+            ("HOME", dir.path().display().to_string()),
+            ("COMMONS_SYSTEM_CONFIG", "/nonexistent/commons.toml".into()),
+            ("COMMONS_HUB_URL", format!("http://127.0.0.1:{port}/")),
+        ]);
+        let hub = check_hub(&c);
+        assert!(hub.ok, "{hub:?}");
+    }
+
+    #[test]
+    fn bytes_are_shown_for_people() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(200 * 1024 * 1024), "200.0 MiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+    }
+}

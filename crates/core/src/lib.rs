@@ -1,0 +1,16 @@
+//! Commons workstation logic, free of any UI toolkit.
+//!
+//! The desktop shell (`src-tauri`) and the `commons` command line are thin doors over this
+//! crate: everything that touches the local SQLite cache, the configuration, the embedded
+//! demo consortium or the health checks lives here, so `cargo test -p commons-core` exercises
+//! it headless.
+
+pub mod config;
+pub mod consortium;
+pub mod demo;
+pub mod doctor;
+pub mod settings;
+pub mod store;
+
+pub use config::Config;
+pub use store::Store;

@@ -1,0 +1,140 @@
+//! The cache's schema history.
+//!
+//! **Architecture invariant:** this list is append-only. A migration that has shipped is never
+//! edited or removed; a change to the schema is a new entry at the end. The schema version of a
+//! cache file is SQLite's `user_version`, which equals the number of migrations applied.
+
+/// One step of the schema history.
+#[derive(Debug)]
+pub struct Migration {
+    /// What the step does, for logs and `commons doctor`.
+    pub name: &'static str,
+    /// The SQL, run inside the same transaction that bumps `user_version`.
+    pub sql: &'static str,
+}
+
+/// Every migration, oldest first.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "consortium, catalogue, resources, documents, librarians, settings",
+    sql: r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE libraries (
+    id        TEXT PRIMARY KEY,
+    parent_id TEXT REFERENCES libraries(id),
+    kind      TEXT NOT NULL CHECK (kind IN ('central', 'branch')),
+    name      TEXT NOT NULL,
+    name_zh   TEXT NOT NULL,
+    city      TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    position  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE disciplines (
+    id        TEXT PRIMARY KEY,
+    parent_id TEXT REFERENCES disciplines(id),
+    name      TEXT NOT NULL,
+    name_zh   TEXT NOT NULL,
+    position  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE records (
+    id             TEXT PRIMARY KEY,
+    title          TEXT NOT NULL,
+    subtitle       TEXT,
+    authors        TEXT NOT NULL DEFAULT '[]',
+    publisher      TEXT,
+    place          TEXT,
+    year           INTEGER,
+    language       TEXT NOT NULL,
+    format         TEXT NOT NULL,
+    isbn           TEXT,
+    lcc            TEXT,
+    ddc            TEXT,
+    clc            TEXT,
+    subjects       TEXT NOT NULL DEFAULT '[]',
+    summary        TEXT,
+    updated_at     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE record_disciplines (
+    record_id     TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    discipline_id TEXT NOT NULL REFERENCES disciplines(id),
+    PRIMARY KEY (record_id, discipline_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE holdings (
+    id          TEXT PRIMARY KEY,
+    record_id   TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    library_id  TEXT NOT NULL REFERENCES libraries(id),
+    call_number TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('available', 'on_loan', 'reference', 'in_transit', 'missing')),
+    due_date    TEXT
+) STRICT;
+CREATE INDEX holdings_record ON holdings(record_id);
+CREATE INDEX holdings_library ON holdings(library_id);
+
+CREATE TABLE resources (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('database', 'journal', 'ebooks', 'guide', 'software', 'open_access')),
+    name        TEXT NOT NULL,
+    alt_names   TEXT NOT NULL DEFAULT '[]',
+    description TEXT NOT NULL,
+    vendor      TEXT,
+    url         TEXT,
+    access      TEXT NOT NULL CHECK (access IN ('open', 'campus', 'on_site')),
+    note        TEXT
+) STRICT;
+
+CREATE TABLE resource_disciplines (
+    resource_id   TEXT NOT NULL REFERENCES resources(id) ON DELETE CASCADE,
+    discipline_id TEXT NOT NULL REFERENCES disciplines(id),
+    best_bet      INTEGER NOT NULL DEFAULT 0 CHECK (best_bet IN (0, 1)),
+    PRIMARY KEY (resource_id, discipline_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE documents (
+    sha256        TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,
+    file_name     TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    pages         INTEGER NOT NULL,
+    record_id     TEXT REFERENCES records(id) ON DELETE SET NULL,
+    discipline_id TEXT REFERENCES disciplines(id),
+    added_at      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE librarians (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    library_id TEXT NOT NULL REFERENCES libraries(id),
+    subjects   TEXT NOT NULL DEFAULT '[]',
+    languages  TEXT NOT NULL DEFAULT '[]'
+) STRICT;
+
+CREATE TABLE librarian_disciplines (
+    librarian_id  TEXT NOT NULL REFERENCES librarians(id) ON DELETE CASCADE,
+    discipline_id TEXT NOT NULL REFERENCES disciplines(id),
+    PRIMARY KEY (librarian_id, discipline_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE librarian_hours (
+    librarian_id TEXT NOT NULL REFERENCES librarians(id) ON DELETE CASCADE,
+    weekday      INTEGER NOT NULL CHECK (weekday BETWEEN 1 AND 7),
+    starts       TEXT NOT NULL,
+    ends         TEXT NOT NULL,
+    CHECK (starts < ends),
+    PRIMARY KEY (librarian_id, weekday, starts)
+) STRICT, WITHOUT ROWID;
+"#,
+}];

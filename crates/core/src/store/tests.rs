@@ -1,0 +1,177 @@
+use super::*;
+
+fn temp_cache() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache").join("commons.db");
+    (dir, path)
+}
+
+#[test]
+fn fresh_cache_has_every_migration_and_strict_tables() {
+    let (_dir, path) = temp_cache();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let mode: String = store
+        .conn()
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = store
+        .conn()
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    let not_strict: Vec<String> = store
+        .conn()
+        .prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND strict = 0 AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        not_strict.is_empty(),
+        "tables without STRICT: {not_strict:?}"
+    );
+}
+
+#[test]
+fn migrations_apply_one_by_one_and_reopen_is_a_no_op() {
+    let conn = Connection::open_in_memory().unwrap();
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        conn.execute_batch(m.sql)
+            .unwrap_or_else(|e| panic!("migration {} ({}) fails: {e}", i + 1, m.name));
+        let problems: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(problems, 0);
+    }
+    let (_dir, path) = temp_cache();
+    drop(Store::open(&path).unwrap());
+    let again = Store::open(&path).unwrap();
+    assert_eq!(again.schema_version().unwrap(), MIGRATIONS.len() as i64);
+}
+
+/// Fingerprints of shipped migrations. Append a line when you append a migration; a failing
+/// comparison means a shipped migration was edited, which would leave existing caches with a
+/// schema this code does not expect.
+const SHIPPED: &[u64] = &[0x299ba514192d3524];
+
+fn fingerprint(sql: &str) -> u64 {
+    // FNV-1a, 64 bit: stable across Rust versions, unlike `DefaultHasher`.
+    sql.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[test]
+fn shipped_migrations_are_never_edited() {
+    assert!(
+        MIGRATIONS.len() >= SHIPPED.len(),
+        "a shipped migration was removed"
+    );
+    for (i, (m, expected)) in MIGRATIONS.iter().zip(SHIPPED).enumerate() {
+        assert_eq!(
+            fingerprint(m.sql),
+            *expected,
+            "migration {} ({}) changed after it shipped; add a new migration instead",
+            i + 1,
+            m.name
+        );
+    }
+    assert_eq!(
+        MIGRATIONS.len(),
+        SHIPPED.len(),
+        "record the fingerprint of the new migration: {:#x}",
+        fingerprint(MIGRATIONS[MIGRATIONS.len() - 1].sql)
+    );
+}
+
+#[test]
+fn garbage_file_is_reported_corrupt_and_left_untouched() {
+    let (_dir, path) = temp_cache();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let garbage = b"this is not a database, it is a shopping list\n".repeat(200);
+    std::fs::write(&path, &garbage).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(err.code(), "cache_corrupt", "{err}");
+    assert!(err.is_rebuildable());
+    assert_eq!(std::fs::read(&path).unwrap(), garbage);
+}
+
+#[test]
+fn truncated_file_is_reported_corrupt() {
+    let (_dir, path) = temp_cache();
+    {
+        let store = Store::open(&path).unwrap();
+        let tx = store.write().unwrap();
+        for i in 0..2000 {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                (format!("key-{i}"), "x".repeat(200)),
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        store
+            .conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 64 * 1024);
+    std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(err.code(), "cache_corrupt", "{err}");
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let (_dir, path) = temp_cache();
+    {
+        let store = Store::open(&path).unwrap();
+        store
+            .conn()
+            .pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 3)
+            .unwrap();
+    }
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(err.code(), "cache_newer_schema");
+    assert!(
+        err.to_string().contains("newer version of Commons"),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_aside_keeps_every_file() {
+    let (_dir, path) = temp_cache();
+    let store = Store::open(&path).unwrap();
+    store
+        .conn()
+        .execute("INSERT INTO settings(key, value) VALUES ('k', 'v')", [])
+        .unwrap();
+    drop(store);
+    let aside = set_aside(&path).unwrap();
+    assert!(!path.exists());
+    let kept = Store::open(&aside).unwrap();
+    let v: String = kept
+        .conn()
+        .query_row("SELECT value FROM settings WHERE key = 'k'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(v, "v");
+}
+
+#[test]
+fn data_dir_that_is_a_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").unwrap();
+    let err = Store::open(&blocker.join("commons.db")).unwrap_err();
+    assert_eq!(err.code(), "data_dir_unusable", "{err}");
+    assert!(err.to_string().contains("not-a-dir"));
+}
