@@ -1,1 +1,34 @@
+//! `commons`: the desktop shell and the command line for IT staff.
+//!
+//! Without a subcommand it opens the Commons window; `commons config` and `commons doctor`
+//! serve the people who image and look after workstations. All logic lives in
+//! `commons-core`; this crate is the door to it.
 
+mod app;
+mod cli;
+pub mod commands;
+pub mod ipc;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use commons_core::Config;
+
+/// Parses the command line and runs what it asks for.
+pub fn run() -> ExitCode {
+    let cli = cli::Cli::parse();
+    // All or nothing: with a configuration that does not read cleanly, nothing starts.
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("commons: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Some(cli::Command::Config) => cli::print_config(&config),
+        Some(cli::Command::Doctor) => cli::doctor(&config),
+        None => app::run(config),
+    }
+}

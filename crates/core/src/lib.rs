@@ -11,6 +11,8 @@ pub mod demo;
 pub mod doctor;
 pub mod settings;
 pub mod store;
+pub mod workstation;
 
 pub use config::Config;
 pub use store::Store;
+pub use workstation::Workstation;

@@ -1,0 +1,135 @@
+//! The app's commands: each takes the workstation state, converts its input, calls core on a
+//! blocking thread, and converts the result. No SQL, HTTP or file handling here.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use commons_core::Workstation;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+use crate::ipc::{IpcError, Language, Overview, Rebuilt, SeedEvent};
+
+/// What every command can reach.
+#[derive(Debug)]
+pub struct AppState {
+    pub workstation: Arc<Workstation>,
+    pub started: Instant,
+    /// Set by the start-up benchmark: exit once the first screen is drawn.
+    pub exit_when_ready: bool,
+}
+
+/// Runs blocking core work off the async executor.
+async fn blocking<T: Send + 'static>(
+    state: &State<'_, AppState>,
+    f: impl FnOnce(&Workstation) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
+    let ws = Arc::clone(&state.workstation);
+    tauri::async_runtime::spawn_blocking(move || f(&ws))
+        .await
+        .map_err(IpcError::internal)?
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_language(state: State<'_, AppState>) -> Result<Language, IpcError> {
+    blocking(&state, |ws| Ok(ws.language().into())).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_language(state: State<'_, AppState>, language: Language) -> Result<(), IpcError> {
+    blocking(&state, move |ws| Ok(ws.set_language(language.into())?)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn open_cache(
+    state: State<'_, AppState>,
+    on_progress: Channel<SeedEvent>,
+) -> Result<Overview, IpcError> {
+    blocking(&state, move |ws| {
+        let overview = ws.prepare(&mut |p| {
+            let _ = on_progress.send(p.into());
+        })?;
+        Ok(overview.into())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rebuild_cache(
+    state: State<'_, AppState>,
+    on_progress: Channel<SeedEvent>,
+) -> Result<Rebuilt, IpcError> {
+    blocking(&state, move |ws| {
+        let (aside, overview) = ws.rebuild(&mut |p| {
+            let _ = on_progress.send(p.into());
+        })?;
+        Ok(Rebuilt {
+            set_aside: aside.map(|p| p.display().to_string()),
+            overview: overview.into(),
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_overview(state: State<'_, AppState>) -> Result<Overview, IpcError> {
+    blocking(&state, |ws| Ok(ws.overview()?.into())).await
+}
+
+/// The page has drawn its first screen.
+#[tauri::command]
+#[specta::specta]
+pub fn ui_ready(app: AppHandle, state: State<'_, AppState>) {
+    let elapsed = state.started.elapsed();
+    tracing::info!(ms = elapsed.as_millis() as u64, "first screen drawn");
+    if state.exit_when_ready {
+        println!("ready_ms={}", elapsed.as_secs_f64() * 1000.0);
+        app.exit(0);
+    }
+}
+
+/// The command list and its TypeScript bindings, in one place.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            get_language,
+            set_language,
+            open_cache,
+            rebuild_cache,
+            get_overview,
+            ui_ready,
+        ])
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        .disable_serde_phases()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The committed TypeScript bindings must be what the Rust types generate. Run with
+    /// `COMMONS_UPDATE_BINDINGS=1` to rewrite them after changing a command or an IPC type.
+    #[test]
+    fn typescript_bindings_are_current() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("bindings.ts");
+        super::specta_builder()
+            .export(specta_typescript::Typescript::default(), &fresh)
+            .unwrap();
+        let fresh = std::fs::read_to_string(&fresh).unwrap();
+        if std::env::var_os("COMMONS_UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed, &fresh).unwrap();
+        }
+        let current = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "ui/src/lib/bindings.ts is stale: run `COMMONS_UPDATE_BINDINGS=1 cargo test -p commons typescript_bindings_are_current` and commit the result"
+        );
+    }
+}

@@ -1,0 +1,23 @@
+// Turns whatever a command rejected with into an `IpcError`, and picks the sentence to show.
+import type { IpcError } from "./bindings";
+import type { MessageKey } from "./i18n/index.svelte";
+import { en } from "./i18n/en";
+
+export function toIpcError(e: unknown): IpcError {
+  if (typeof e === "object" && e !== null && "code" in e && "message" in e) {
+    const o = e as Record<string, unknown>;
+    return {
+      code: String(o.code),
+      message: String(o.message),
+      rebuildable: o.rebuildable === true,
+    };
+  }
+  // Tauri itself rejects with a plain string (unknown command, denied permission).
+  return { code: "internal", message: String(e), rebuildable: false };
+}
+
+/** The catalogue key of the human sentence for an error code. */
+export function errorMessageKey(code: string): MessageKey {
+  const key = `error.${code}`;
+  return key in en ? (key as MessageKey) : "error.unknown";
+}

@@ -1,0 +1,30 @@
+// Numbers, dates and times shown the way the reader's language writes them.
+import type { Language } from "./bindings";
+
+export function formatCount(n: number, language: Language): string {
+  return new Intl.NumberFormat(language).format(n);
+}
+
+/** An instant (RFC 3339) in this workstation's local time, or null when unparseable. */
+export function formatInstant(iso: string, language: Language, timeZone?: string): string | null {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  return new Intl.DateTimeFormat(language, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    timeZone,
+  }).format(date);
+}
+
+/** The wall-clock time now in an IANA time zone, e.g. "10:42"; the zone name if unknown. */
+export function localTime(now: Date, timeZone: string, language: Language): string {
+  try {
+    return new Intl.DateTimeFormat(language, {
+      hour: "numeric",
+      minute: "2-digit",
+      timeZone,
+    }).format(now);
+  } catch {
+    return timeZone;
+  }
+}
