@@ -1,0 +1,127 @@
+// Starts the real Commons binary under Xvfb through tauri-driver and WebKitGTK's WebDriver,
+// each app with its own temporary data directory.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, existsSync, writeFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Session } from "./webdriver.mjs";
+
+export const root = resolve(import.meta.dirname, "../..");
+export const artifacts = join(root, "tests", "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+const targetDir = process.env.CARGO_TARGET_DIR
+  ? resolve(process.env.CARGO_TARGET_DIR)
+  : join(root, "target");
+export const application =
+  process.env.COMMONS_E2E_BINARY ?? join(targetDir, process.env.COMMONS_E2E_PROFILE ?? "debug", "commons");
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+let display = process.env.DISPLAY;
+let xvfb;
+
+/** Starts Xvfb once for the whole run unless a display is already there. */
+async function ensureDisplay() {
+  if (display) return display;
+  for (let n = 90; n < 110; n++) {
+    if (existsSync(`/tmp/.X${n}-lock`)) continue;
+    xvfb = spawn("Xvfb", [`:${n}`, "-screen", "0", "1280x800x24", "-nolisten", "tcp"], {
+      stdio: "ignore",
+    });
+    for (let i = 0; i < 50 && !existsSync(`/tmp/.X11-unix/X${n}`); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    xvfb.unref();
+    display = `:${n}`;
+    process.on("exit", () => xvfb?.kill());
+    return display;
+  }
+  throw new Error("no free X display for Xvfb");
+}
+
+/** A fresh data directory (cache, documents, logs, config) for one app. */
+export function dataDir(name) {
+  const dir = mkdtempSync(join(tmpdir(), `commons-e2e-${name}-`));
+  mkdirSync(join(dir, "home"), { recursive: true });
+  return dir;
+}
+
+export function cachePath(dir) {
+  return join(dir, "data", "commons.db");
+}
+
+export function writeFile(path, bytes) {
+  mkdirSync(resolve(path, ".."), { recursive: true });
+  writeFileSync(path, bytes);
+}
+
+/**
+ * Launches Commons on `dir` and returns a WebDriver session plus `stop()`.
+ * `stop()` closes the app and tauri-driver; the data directory is kept for inspection
+ * unless `cleanup` is passed.
+ */
+export async function launch(dir, extraEnv = {}) {
+  if (!existsSync(application)) {
+    throw new Error(`the app binary ${application} does not exist: build it first (cargo build -p commons)`);
+  }
+  const port = await freePort();
+  const nativePort = await freePort();
+  const env = {
+    ...process.env,
+    DISPLAY: await ensureDisplay(),
+    HOME: join(dir, "home"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_STATE_HOME: join(dir, "state"),
+    COMMONS_DATA_DIR: join(dir, "data"),
+    COMMONS_SYSTEM_CONFIG: join(dir, "system-config.toml"),
+    ...extraEnv,
+  };
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let driverLog = "";
+  driver.stderr.on("data", (d) => (driverLog += d));
+  const base = `http://127.0.0.1:${port}`;
+  let session;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    try {
+      session = await Session.create(base, {
+        alwaysMatch: { browserName: "wry", "tauri:options": { application } },
+      });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        driver.kill();
+        throw new Error(`could not start a WebDriver session: ${e.message}\n${driverLog}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    session,
+    async stop({ cleanup = false } = {}) {
+      await session.close();
+      driver.kill();
+      await new Promise((r) => setTimeout(r, 200));
+      if (cleanup) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes a screenshot to tests/artifacts/NAME.png. */
+export async function screenshot(session, name) {
+  writeFileSync(join(artifacts, `${name}.png`), await session.screenshot());
+}

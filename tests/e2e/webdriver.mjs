@@ -1,0 +1,104 @@
+// A minimal W3C WebDriver client over fetch: just what the end-to-end tests need.
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async create(base, capabilities) {
+    const value = await request(base, "POST", "/session", { capabilities });
+    return new Session(base, value.sessionId);
+  }
+
+  cmd(method, path, body) {
+    return request(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async find(css) {
+    const value = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return value[ELEMENT];
+  }
+
+  async findAll(css) {
+    const value = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return value.map((v) => v[ELEMENT]);
+  }
+
+  text(element) {
+    return this.cmd("GET", `/element/${element}/text`);
+  }
+
+  attribute(element, name) {
+    return this.cmd("GET", `/element/${element}/attribute/${name}`);
+  }
+
+  click(element) {
+    return this.cmd("POST", `/element/${element}/click`, {});
+  }
+
+  execute(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  /** Presses keys (WebDriver key codes, e.g. "\uE004" for Tab) on the focused element. */
+  keys(...keys) {
+    const actions = keys.flatMap((k) => [
+      { type: "keyDown", value: k },
+      { type: "keyUp", value: k },
+    ]);
+    return this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+
+  async close() {
+    try {
+      await this.cmd("DELETE", "");
+    } catch {
+      // the app may already be gone
+    }
+  }
+
+  /** Text of the first element matching `css`, or null when there is none yet. */
+  async textOf(css) {
+    try {
+      return await this.text(await this.find(css));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Waits until `check()` returns a truthy value and returns it. */
+  async waitFor(what, check, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < deadline) {
+      try {
+        last = await check();
+        if (last) return last;
+      } catch (e) {
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what} (last: ${last})`);
+  }
+}
+
+async function request(base, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok || json.value?.error) {
+    const v = json.value ?? {};
+    throw new Error(`${method} ${path}: ${v.error ?? response.status} ${v.message ?? ""}`);
+  }
+  return json.value;
+}
