@@ -88,7 +88,10 @@ pub fn ui_ready(app: AppHandle, state: State<'_, AppState>) {
     let elapsed = state.started.elapsed();
     tracing::info!(ms = elapsed.as_millis() as u64, "first screen drawn");
     if state.exit_when_ready {
-        println!("ready_ms={}", elapsed.as_secs_f64() * 1000.0);
+        let unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        println!("ready_unix_ms={unix_ms}");
         app.exit(0);
     }
 }

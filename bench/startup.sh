@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Start-up time and idle memory of the Commons window, against a bare Tauri window.
+#
+#   bench/startup.sh [RUNS]
+#
+# Time to first screen: from just before the process is started until the page reports that
+# the home screen is drawn (the `ui_ready` command, which prints the wall clock and exits when
+# COMMONS_EXIT_WHEN_READY is set). Measured on a first start (empty data directory: the cache
+# is created and seeded) and on warm starts (cache present), release build, under Xvfb.
+# Idle memory: the summed RSS of the app process and all its descendants (WebKit's web and
+# network processes) after 10 s idle, for Commons on the home screen and for the bare window.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-10}
+target=${CARGO_TARGET_DIR:-target}
+
+(cd ui && npm run build >/dev/null)
+cargo build --release -p commons --example bare_window >/dev/null
+app="$target/release/commons"
+bare="$target/release/examples/bare_window"
+
+if [ -z "${DISPLAY:-}" ]; then
+  Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb=$!
+  trap 'kill $xvfb' EXIT
+  export DISPLAY=:97
+  sleep 1
+fi
+
+work=$(mktemp -d)
+envs() {
+  env HOME="$work/home" XDG_STATE_HOME="$work/state" XDG_CONFIG_HOME="$work/config" \
+    COMMONS_SYSTEM_CONFIG="$work/none.toml" COMMONS_DATA_DIR="$1" "${@:2}"
+}
+
+time_to_ready() {
+  local data=$1 start out
+  start=$(date +%s%3N)
+  out=$(envs "$data" COMMONS_EXIT_WHEN_READY=1 RUST_LOG=warn "$app" 2>/dev/null | grep ready_unix_ms)
+  echo $(( ${out#ready_unix_ms=} - start ))
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+first=()
+for i in $(seq "$runs"); do first+=("$(time_to_ready "$work/first-$i")"); done
+time_to_ready "$work/warm" >/dev/null
+warm=()
+for i in $(seq "$runs"); do warm+=("$(time_to_ready "$work/warm")"); done
+
+tree_rss_kib() {
+  local pid=$1 total=0 p
+  local pids=("$pid")
+  while IFS= read -r p; do pids+=("$p"); done < <(pgrep -P "$pid"; for c in $(pgrep -P "$pid"); do pgrep -P "$c"; done)
+  for p in "${pids[@]}"; do
+    total=$(( total + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0) ))
+  done
+  echo "$total"
+}
+
+idle_rss() {
+  "$@" >/dev/null 2>&1 &
+  local pid=$!
+  sleep 10
+  local kib
+  kib=$(tree_rss_kib "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo $(( kib / 1024 ))
+}
+
+commons_mb=$(idle_rss envs "$work/warm" "$app")
+bare_mb=$(idle_rss envs "$work/bare" "$bare")
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
+echo "date: $(date -u +%Y-%m-%d)"
+echo "first start (create + seed cache), ms: median $(printf '%s\n' "${first[@]}" | median), all: ${first[*]}"
+echo "warm start, ms: median $(printf '%s\n' "${warm[@]}" | median), all: ${warm[*]}"
+echo "idle RSS after 10 s, MiB: commons $commons_mb, bare window $bare_mb, difference $(( commons_mb - bare_mb ))"
+rm -rf "$work"

@@ -1,0 +1,116 @@
+//! The command line as IT staff use it: `commons config` and `commons doctor`, run as real
+//! processes with their own configuration and data directories.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn commons(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_commons"));
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", dir.join("home"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("COMMONS_SYSTEM_CONFIG", dir.join("etc/config.toml"))
+        .env("COMMONS_DATA_DIR", dir.join("data"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the commons binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn config_shows_each_value_and_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    std::fs::write(
+        dir.path().join("etc/config.toml"),
+        "[hub]\nurl = \"https://hub.example.org\"\ntoken = \"do-not-print-me\"\n",
+    )
+    .unwrap();
+    let out = commons(
+        dir.path(),
+        &["config"],
+        &[("COMMONS_UI_LANGUAGE", "zh-Hans")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no {key} line in:\n{text}"))
+            .to_owned()
+    };
+    assert!(line("hub.url").contains("https://hub.example.org/"));
+    assert!(line("hub.url").contains("etc/config.toml:2"), "{text}");
+    assert!(
+        line("ui.language").contains("zh-Hans")
+            && line("ui.language").contains("environment COMMONS_UI_LANGUAGE")
+    );
+    assert!(line("data_dir").contains("environment COMMONS_DATA_DIR"));
+    assert!(line("log.level").contains("(default)"));
+    assert!(
+        !text.contains("do-not-print-me"),
+        "the token is never printed"
+    );
+}
+
+#[test]
+fn invalid_config_stops_everything_with_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    std::fs::write(
+        dir.path().join("etc/config.toml"),
+        "[hub]\nurl = \"https://hub.example.org\"\n\n[log]\nkeep_files = \"lots\"\n",
+    )
+    .unwrap();
+    for args in [&["config"][..], &["doctor"][..], &[][..]] {
+        let out = commons(dir.path(), args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("etc/config.toml, line 5, key `log.keep_files`"),
+            "{err}"
+        );
+        assert!(
+            stdout(&out).is_empty(),
+            "nothing runs on a half-read configuration"
+        );
+    }
+}
+
+#[test]
+fn doctor_passes_on_a_healthy_workstation_and_fails_on_a_damaged_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = commons(dir.path(), &["doctor"], &[]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 3, "one line per check:\n{text}");
+    assert!(text.lines().all(|l| l.starts_with("ok")), "{text}");
+
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    std::fs::write(dir.path().join("data/commons.db"), vec![0xA5u8; 16384]).unwrap();
+    let out = commons(dir.path(), &["doctor"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let cache = text.lines().find(|l| l.contains("cache")).unwrap();
+    assert!(
+        cache.starts_with("FAIL") && cache.contains("damaged"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = commons(dir.path(), &["frobnicate"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("frobnicate"));
+}
