@@ -14,6 +14,7 @@ pub struct Library {
     pub name: String,
     pub name_zh: String,
     pub city: String,
+    pub city_zh: String,
     /// IANA time zone, e.g. `America/Chicago`.
     pub time_zone: String,
     /// Items (copies) this library holds.
@@ -85,7 +86,7 @@ pub fn overview(store: &Store) -> Result<Overview, StoreError> {
     };
     let mut stmt = conn
         .prepare(
-            "SELECT l.id, l.parent_id, l.kind, l.name, l.name_zh, l.city, l.time_zone,
+            "SELECT l.id, l.parent_id, l.kind, l.name, l.name_zh, l.city, l.city_zh, l.time_zone,
                     count(h.id), count(h.id) FILTER (WHERE h.status = 'available')
              FROM libraries l LEFT JOIN holdings h ON h.library_id = l.id
              GROUP BY l.id
@@ -101,9 +102,10 @@ pub fn overview(store: &Store) -> Result<Overview, StoreError> {
                 name: r.get(3)?,
                 name_zh: r.get(4)?,
                 city: r.get(5)?,
-                time_zone: r.get(6)?,
-                items: r.get::<_, i64>(7)?.unsigned_abs(),
-                available: r.get::<_, i64>(8)?.unsigned_abs(),
+                city_zh: r.get(6)?,
+                time_zone: r.get(7)?,
+                items: r.get::<_, i64>(8)?.unsigned_abs(),
+                available: r.get::<_, i64>(9)?.unsigned_abs(),
             })
         })
         .map_err(sql)?

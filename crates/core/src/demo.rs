@@ -95,6 +95,7 @@ pub(crate) struct Library {
     pub name: String,
     pub name_zh: String,
     pub city: String,
+    pub city_zh: String,
     pub time_zone: String,
 }
 
@@ -246,8 +247,8 @@ pub fn seed(
     {
         let mut insert = tx
             .prepare(
-                "INSERT INTO libraries(id, parent_id, kind, name, name_zh, city, time_zone, position)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO libraries(id, parent_id, kind, name, name_zh, city, city_zh, time_zone, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .map_err(sql)?;
         for (i, l) in consortium.libraries.iter().enumerate() {
@@ -265,6 +266,7 @@ pub fn seed(
                     &l.name,
                     &l.name_zh,
                     &l.city,
+                    &l.city_zh,
                     &l.time_zone,
                     i as i64,
                 ))

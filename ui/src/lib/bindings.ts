@@ -46,6 +46,7 @@ export type Library = {
 	name: string,
 	nameZh: string,
 	city: string,
+	cityZh: string,
 	timeZone: string,
 	items: number,
 	available: number,

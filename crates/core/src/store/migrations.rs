@@ -34,6 +34,7 @@ CREATE TABLE libraries (
     name      TEXT NOT NULL,
     name_zh   TEXT NOT NULL,
     city      TEXT NOT NULL,
+    city_zh   TEXT NOT NULL,
     time_zone TEXT NOT NULL,
     position  INTEGER NOT NULL
 ) STRICT;
