@@ -15,7 +15,7 @@ runs=${1:-10}
 target=${CARGO_TARGET_DIR:-target}
 
 (cd ui && npm run build >/dev/null)
-cargo build --release -p commons --example bare_window >/dev/null
+cargo build --release -p commons --bin commons --example bare_window 2>/dev/null
 app="$target/release/commons"
 bare="$target/release/examples/bare_window"
 

@@ -291,13 +291,16 @@ pub fn seed(
     {
         let mut record = tx
             .prepare(
-                "INSERT INTO records(id, title, subtitle, authors, publisher, place, year, language,
-                     format, isbn, lcc, ddc, clc, subjects, summary, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                "INSERT INTO records(id, source, title, subtitle, authors, publisher, place, year,
+                     language, format, lcc, ddc, clc, subjects, summary, updated_at)
+                 VALUES (?1, 'demo', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
             .map_err(sql)?;
         let mut discipline = tx
             .prepare("INSERT INTO record_disciplines(record_id, discipline_id) VALUES (?1, ?2)")
+            .map_err(sql)?;
+        let mut identifier = tx
+            .prepare("INSERT INTO record_identifiers(record_id, scheme, value) VALUES (?1, ?2, ?3)")
             .map_err(sql)?;
         let mut holding = tx
             .prepare(
@@ -319,7 +322,6 @@ pub fn seed(
                     r.year,
                     r.language,
                     r.format,
-                    r.isbn,
                     r.lcc,
                     r.ddc,
                     r.clc,
@@ -330,6 +332,9 @@ pub fn seed(
                 .map_err(sql)?;
             for d in &r.disciplines {
                 discipline.execute((&r.id, d)).map_err(sql)?;
+            }
+            if let Some(isbn) = &r.isbn {
+                identifier.execute((&r.id, "isbn", isbn)).map_err(sql)?;
             }
             for h in &r.holdings {
                 holding

@@ -49,21 +49,44 @@ CREATE TABLE disciplines (
 
 CREATE TABLE records (
     id             TEXT PRIMARY KEY,
+    source         TEXT NOT NULL,
     title          TEXT NOT NULL,
     subtitle       TEXT,
+    responsibility TEXT,
     authors        TEXT NOT NULL DEFAULT '[]',
+    edition        TEXT,
     publisher      TEXT,
     place          TEXT,
     year           INTEGER,
     language       TEXT NOT NULL,
     format         TEXT NOT NULL,
-    isbn           TEXT,
     lcc            TEXT,
     ddc            TEXT,
     clc            TEXT,
     subjects       TEXT NOT NULL DEFAULT '[]',
+    series         TEXT NOT NULL DEFAULT '[]',
+    notes          TEXT NOT NULL DEFAULT '[]',
     summary        TEXT,
+    contents       TEXT,
+    physical       TEXT,
     updated_at     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE record_identifiers (
+    record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    scheme    TEXT NOT NULL CHECK (scheme IN ('isbn', 'issn', 'lccn', 'oclc')),
+    value     TEXT NOT NULL,
+    PRIMARY KEY (record_id, scheme, value)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX record_identifiers_value ON record_identifiers(scheme, value);
+
+-- The record exactly as it arrived, so nothing a source sent is ever lost.
+CREATE TABLE record_originals (
+    record_id   TEXT PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+    format      TEXT NOT NULL CHECK (format IN ('marc21', 'marcxml', 'marc-in-json', 'oai_dc')),
+    body        BLOB NOT NULL,
+    sha256      TEXT NOT NULL,
+    imported_at TEXT NOT NULL
 ) STRICT;
 
 CREATE TABLE record_disciplines (
@@ -78,7 +101,7 @@ CREATE TABLE holdings (
     library_id  TEXT NOT NULL REFERENCES libraries(id),
     call_number TEXT NOT NULL,
     location    TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('available', 'on_loan', 'reference', 'in_transit', 'missing')),
+    status      TEXT NOT NULL CHECK (status IN ('available', 'on_loan', 'reference', 'in_transit', 'missing', 'unknown')),
     due_date    TEXT
 ) STRICT;
 CREATE INDEX holdings_record ON holdings(record_id);

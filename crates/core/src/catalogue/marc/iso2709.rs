@@ -1,0 +1,231 @@
+//! ISO 2709 ("MARC communications format", `.mrc`) records, with MARC-8 or UTF-8 text.
+
+use super::{Field, Record, is_control_tag, marc8};
+
+const RECORD_END: u8 = 0x1D;
+const FIELD_END: u8 = 0x1E;
+const SUBFIELD: u8 = 0x1F;
+
+/// One record's bytes and where it starts in the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a> {
+    pub offset: usize,
+    pub bytes: &'a [u8],
+}
+
+/// Splits a file into records. The record length in each leader is trusted when it points at
+/// a record terminator; otherwise the record runs to the next terminator, so one bad leader
+/// costs one record, not the rest of the file.
+pub fn split(data: &[u8]) -> impl Iterator<Item = Raw<'_>> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos < data.len() && matches!(data[pos], b'\n' | b'\r' | b' ' | 0) {
+            pos += 1;
+        }
+        if pos >= data.len() {
+            return None;
+        }
+        let start = pos;
+        let declared = std::str::from_utf8(data.get(start..start + 5)?)
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&len| len >= 25 && data.get(start + len - 1) == Some(&RECORD_END));
+        let end = match declared {
+            Some(len) => start + len,
+            None => data[start..]
+                .iter()
+                .position(|&b| b == RECORD_END)
+                .map_or(data.len(), |i| start + i + 1),
+        };
+        pos = end;
+        Some(Raw {
+            offset: start,
+            bytes: &data[start..end],
+        })
+    })
+}
+
+/// A parsed record and how many characters of it could not be converted to Unicode.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub record: Record,
+    pub unmapped: usize,
+}
+
+/// Parses one record. Errors are sentences naming what is wrong.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
+    if bytes.len() < 25 {
+        return Err(format!(
+            "record of {} bytes is shorter than a leader",
+            bytes.len()
+        ));
+    }
+    let leader: String = bytes[..24].iter().map(|&b| char::from(b)).collect();
+    if !bytes[..24].is_ascii() {
+        return Err("leader holds non-ASCII bytes".into());
+    }
+    let base: usize = leader[12..17].parse().map_err(|_| {
+        format!(
+            "leader's base address `{}` is not a number",
+            &leader[12..17]
+        )
+    })?;
+    if base < 25 || base > bytes.len() {
+        return Err(format!(
+            "base address {base} lies outside the record of {} bytes",
+            bytes.len()
+        ));
+    }
+    let utf8 = leader.as_bytes()[9] == b'a';
+    let directory = &bytes[24..base - 1];
+    if !directory.len().is_multiple_of(12) {
+        return Err(format!(
+            "directory of {} bytes is not a whole number of 12-byte entries",
+            directory.len()
+        ));
+    }
+    let mut fields = Vec::with_capacity(directory.len() / 12);
+    let mut unmapped = 0;
+    for entry in directory.chunks_exact(12) {
+        let tag = std::str::from_utf8(&entry[..3])
+            .ok()
+            .filter(|t| t.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .ok_or_else(|| format!("directory entry has an invalid tag {:?}", &entry[..3]))?
+            .to_owned();
+        let number = |range: std::ops::Range<usize>| -> Result<usize, String> {
+            std::str::from_utf8(&entry[range])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| {
+                    format!("directory entry for {tag} has a non-numeric length or start")
+                })
+        };
+        let length = number(3..7)?;
+        let start = number(7..12)?;
+        let from = base + start;
+        let to = from + length;
+        if length == 0 || to > bytes.len() {
+            return Err(format!("field {tag} points outside the record"));
+        }
+        let mut data = &bytes[from..to];
+        if data.last() == Some(&FIELD_END) {
+            data = &data[..data.len() - 1];
+        }
+        let mut text = |raw: &[u8]| -> Result<String, String> {
+            if utf8 {
+                String::from_utf8(raw.to_vec()).map_err(|_| {
+                    format!("field {tag} is not valid UTF-8 although the leader says UTF-8")
+                })
+            } else {
+                let d = marc8::decode(raw);
+                unmapped += d.unmapped;
+                Ok(d.text)
+            }
+        };
+        if is_control_tag(&tag) {
+            let value = text(data)?;
+            fields.push(Field::Control { tag, value });
+            continue;
+        }
+        let mut parts = data.split(|&b| b == SUBFIELD);
+        let indicators = parts.next().unwrap_or_default();
+        let ind = |i: usize| indicators.get(i).map_or(' ', |&b| char::from(b));
+        let (ind1, ind2) = (ind(0), ind(1));
+        let mut subfields = Vec::new();
+        for part in parts {
+            let Some((&code, value)) = part.split_first() else {
+                continue;
+            };
+            subfields.push((char::from(code), text(value)?));
+        }
+        fields.push(Field::Data {
+            tag,
+            ind1,
+            ind2,
+            subfields,
+        });
+    }
+    Ok(Parsed {
+        record: Record { leader, fields },
+        unmapped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds an ISO 2709 record from (tag, field bytes without terminator).
+    pub(crate) fn build(leader9: u8, fields: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut directory = Vec::new();
+        let mut data = Vec::new();
+        for (tag, body) in fields {
+            let start = data.len();
+            data.extend_from_slice(body);
+            data.push(FIELD_END);
+            directory
+                .extend_from_slice(format!("{tag}{:04}{:05}", body.len() + 1, start).as_bytes());
+        }
+        directory.push(FIELD_END);
+        let base = 24 + directory.len();
+        let total = base + data.len() + 1;
+        let mut out = format!("{total:05}nam a22{base:05}   4500").into_bytes();
+        out[9] = leader9;
+        out.extend(directory);
+        out.extend(data);
+        out.push(RECORD_END);
+        out
+    }
+
+    #[test]
+    fn round_trip_of_a_built_record() {
+        let rec = build(
+            b'a',
+            &[
+                ("001", b"ocm123"),
+                (
+                    "245",
+                    b"10\x1FaCaf\xC3\xA9 society :\x1Fba history /\x1FcJ. Doe.",
+                ),
+            ],
+        );
+        let parsed = parse(&rec).unwrap();
+        assert_eq!(parsed.record.control("001"), Some("ocm123"));
+        assert_eq!(parsed.record.first("245", 'a'), Some("Café society :"));
+        let both = [rec.clone(), rec].concat();
+        let split: Vec<_> = split(&both).collect();
+        assert_eq!(split.len(), 2);
+        assert_eq!(split[1].offset, split[0].bytes.len());
+    }
+
+    #[test]
+    fn marc8_records_are_converted() {
+        let rec = build(b' ', &[("245", b"00\x1FaBront\xE8e")]);
+        assert_eq!(
+            parse(&rec).unwrap().record.first("245", 'a'),
+            Some("Brontë")
+        );
+    }
+
+    #[test]
+    fn damaged_records_are_refused_with_a_reason() {
+        let good = build(b'a', &[("245", b"00\x1FaTitle")]);
+        let mut bad_base = good.clone();
+        bad_base[12..17].copy_from_slice(b"9x999");
+        assert!(parse(&bad_base).unwrap_err().contains("base address"));
+        let mut bad_utf8 = build(b'a', &[("245", b"00\x1FaT\xFF")]);
+        assert!(parse(&bad_utf8).unwrap_err().contains("not valid UTF-8"));
+        bad_utf8.truncate(30);
+        assert!(parse(&bad_utf8).is_err());
+        assert!(
+            parse(b"short")
+                .unwrap_err()
+                .contains("shorter than a leader")
+        );
+        // A wrong length in one leader does not swallow the next record.
+        let mut wrong_len = good.clone();
+        wrong_len[..5].copy_from_slice(b"99999");
+        let both = [wrong_len, good].concat();
+        assert_eq!(split(&both).count(), 2);
+    }
+}

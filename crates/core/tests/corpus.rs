@@ -1,0 +1,186 @@
+//! Every file of the shared test corpus (MARC, OAI-PMH, SRU) through the importer: nothing
+//! panics, every record is imported or rejected with a reason, and known files give what
+//! they hold.
+
+use std::path::{Path, PathBuf};
+
+use commons_core::Store;
+use commons_core::catalogue::import_file;
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: the shared corpus is not at {}", dir.display());
+        None
+    }
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_corpus_file_is_imported_or_explained() {
+    let Some(corpus) = corpus() else { return };
+    let mut total = (0, 0, 0);
+    let mut lines = Vec::new();
+    for sub in ["marc", "oai", "sru"] {
+        for path in files(&corpus.join(sub)) {
+            let store = Store::open_in_memory().unwrap();
+            let report = import_file(&store, &path, &mut |_| {}).unwrap();
+            for r in &report.rejected {
+                assert!(
+                    !r.reason.trim().is_empty(),
+                    "{}: empty reason",
+                    path.display()
+                );
+                assert_eq!(r.file, path);
+            }
+            let stored: usize = store
+                .conn()
+                .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
+                .unwrap() as usize;
+            assert_eq!(
+                stored,
+                report.imported,
+                "{}: the cache holds what the report says",
+                path.display()
+            );
+            assert!(
+                report.imported + report.rejected.len() + report.deleted > 0 || report.read == 0,
+                "{}: {report:?}",
+                path.display()
+            );
+            // Importing the same file again changes nothing.
+            let again = import_file(&store, &path, &mut |_| {}).unwrap();
+            assert_eq!(
+                again.imported + again.updated,
+                0,
+                "{}: {again:?}",
+                path.display()
+            );
+            total.0 += report.imported;
+            total.1 += report.rejected.len();
+            total.2 += report.warnings.len();
+            lines.push(format!(
+                "{:<55} read {:>4} imported {:>4} rejected {:>3} warnings {:>3}{}",
+                path.file_name().unwrap().to_string_lossy(),
+                report.read,
+                report.imported,
+                report.rejected.len(),
+                report.warnings.len(),
+                report
+                    .rejected
+                    .first()
+                    .map(|r| format!("  first: {} {}", r.position, r.reason))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    eprintln!("{}", lines.join("\n"));
+    eprintln!(
+        "corpus: {} records imported, {} rejected, {} warnings",
+        total.0, total.1, total.2
+    );
+    assert!(total.0 > 100, "most corpus records import");
+}
+
+fn import_one(name: &str) -> Option<(Store, commons_core::catalogue::ImportReport)> {
+    let corpus = corpus()?;
+    let path = corpus.join(name);
+    let store = Store::open_in_memory().unwrap();
+    let report = import_file(&store, &path, &mut |_| {}).unwrap();
+    Some((store, report))
+}
+
+fn one(store: &Store, sql: &str) -> String {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_marc8_record_becomes_unicode() {
+    let Some((store, report)) = import_one("marc/marc4j-chabon.mrc") else {
+        return;
+    };
+    assert_eq!(report.imported, 2, "{report:?}");
+    let title = one(
+        &store,
+        "SELECT title FROM records WHERE title LIKE 'The amazing%'",
+    );
+    assert_eq!(title, "The amazing adventures of Kavalier and Clay");
+    let authors = one(
+        &store,
+        "SELECT authors FROM records WHERE title LIKE 'The amazing%'",
+    );
+    assert!(authors.contains("Chabon, Michael"), "{authors}");
+}
+
+#[test]
+fn union_catalogue_holdings_from_924() {
+    let Some((store, report)) = import_one("sru/crosslink-gvi_sru_response.xml") else {
+        return;
+    };
+    assert_eq!(report.imported, 1, "{report:?}");
+    let holdings: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM holdings", [], |r| r.get(0))
+        .unwrap();
+    assert!(holdings > 1, "one 924 per member library");
+    let isbn = one(
+        &store,
+        "SELECT value FROM record_identifiers WHERE scheme = 'isbn' LIMIT 1",
+    );
+    assert_eq!(isbn, "9783428585014");
+}
+
+#[test]
+fn bad_records_are_rejected_and_good_ones_kept() {
+    let Some((_, report)) = import_one("marc/pymarc-bad_records.mrc") else {
+        return;
+    };
+    assert!(!report.rejected.is_empty(), "{report:?}");
+    assert!(
+        report.imported > 0 || report.read == report.rejected.len(),
+        "{report:?}"
+    );
+    let Some((_, report)) = import_one("marc/marc4j-marc-json.json") else {
+        return;
+    };
+    assert_eq!(report.imported, 0);
+    assert!(
+        report.rejected[0].reason.contains("not valid JSON"),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn oai_pmh_dublin_core_and_marcxml() {
+    // One deleted record, one in a metadata format Commons does not read.
+    let Some((_, report)) = import_one("oai/vufindharvest-list_records_response.xml") else {
+        return;
+    };
+    assert_eq!(report.imported, 0, "{report:?}");
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert!(
+        report.rejected[0].reason.contains("fake:foo2"),
+        "{report:?}"
+    );
+    let Some((_, report)) = import_one("oai/vufindharvest-oai_doaj.xml") else {
+        return;
+    };
+    assert!(
+        report
+            .rejected
+            .iter()
+            .all(|r| r.reason.contains("doajArticle")),
+        "{report:?}"
+    );
+}
