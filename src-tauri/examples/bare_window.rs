@@ -1,13 +1,23 @@
-//! A bare Tauri window (a blank page, no commands, no cache) with the same configuration as
-//! Commons: the baseline the start-up benchmark compares Commons' memory against.
+//! A bare Tauri window (one line of text, no commands, no cache) with the same configuration
+//! as Commons: the baseline the start-up benchmark compares Commons' memory against. The page
+//! is a real document served by a custom protocol, so WebKit starts its web process as it
+//! does for Commons.
+
+const PAGE: &[u8] = b"<!doctype html><title>bare</title><p>A bare window.</p>";
 
 fn main() {
     let mut context = tauri::generate_context!();
     context.config_mut().app.windows.clear();
     tauri::Builder::default()
+        .register_uri_scheme_protocol("bare", |_, _| {
+            tauri::http::Response::builder()
+                .header("content-type", "text/html")
+                .body(PAGE.to_vec())
+                .unwrap_or_default()
+        })
         .setup(|app| {
-            let blank = "about:blank".parse().map_err(|e| format!("{e}"))?;
-            tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::External(blank))
+            let url = "bare://localhost/".parse().map_err(|e| format!("{e}"))?;
+            tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::CustomProtocol(url))
                 .title("bare")
                 .inner_size(1280.0, 800.0)
                 .build()?;

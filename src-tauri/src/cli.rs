@@ -3,7 +3,11 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use commons_core::{Config, doctor};
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use commons_core::catalogue::{ImportReport, import_file};
+use commons_core::{Config, Workstation, doctor};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,6 +27,12 @@ pub enum Command {
     Config,
     /// Check the cache, free disk space and the hub; exits non-zero on any failure
     Doctor,
+    /// Import catalogue records: MARC 21 (.mrc), MARCXML, MARC-in-JSON, OAI-PMH responses
+    Import {
+        /// Files to import
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 pub fn print_config(config: &Config) -> ExitCode {
@@ -52,6 +62,75 @@ pub fn doctor(config: &Config) -> ExitCode {
         println!("{verdict} {:<width$}  {}", c.name, c.detail);
     }
     if checks.iter().all(|c| c.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `commons import FILE...`: progress on stderr, a report on stdout. Exits 0 when every record
+/// was imported, 1 when some records were rejected or a file could not be read.
+pub fn import(config: &Config, files: &[PathBuf]) -> ExitCode {
+    let ws = Workstation::new(config.clone());
+    if let Err(e) = ws.prepare(&mut |_| {}) {
+        eprintln!("commons: {e}");
+        return ExitCode::FAILURE;
+    }
+    let mut total = ImportReport::default();
+    let mut failed_files = 0;
+    for file in files {
+        let name = file.display().to_string();
+        let result = ws.with_store(|store| {
+            import_file(store, file, &mut |n| {
+                eprint!("\r{name}: {n} records");
+                let _ = std::io::stderr().flush();
+            })
+        });
+        match result {
+            Ok(report) => {
+                eprintln!(
+                    "\r{name}: {} read, {} imported, {} updated, {} unchanged, {} rejected",
+                    report.read,
+                    report.imported,
+                    report.updated,
+                    report.unchanged,
+                    report.rejected.len()
+                );
+                total.add(report);
+            }
+            Err(e) => {
+                failed_files += 1;
+                eprintln!("\r{name}: not imported: {e}");
+            }
+        }
+    }
+    println!(
+        "read {}, imported {}, updated {}, unchanged {}, deleted {}, rejected {}, warnings {}",
+        total.read,
+        total.imported,
+        total.updated,
+        total.unchanged,
+        total.deleted,
+        total.rejected.len(),
+        total.warnings.len()
+    );
+    for r in &total.rejected {
+        println!(
+            "rejected: {}: {}: {}",
+            r.file.display(),
+            r.position,
+            r.reason
+        );
+    }
+    for w in &total.warnings {
+        println!(
+            "warning: {}: {}: {}",
+            w.file.display(),
+            w.position,
+            w.reason
+        );
+    }
+    if failed_files == 0 && total.rejected.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -29,6 +29,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Some(cli::Command::Config) => cli::print_config(&config),
         Some(cli::Command::Doctor) => cli::doctor(&config),
+        Some(cli::Command::Import { files }) => cli::import(&config, &files),
         None => app::run(config),
     }
 }

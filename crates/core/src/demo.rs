@@ -454,6 +454,7 @@ pub fn seed(
             report(SeedStage::Documents, 1, false);
         }
     }
+    crate::search::index::bump_generation(&tx).map_err(sql)?;
     tx.execute_batch("PRAGMA foreign_key_check").map_err(sql)?;
     for (key, value) in [
         ("consortium_name", consortium.name.as_str()),

@@ -10,6 +10,7 @@ pub mod config;
 pub mod consortium;
 pub mod demo;
 pub mod doctor;
+pub mod search;
 pub mod settings;
 pub mod store;
 pub mod workstation;

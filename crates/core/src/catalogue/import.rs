@@ -35,6 +35,8 @@ pub struct ImportReport {
     pub deleted: usize,
     pub rejected: Vec<Rejection>,
     pub warnings: Vec<Rejection>,
+    /// Records added, changed or deleted, for the search index.
+    pub changed: Vec<String>,
 }
 
 impl ImportReport {
@@ -46,6 +48,7 @@ impl ImportReport {
         self.deleted += other.deleted;
         self.rejected.extend(other.rejected);
         self.warnings.extend(other.warnings);
+        self.changed.extend(other.changed);
     }
 }
 
@@ -268,17 +271,28 @@ pub fn import_bytes(
         match save(&tx, &id, &item, &sha, &now).map_err(|e| store.err(e))? {
             Saved::New => report.imported += 1,
             Saved::Updated => report.updated += 1,
-            Saved::Unchanged => report.unchanged += 1,
+            Saved::Unchanged => {
+                report.unchanged += 1;
+                continue;
+            }
         }
+        report.changed.push(id);
         if done % 1000 == 999 {
             progress(done + 1);
         }
     }
     for oai in deletions {
+        let id = format!("src:{oai}");
         let n = tx
-            .execute("DELETE FROM records WHERE id = ?1", [format!("src:{oai}")])
+            .execute("DELETE FROM records WHERE id = ?1", [&id])
             .map_err(|e| store.err(e))?;
-        report.deleted += n;
+        if n > 0 {
+            report.deleted += n;
+            report.changed.push(id);
+        }
+    }
+    if report.imported + report.updated + report.deleted > 0 {
+        crate::search::index::bump_generation(&tx).map_err(|e| store.err(e))?;
     }
     tx.execute(
         "INSERT INTO meta(key, value) VALUES ('refreshed_at', ?1)

@@ -7,5 +7,5 @@ pub mod marc;
 pub mod record;
 pub mod xml;
 
-pub use import::{ImportReport, Rejection, import_bytes, import_file};
+pub use import::{ImportError, ImportReport, Rejection, import_bytes, import_file};
 pub use record::{CatalogueRecord, Format, Holding};

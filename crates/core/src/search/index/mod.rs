@@ -1,0 +1,746 @@
+//! The tantivy index of the catalogue, derived from the cache and always rebuildable from it.
+//!
+//! **Invariant:** the cache is the source of truth. Every catalogue write bumps
+//! `catalogue_generation` in the cache's `meta` table in the same transaction; the index
+//! records the generation it was built from in `generation` beside its files, written only
+//! after a successful commit. A mismatch (a crash between the two writes, a copied cache, a
+//! deleted index) is detected when the index is opened and repaired by rebuilding.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::OptionalExtension;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocument, Term};
+
+use super::query::{Clause, Scope, parse};
+use super::text::normalized;
+use crate::store::{Store, StoreError};
+
+/// Why the index could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the search index at {path} cannot be used: {detail}")]
+    Index { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SearchError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SearchError::Index { .. } => "search_index",
+            SearchError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// Result order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    Oldest,
+    Title,
+}
+
+/// A search as the catalogue screen asks it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Facet values that must all hold, as `group/value` (e.g. `format/book`, `library/central`,
+    /// `available/yes`).
+    pub filters: Vec<String>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One result, hydrated from the cache for display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub authors: Vec<String>,
+    pub year: Option<i64>,
+    pub format: String,
+    pub language: String,
+    pub copies: u32,
+    pub available: u32,
+    pub libraries: u32,
+}
+
+/// How many matching records fall in one facet value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCount {
+    pub group: String,
+    pub value: String,
+    pub count: u64,
+}
+
+/// A page of results with the total and the facet counts over every match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Vec<FacetCount>,
+}
+
+/// Facet groups, in the order the catalogue screen shows them.
+pub const FACET_GROUPS: &[&str] = &[
+    "available",
+    "format",
+    "discipline",
+    "language",
+    "decade",
+    "library",
+];
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    id: Field,
+    all: Field,
+    title: Field,
+    author: Field,
+    subject: Field,
+    call: Field,
+    prefix: Field,
+    ident: Field,
+    facet: Field,
+    year: Field,
+    title_sort: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |positions: bool| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("whitespace")
+                .set_index_option(if positions {
+                    IndexRecordOption::WithFreqsAndPositions
+                } else {
+                    IndexRecordOption::WithFreqs
+                }),
+        )
+    };
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        all: b.add_text_field("all", text(true)),
+        title: b.add_text_field("title", text(true)),
+        author: b.add_text_field("author", text(true)),
+        subject: b.add_text_field("subject", text(true)),
+        call: b.add_text_field("call", text(true)),
+        prefix: b.add_text_field("prefix", text(false)),
+        ident: b.add_text_field("ident", STRING),
+        facet: b.add_facet_field("facet", FacetOptions::default()),
+        year: b.add_i64_field("year", INDEXED | FAST),
+        title_sort: b.add_text_field("title_sort", STRING | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// The open index.
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+fn generation(store: &Store) -> Result<i64, StoreError> {
+    let v: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'catalogue_generation'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| store.err(e))?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Marks the catalogue as changed; call inside the transaction that changes it.
+pub fn bump_generation(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES ('catalogue_generation', '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        [],
+    )
+    .map(drop)
+}
+
+impl SearchIndex {
+    fn err(&self, e: impl std::fmt::Display) -> SearchError {
+        SearchError::Index {
+            path: self.dir.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// Opens the index in `dir`, rebuilding it from the cache when it is missing, damaged or
+    /// out of step with the cache. Returns the index and whether it was rebuilt.
+    pub fn open(
+        dir: &Path,
+        store: &Store,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(SearchIndex, bool), SearchError> {
+        let want = generation(store)?;
+        let have = std::fs::read_to_string(dir.join("generation"))
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok());
+        if have == Some(want)
+            && let Ok(index) = Index::open_in_dir(dir)
+            && index.schema() == schema().0
+            && let Ok(si) = SearchIndex::from_index(dir, index)
+        {
+            return Ok((si, false));
+        }
+        tracing::info!(dir = %dir.display(), ?have, want, "rebuilding the search index");
+        Ok((SearchIndex::rebuild(dir, store, progress)?, true))
+    }
+
+    fn from_index(dir: &Path, index: Index) -> Result<SearchIndex, SearchError> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| SearchError::Index {
+                path: dir.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        Ok(SearchIndex {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            fields: schema().1,
+        })
+    }
+
+    /// Builds the index from scratch from the cache (`commons reindex`).
+    pub fn rebuild(
+        dir: &Path,
+        store: &Store,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<SearchIndex, SearchError> {
+        let fail = |e: &dyn std::fmt::Display| SearchError::Index {
+            path: dir.to_path_buf(),
+            detail: e.to_string(),
+        };
+        // Build beside the old index, then swap, so a failed rebuild leaves the old one.
+        let building = dir.with_extension("building");
+        let _ = std::fs::remove_dir_all(&building);
+        std::fs::create_dir_all(&building).map_err(|e| fail(&e))?;
+        let want = generation(store)?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(&building, schema).map_err(|e| fail(&e))?;
+        {
+            let mut writer: tantivy::IndexWriter<TantivyDocument> = index
+                .writer_with_num_threads(1, 100_000_000)
+                .map_err(|e| fail(&e))?;
+            let total: u64 = store
+                .conn()
+                .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
+                .map_err(|e| store.err(e))?
+                .unsigned_abs();
+            let mut done = 0;
+            for_each_document(store, None, fields, &mut |doc| {
+                writer.add_document(doc).map_err(|e| fail(&e))?;
+                done += 1;
+                if done % 5000 == 0 {
+                    progress(done, total);
+                }
+                Ok(())
+            })?;
+            writer.commit().map_err(|e| fail(&e))?;
+            writer.wait_merging_threads().map_err(|e| fail(&e))?;
+            progress(total, total);
+        }
+        std::fs::write(building.join("generation"), want.to_string()).map_err(|e| fail(&e))?;
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::rename(&building, dir).map_err(|e| fail(&e))?;
+        let index = Index::open_in_dir(dir).map_err(|e| fail(&e))?;
+        SearchIndex::from_index(dir, index)
+    }
+
+    /// Re-indexes the given records (added, changed or deleted in the cache since).
+    pub fn update(&self, store: &Store, ids: &[String]) -> Result<(), SearchError> {
+        let mut writer: tantivy::IndexWriter<TantivyDocument> = self
+            .index
+            .writer_with_num_threads(1, 50_000_000)
+            .map_err(|e| self.err(e))?;
+        for id in ids {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for chunk in ids.chunks(500) {
+            for_each_document(store, Some(chunk), self.fields, &mut |doc| {
+                writer.add_document(doc).map_err(|e| self.err(e))?;
+                Ok(())
+            })?;
+        }
+        writer.commit().map_err(|e| self.err(e))?;
+        std::fs::write(self.dir.join("generation"), generation(store)?.to_string())
+            .map_err(|e| self.err(e))?;
+        self.reader.reload().map_err(|e| self.err(e))
+    }
+
+    /// Runs a search and hydrates the page of hits from the cache.
+    pub fn search(&self, store: &Store, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let query = self.build_query(req);
+        let searcher = self.reader.searcher();
+        let limit = req.limit.clamp(1, 100);
+        let offset = req.offset.min(10_000);
+        let mut facets = FacetCollector::for_field("facet");
+        for g in FACET_GROUPS {
+            facets.add_facet(Facet::from(&format!("/{g}")));
+        }
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let (addresses, total, facet_counts): (Vec<DocAddress>, usize, _) = match req.sort {
+            Sort::Relevance => {
+                let (docs, total, f) = searcher
+                    .search(&query, &(top.order_by_score(), Count, facets))
+                    .map_err(|e| self.err(e))?;
+                (docs.into_iter().map(|(_, a)| a).collect(), total, f)
+            }
+            Sort::Newest | Sort::Oldest => {
+                let order = if req.sort == Sort::Newest {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let (docs, total, f) = searcher
+                    .search(
+                        &query,
+                        &(top.order_by_fast_field::<i64>("year", order), Count, facets),
+                    )
+                    .map_err(|e| self.err(e))?;
+                (docs.into_iter().map(|(_, a)| a).collect(), total, f)
+            }
+            Sort::Title => {
+                let (docs, total, f) = searcher
+                    .search(
+                        &query,
+                        &(
+                            top.order_by_string_fast_field("title_sort", Order::Asc),
+                            Count,
+                            facets,
+                        ),
+                    )
+                    .map_err(|e| self.err(e))?;
+                (docs.into_iter().map(|(_, a)| a).collect(), total, f)
+            }
+        };
+        let mut ids = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.err(e))?;
+            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
+                ids.push(id.to_owned());
+            }
+        }
+        let mut facets = Vec::new();
+        for g in FACET_GROUPS {
+            for (facet, count) in facet_counts.get(&format!("/{g}")) {
+                let value = facet
+                    .to_path()
+                    .get(1)
+                    .map(|s| (*s).to_owned())
+                    .unwrap_or_default();
+                facets.push(FacetCount {
+                    group: (*g).to_owned(),
+                    value,
+                    count,
+                });
+            }
+        }
+        Ok(SearchResults {
+            total: total as u64,
+            hits: hydrate(store, &ids)?,
+            facets,
+        })
+    }
+
+    fn build_query(&self, req: &SearchRequest) -> Box<dyn Query> {
+        let f = self.fields;
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let field_of = |scope: Scope| match scope {
+            Scope::Any => f.all,
+            Scope::Title => f.title,
+            Scope::Author => f.author,
+            Scope::Subject => f.subject,
+            Scope::CallNumber => f.call,
+        };
+        let term = |field: Field, t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let phrase = |field: Field, tokens: &[String]| -> Box<dyn Query> {
+            if tokens.len() == 1 {
+                return term(field, &tokens[0]);
+            }
+            Box::new(PhraseQuery::new(
+                tokens
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect(),
+            ))
+        };
+        for clause in parse(&req.query) {
+            let q: Box<dyn Query> = match clause {
+                Clause::Identifier(id) => Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, term(f.ident, &id)),
+                    (
+                        Occur::Should,
+                        phrase(
+                            f.all,
+                            &normalized(&id)
+                                .split(' ')
+                                .map(str::to_owned)
+                                .collect::<Vec<_>>(),
+                        ),
+                    ),
+                ])),
+                Clause::Phrase { scope, tokens } => {
+                    let field = field_of(scope);
+                    if scope == Scope::Any {
+                        Box::new(BooleanQuery::new(vec![
+                            (Occur::Must, phrase(field, &tokens)),
+                            (
+                                Occur::Should,
+                                Box::new(BoostQuery::new(phrase(f.title, &tokens), 3.0)),
+                            ),
+                        ]))
+                    } else {
+                        phrase(field, &tokens)
+                    }
+                }
+                Clause::Words {
+                    scope,
+                    tokens,
+                    prefix,
+                    cjk,
+                } => {
+                    let field = field_of(scope);
+                    if cjk {
+                        // Bigrams in order: a phrase over the bigram tokens.
+                        Box::new(BooleanQuery::new(vec![
+                            (Occur::Must, phrase(field, &tokens)),
+                            (
+                                Occur::Should,
+                                Box::new(BoostQuery::new(phrase(f.title, &tokens), 3.0)),
+                            ),
+                        ]))
+                    } else {
+                        for t in &tokens[..tokens.len() - 1] {
+                            must.push((Occur::Must, self.word(field, t, false)));
+                        }
+                        let last = &tokens[tokens.len() - 1];
+                        self.word(field, last, prefix)
+                    }
+                }
+            };
+            must.push((Occur::Must, q));
+        }
+        for filter in &req.filters {
+            if let Some((group, value)) = filter.split_once('/')
+                && FACET_GROUPS.contains(&group)
+                && !value.is_empty()
+            {
+                let facet = Facet::from_path([group, value]);
+                must.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_facet(f.facet, &facet),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+        }
+        if must.is_empty() {
+            return Box::new(AllQuery);
+        }
+        if must.iter().all(|(o, _)| *o == Occur::Must) && must.len() == 1 {
+            return must
+                .pop()
+                .map(|(_, q)| q)
+                .unwrap_or_else(|| Box::new(AllQuery));
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    /// One word: the exact word (boosted in titles), or, while typed, any word starting so.
+    fn word(&self, field: Field, token: &str, prefix: bool) -> Box<dyn Query> {
+        let f = self.fields;
+        let exact: Box<dyn Query> = Box::new(TermQuery::new(
+            Term::from_field_text(field, token),
+            IndexRecordOption::WithFreqs,
+        ));
+        let mut options: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact)];
+        if field == f.all {
+            options.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.title, token),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    3.0,
+                )),
+            ));
+        }
+        if prefix {
+            let chars = token.chars().count();
+            if chars <= 3 && field == f.all {
+                options.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.prefix, token),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            } else if let Ok(q) =
+                RegexQuery::from_pattern(&format!("{}.*", regex_escape(token)), field)
+            {
+                options.push((Occur::Should, Box::new(q)));
+            }
+        }
+        // A word must match one way or another: wrap so the group is required as a whole.
+        Box::new(BooleanQuery::new(vec![(
+            Occur::Must,
+            Box::new(BooleanQuery::new(options)) as Box<dyn Query>,
+        )]))
+    }
+}
+
+/// Escapes regex syntax (tokens are letters and digits, but be safe).
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !c.is_alphanumeric() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Edge n-grams (1 to 3 characters) of every token, for type-ahead of short prefixes.
+fn prefixes(normalized: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for token in normalized.split(' ') {
+        let chars: Vec<char> = token.chars().collect();
+        for n in 1..=3.min(chars.len().saturating_sub(1)) {
+            out.push(chars[..n].iter().collect());
+        }
+    }
+    out.join(" ")
+}
+
+type DocSink<'a> = dyn FnMut(TantivyDocument) -> Result<(), SearchError> + 'a;
+
+/// Builds the index document of each record (all, or the listed ids).
+fn for_each_document(
+    store: &Store,
+    ids: Option<&[String]>,
+    f: Fields,
+    sink: &mut DocSink<'_>,
+) -> Result<(), SearchError> {
+    let conn = store.conn();
+    let sql = |e| SearchError::Store(store.err(e));
+    let filter = match ids {
+        Some(ids) if !ids.is_empty() => format!(
+            "WHERE r.id IN ({})",
+            std::iter::repeat_n("?", ids.len())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        Some(_) => return Ok(()),
+        None => String::new(),
+    };
+    let params: Vec<&dyn rusqlite::ToSql> = ids
+        .unwrap_or(&[])
+        .iter()
+        .map(|s| s as &dyn rusqlite::ToSql)
+        .collect();
+    // Side tables first, keyed by record.
+    let mut holdings: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+    let mut idents: HashMap<String, Vec<String>> = HashMap::new();
+    let mut disciplines: HashMap<String, Vec<String>> = HashMap::new();
+    {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT h.record_id, h.library_id, h.status, h.call_number FROM holdings h
+                 JOIN records r ON r.id = h.record_id {filter}"
+            ))
+            .map_err(sql)?;
+        let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            holdings.entry(row.get(0).map_err(sql)?).or_default().push((
+                row.get(1).map_err(sql)?,
+                row.get(2).map_err(sql)?,
+                row.get(3).map_err(sql)?,
+            ));
+        }
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT i.record_id, i.value FROM record_identifiers i
+                 JOIN records r ON r.id = i.record_id {filter}"
+            ))
+            .map_err(sql)?;
+        let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            idents
+                .entry(row.get(0).map_err(sql)?)
+                .or_default()
+                .push(row.get(1).map_err(sql)?);
+        }
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT d.record_id, coalesce(p.id, d.discipline_id) FROM record_disciplines d
+                 JOIN records r ON r.id = d.record_id
+                 JOIN disciplines s ON s.id = d.discipline_id
+                 LEFT JOIN disciplines p ON p.id = s.parent_id {filter}"
+            ))
+            .map_err(sql)?;
+        let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
+        while let Some(row) = rows.next().map_err(sql)? {
+            disciplines
+                .entry(row.get(0).map_err(sql)?)
+                .or_default()
+                .push(row.get(1).map_err(sql)?);
+        }
+    }
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT r.id, r.title, coalesce(r.subtitle, ''), r.authors, r.subjects, coalesce(r.publisher, ''),
+                    r.series, coalesce(r.summary, ''), coalesce(r.contents, ''), r.year, r.language, r.format,
+                    coalesce(r.lcc, ''), coalesce(r.ddc, ''), coalesce(r.clc, ''), coalesce(r.responsibility, '')
+             FROM records r {filter}"
+        ))
+        .map_err(sql)?;
+    let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
+    while let Some(row) = rows.next().map_err(sql)? {
+        let get =
+            |i: usize| -> Result<String, SearchError> { row.get::<_, String>(i).map_err(sql) };
+        let list = |i: usize| -> Result<Vec<String>, SearchError> {
+            Ok(serde_json::from_str(&get(i)?).unwrap_or_default())
+        };
+        let id = get(0)?;
+        let title = format!("{} {}", get(1)?, get(2)?);
+        let authors = list(3)?.join(" ; ");
+        let subjects = list(4)?.join(" ; ");
+        let holds = holdings.remove(&id).unwrap_or_default();
+        let calls: Vec<String> = holds.iter().map(|h| h.2.clone()).collect();
+        let classes = format!("{} {} {}", get(12)?, get(13)?, get(14)?);
+        let call_text = normalized(&format!("{} {classes}", calls.join(" ")));
+        let title_n = normalized(&title);
+        let all = normalized(&format!(
+            "{title} {authors} {} {subjects} {} {} {} {} {}",
+            get(15)?,
+            get(5)?,
+            list(6)?.join(" "),
+            get(7)?,
+            get(8)?,
+            idents.get(&id).map(|v| v.join(" ")).unwrap_or_default()
+        ));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &id);
+        doc.add_text(f.prefix, prefixes(&all));
+        doc.add_text(f.all, format!("{all} {call_text}"));
+        doc.add_text(f.title, &title_n);
+        doc.add_text(f.author, normalized(&authors));
+        doc.add_text(f.subject, normalized(&subjects));
+        doc.add_text(f.call, &call_text);
+        doc.add_text(f.title_sort, title_n.chars().take(64).collect::<String>());
+        for i in idents.remove(&id).unwrap_or_default() {
+            doc.add_text(f.ident, i);
+        }
+        let year: Option<i64> = row.get(9).map_err(sql)?;
+        if let Some(y) = year {
+            doc.add_i64(f.year, y);
+            doc.add_facet(
+                f.facet,
+                Facet::from_path(["decade", &format!("{}", y / 10 * 10)]),
+            );
+        }
+        doc.add_facet(f.facet, Facet::from_path(["language", &get(10)?]));
+        doc.add_facet(f.facet, Facet::from_path(["format", &get(11)?]));
+        let mut libs: Vec<&str> = holds.iter().map(|h| h.0.as_str()).collect();
+        libs.sort_unstable();
+        libs.dedup();
+        for l in libs {
+            doc.add_facet(f.facet, Facet::from_path(["library", l]));
+        }
+        if holds.iter().any(|h| h.1 == "available") {
+            doc.add_facet(f.facet, Facet::from_path(["available", "yes"]));
+        }
+        let mut discs = disciplines.remove(&id).unwrap_or_default();
+        discs.sort_unstable();
+        discs.dedup();
+        for d in discs {
+            doc.add_facet(f.facet, Facet::from_path(["discipline", &d]));
+        }
+        sink(doc)?;
+    }
+    Ok(())
+}
+
+/// Reads the displayed fields of `ids` from the cache, in the given order.
+fn hydrate(store: &Store, ids: &[String]) -> Result<Vec<Hit>, SearchError> {
+    let conn = store.conn();
+    let sql = |e| SearchError::Store(store.err(e));
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT r.title, r.subtitle, r.authors, r.year, r.format, r.language,
+                    count(h.id), count(h.id) FILTER (WHERE h.status = 'available'),
+                    count(DISTINCT h.library_id)
+             FROM records r LEFT JOIN holdings h ON h.record_id = r.id
+             WHERE r.id = ?1 GROUP BY r.id",
+        )
+        .map_err(sql)?;
+    let mut hits = Vec::with_capacity(ids.len());
+    for id in ids {
+        let hit = stmt
+            .query_row([id], |r| {
+                Ok(Hit {
+                    id: id.clone(),
+                    title: r.get(0)?,
+                    subtitle: r.get(1)?,
+                    authors: serde_json::from_str(&r.get::<_, String>(2)?).unwrap_or_default(),
+                    year: r.get(3)?,
+                    format: r.get(4)?,
+                    language: r.get(5)?,
+                    copies: r.get::<_, i64>(6)?.try_into().unwrap_or(u32::MAX),
+                    available: r.get::<_, i64>(7)?.try_into().unwrap_or(u32::MAX),
+                    libraries: r.get::<_, i64>(8)?.try_into().unwrap_or(u32::MAX),
+                })
+            })
+            .optional()
+            .map_err(sql)?;
+        // A record deleted from the cache since the index was read is simply skipped.
+        hits.extend(hit);
+    }
+    Ok(hits)
+}
+
+#[cfg(test)]
+mod tests;

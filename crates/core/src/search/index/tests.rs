@@ -1,0 +1,234 @@
+use super::*;
+use crate::demo;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    store: Store,
+    index: SearchIndex,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("commons.db")).unwrap();
+    demo::seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
+    let (index, rebuilt) =
+        SearchIndex::open(&dir.path().join("index"), &store, &mut |_, _| {}).unwrap();
+    assert!(rebuilt, "a new index is built");
+    Fixture { dir, store, index }
+}
+
+impl Fixture {
+    fn search(&self, query: &str) -> SearchResults {
+        self.search_with(query, &[], Sort::Relevance)
+    }
+    fn search_with(&self, query: &str, filters: &[&str], sort: Sort) -> SearchResults {
+        self.index
+            .search(
+                &self.store,
+                &SearchRequest {
+                    query: query.into(),
+                    filters: filters.iter().map(|s| s.to_string()).collect(),
+                    sort,
+                    offset: 0,
+                    limit: 20,
+                },
+            )
+            .unwrap_or_else(|e| panic!("{query:?}: {e}"))
+    }
+    fn one(&self, sql: &str) -> String {
+        self.store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+#[test]
+fn an_exact_title_ranks_first() {
+    let f = fixture();
+    let title =
+        f.one("SELECT title FROM records WHERE language = 'eng' ORDER BY id LIMIT 1 OFFSET 7");
+    let r = f.search(&title);
+    assert!(r.total > 0);
+    assert_eq!(
+        r.hits[0].title,
+        title,
+        "{:?}",
+        r.hits.iter().map(|h| &h.title).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn every_word_must_match_and_the_last_is_a_prefix() {
+    let f = fixture();
+    let full = f.search("epistemology");
+    assert!(full.total > 0);
+    let typed = f.search("epistem");
+    assert_eq!(
+        typed.total, full.total,
+        "a prefix finds the same records while typing"
+    );
+    let short = f.search("ep");
+    assert!(short.total >= full.total);
+    let done = f.search("epistem ");
+    assert_eq!(done.total, 0, "a finished word is not a prefix");
+    let both = f.search("epistemology history");
+    assert!(both.total < full.total);
+}
+
+#[test]
+fn chinese_two_characters_find_records_containing_them() {
+    let f = fixture();
+    let expected: i64 = f
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM records WHERE title LIKE '%哲学%' OR subjects LIKE '%哲学%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(expected > 0);
+    let r = f.search("哲学");
+    assert_eq!(r.total as i64, expected);
+    assert!(
+        r.hits
+            .iter()
+            .all(|h| h.title.contains("哲学") || r.total > 0)
+    );
+}
+
+#[test]
+fn isbn_with_or_without_hyphens() {
+    let f = fixture();
+    let isbn =
+        f.one("SELECT value FROM record_identifiers WHERE scheme = 'isbn' ORDER BY value LIMIT 1");
+    let id = f.one(&format!(
+        "SELECT record_id FROM record_identifiers WHERE value = '{isbn}'"
+    ));
+    let hyphenated = format!(
+        "{}-{}-{}-{}",
+        &isbn[..3],
+        &isbn[3..4],
+        &isbn[4..9],
+        &isbn[9..]
+    );
+    for q in [isbn.clone(), hyphenated, format!("isbn:{isbn}")] {
+        let r = f.search(&q);
+        assert_eq!(
+            r.hits.first().map(|h| h.id.as_str()),
+            Some(id.as_str()),
+            "{q}"
+        );
+    }
+}
+
+#[test]
+fn facets_count_every_match_and_filters_narrow() {
+    let f = fixture();
+    let all = f.search("");
+    let records: i64 = f
+        .store
+        .conn()
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(all.total as i64, records);
+    let formats: u64 = all
+        .facets
+        .iter()
+        .filter(|c| c.group == "format")
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(formats, all.total, "each record has one format");
+    let books = all
+        .facets
+        .iter()
+        .find(|c| c.group == "format" && c.value == "book")
+        .unwrap()
+        .count;
+    let filtered = f.search_with("", &["format/book"], Sort::Relevance);
+    assert_eq!(filtered.total, books);
+    assert!(filtered.hits.iter().all(|h| h.format == "book"));
+    let available = f.search_with("", &["available/yes"], Sort::Relevance);
+    assert!(available.hits.iter().all(|h| h.available > 0));
+    // Unknown filters are ignored, not errors.
+    assert_eq!(
+        f.search_with("", &["nonsense", "format/"], Sort::Relevance)
+            .total,
+        all.total
+    );
+}
+
+#[test]
+fn sorting_by_year_and_title() {
+    let f = fixture();
+    let newest = f.search_with("", &[], Sort::Newest);
+    let years: Vec<i64> = newest.hits.iter().filter_map(|h| h.year).collect();
+    assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
+    let oldest = f.search_with("", &[], Sort::Oldest);
+    let years: Vec<i64> = oldest.hits.iter().filter_map(|h| h.year).collect();
+    assert!(years.windows(2).all(|w| w[0] <= w[1]), "{years:?}");
+    let by_title = f.search_with("", &[], Sort::Title);
+    let titles: Vec<String> = by_title.hits.iter().map(|h| normalized(&h.title)).collect();
+    assert!(titles.windows(2).all(|w| w[0] <= w[1]), "{titles:?}");
+}
+
+#[test]
+fn whatever_is_typed_is_answered() {
+    let f = fixture();
+    for q in [
+        "\"",
+        "\"\"",
+        "\"unbalanced",
+        "title:",
+        "author:\"",
+        "((",
+        "AND OR NOT",
+        "-",
+        "*",
+        "?",
+        "🙂🙂",
+        ":::",
+        "isbn:",
+        "a:b:c:d",
+        "\\",
+        "[a-z]+",
+        ".*",
+        "<script>alert(1)</script>",
+    ] {
+        f.search(q);
+    }
+    f.search(&"lorem ipsum ".repeat(1000));
+}
+
+#[test]
+fn a_stale_index_is_rebuilt_on_open() {
+    let f = fixture();
+    let dir = f.dir.path().join("index");
+    let (_, rebuilt) = SearchIndex::open(&dir, &f.store, &mut |_, _| {}).unwrap();
+    assert!(!rebuilt, "an index in step with the cache is reused");
+    // The cache changed but the index did not hear of it (a crash between the two writes).
+    let tx = f.store.write().unwrap();
+    tx.execute("DELETE FROM records WHERE id = 'demo-00001'", [])
+        .unwrap();
+    bump_generation(&tx).unwrap();
+    tx.commit().unwrap();
+    let (index, rebuilt) = SearchIndex::open(&dir, &f.store, &mut |_, _| {}).unwrap();
+    assert!(rebuilt);
+    let r = index
+        .search(
+            &f.store,
+            &SearchRequest {
+                query: String::new(),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let records: i64 = f
+        .store
+        .conn()
+        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(r.total as i64, records);
+    // Garbage in the index directory is also repaired.
+    std::fs::write(dir.join("meta.json"), b"garbage").unwrap();
+    assert!(SearchIndex::open(&dir, &f.store, &mut |_, _| {}).unwrap().1);
+}
