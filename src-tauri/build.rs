@@ -8,6 +8,9 @@ const COMMANDS: &[&str] = &[
     "open_cache",
     "rebuild_cache",
     "get_overview",
+    "search_catalogue",
+    "get_record",
+    "export_records",
     "ui_ready",
 ];
 

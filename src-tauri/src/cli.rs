@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use commons_core::catalogue::{ImportReport, import_file};
+use commons_core::catalogue::ImportReport;
 use commons_core::{Config, Workstation, doctor};
 
 #[derive(Debug, Parser)]
@@ -33,6 +33,8 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Rebuild the catalogue's search index from the cache
+    Reindex,
 }
 
 pub fn print_config(config: &Config) -> ExitCode {
@@ -80,11 +82,9 @@ pub fn import(config: &Config, files: &[PathBuf]) -> ExitCode {
     let mut failed_files = 0;
     for file in files {
         let name = file.display().to_string();
-        let result = ws.with_store(|store| {
-            import_file(store, file, &mut |n| {
-                eprint!("\r{name}: {n} records");
-                let _ = std::io::stderr().flush();
-            })
+        let result = ws.import(file, &mut |n| {
+            eprint!("\r{name}: {n} records");
+            let _ = std::io::stderr().flush();
         });
         match result {
             Ok(report) => {
@@ -134,5 +134,32 @@ pub fn import(config: &Config, files: &[PathBuf]) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `commons reindex`: rebuilds the search index from the cache.
+pub fn reindex(config: &Config) -> ExitCode {
+    let ws = Workstation::new(config.clone());
+    if let Err(e) = ws.prepare(&mut |_| {}) {
+        eprintln!("commons: {e}");
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    match ws.reindex(&mut |done, total| {
+        eprint!("\rindexing: {done} of {total} records");
+        let _ = std::io::stderr().flush();
+    }) {
+        Ok(total) => {
+            eprintln!();
+            println!(
+                "indexed {total} records in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\ncommons: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

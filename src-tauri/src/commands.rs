@@ -8,7 +8,10 @@ use commons_core::Workstation;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
-use crate::ipc::{IpcError, Language, Overview, Rebuilt, SeedEvent};
+use crate::ipc::{
+    ExportFormat, Exported, IpcError, Language, Overview, Rebuilt, RecordView, SearchPage,
+    SearchQuery, SeedEvent,
+};
 
 /// What every command can reach.
 #[derive(Debug)]
@@ -81,6 +84,48 @@ pub async fn get_overview(state: State<'_, AppState>) -> Result<Overview, IpcErr
     blocking(&state, |ws| Ok(ws.overview()?.into())).await
 }
 
+#[tauri::command]
+#[specta::specta]
+pub async fn search_catalogue(
+    state: State<'_, AppState>,
+    query: SearchQuery,
+) -> Result<SearchPage, IpcError> {
+    blocking(&state, move |ws| {
+        let (results, labels) = ws.search(&query.into())?;
+        Ok(SearchPage::new(results, &labels))
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_record(state: State<'_, AppState>, id: String) -> Result<RecordView, IpcError> {
+    blocking(&state, move |ws| {
+        let record = ws.record(&id)?.ok_or_else(|| IpcError::not_found(&id))?;
+        let as_of = ws.refreshed_at()?.map(|t| t.to_string());
+        Ok(RecordView::new(record, as_of))
+    })
+    .await
+}
+
+/// Writes the records as RIS, BibTeX or CSL-JSON to the downloads folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_records(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    format: ExportFormat,
+) -> Result<Exported, IpcError> {
+    blocking(&state, move |ws| {
+        let (path, records) = ws.export(&ids, format.into())?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            records: u32::try_from(records).unwrap_or(u32::MAX),
+        })
+    })
+    .await
+}
+
 /// The page has drawn its first screen.
 #[tauri::command]
 #[specta::specta]
@@ -105,6 +150,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             open_cache,
             rebuild_cache,
             get_overview,
+            search_catalogue,
+            get_record,
+            export_records,
             ui_ready,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

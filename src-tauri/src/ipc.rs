@@ -7,10 +7,13 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+use commons_core::catalogue::{ExportFormat as CoreExportFormat, RecordDetail};
 use commons_core::config::Language as CoreLanguage;
 use commons_core::consortium as core;
 use commons_core::demo::{SeedError, SeedProgress, SeedStage as CoreStage};
+use commons_core::search::{SearchError, SearchRequest, SearchResults, Sort as CoreSort};
 use commons_core::store::StoreError;
+use commons_core::workstation::Labels;
 
 /// The one error every command returns. `code` is stable and what the UI branches on;
 /// `message` is a sentence for logs and for the details line under the UI's own text.
@@ -47,7 +50,38 @@ impl From<SeedError> for IpcError {
     }
 }
 
+impl From<SearchError> for IpcError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::Store(e) => e.into(),
+            other => IpcError {
+                code: other.code().to_owned(),
+                rebuildable: false,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<commons_core::workstation::ExportError> for IpcError {
+    fn from(e: commons_core::workstation::ExportError) -> Self {
+        IpcError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            rebuildable: false,
+        }
+    }
+}
+
 impl IpcError {
+    pub fn not_found(what: &str) -> IpcError {
+        IpcError {
+            code: "not_found".to_owned(),
+            message: format!("{what} is not in the catalogue"),
+            rebuildable: false,
+        }
+    }
+
     pub fn internal(message: impl std::fmt::Display) -> IpcError {
         IpcError {
             code: "internal".to_owned(),
@@ -182,6 +216,7 @@ pub enum SeedStage {
     Resources,
     Librarians,
     Documents,
+    SearchIndex,
 }
 
 /// Progress of preparing the cache, streamed over a channel.
@@ -203,6 +238,7 @@ impl From<SeedProgress> for SeedEvent {
                 CoreStage::Resources => SeedStage::Resources,
                 CoreStage::Librarians => SeedStage::Librarians,
                 CoreStage::Documents => SeedStage::Documents,
+                CoreStage::SearchIndex => SeedStage::SearchIndex,
             },
             done: count(p.done),
             total: count(p.total),
@@ -216,4 +252,234 @@ pub struct Rebuilt {
     /// Where the old cache was kept, if there was one.
     pub set_aside: Option<String>,
     pub overview: Overview,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Sort {
+    Relevance,
+    Newest,
+    Oldest,
+    Title,
+}
+
+/// A catalogue search as the page asks it.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchQuery {
+    pub query: String,
+    /// `group/value` facet filters, e.g. `format/book`.
+    pub filters: Vec<String>,
+    pub sort: Sort,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl From<SearchQuery> for SearchRequest {
+    fn from(q: SearchQuery) -> Self {
+        SearchRequest {
+            query: q.query,
+            filters: q.filters,
+            sort: match q.sort {
+                Sort::Relevance => CoreSort::Relevance,
+                Sort::Newest => CoreSort::Newest,
+                Sort::Oldest => CoreSort::Oldest,
+                Sort::Title => CoreSort::Title,
+            },
+            offset: q.offset as usize,
+            limit: q.limit as usize,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub id: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub authors: Vec<String>,
+    pub year: Option<i32>,
+    pub format: String,
+    pub language: String,
+    pub copies: u32,
+    pub available: u32,
+    pub libraries: u32,
+}
+
+/// One facet value with its count; `label`/`labelZh` name ids (libraries, disciplines).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FacetValue {
+    pub group: String,
+    pub value: String,
+    pub count: u32,
+    pub label: Option<String>,
+    pub label_zh: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchPage {
+    pub total: u32,
+    pub hits: Vec<SearchHit>,
+    pub facets: Vec<FacetValue>,
+}
+
+fn year(y: Option<i64>) -> Option<i32> {
+    y.and_then(|y| i32::try_from(y).ok())
+}
+
+impl SearchPage {
+    pub fn new(results: SearchResults, labels: &Labels) -> SearchPage {
+        SearchPage {
+            total: count(results.total),
+            hits: results
+                .hits
+                .into_iter()
+                .map(|h| SearchHit {
+                    id: h.id,
+                    title: h.title,
+                    subtitle: h.subtitle,
+                    authors: h.authors,
+                    year: year(h.year),
+                    format: h.format,
+                    language: h.language,
+                    copies: h.copies,
+                    available: h.available,
+                    libraries: h.libraries,
+                })
+                .collect(),
+            facets: results
+                .facets
+                .into_iter()
+                .map(|f| {
+                    let label = labels.get(&(f.group.clone(), f.value.clone()));
+                    FacetValue {
+                        label: label.map(|l| l.0.clone()),
+                        label_zh: label.map(|l| l.1.clone()),
+                        group: f.group,
+                        value: f.value,
+                        count: count(f.count),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HoldingView {
+    pub library_id: String,
+    pub library_name: String,
+    pub library_name_zh: String,
+    pub call_number: String,
+    pub location: String,
+    /// `available`, `on_loan`, `reference`, `in_transit`, `missing` or `unknown`.
+    pub status: String,
+    pub due_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordView {
+    pub id: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub responsibility: Option<String>,
+    pub authors: Vec<String>,
+    pub edition: Option<String>,
+    pub publisher: Option<String>,
+    pub place: Option<String>,
+    pub year: Option<i32>,
+    pub language: String,
+    pub format: String,
+    pub isbns: Vec<String>,
+    pub issns: Vec<String>,
+    pub lccn: Option<String>,
+    pub oclc: Vec<String>,
+    pub lcc: Option<String>,
+    pub ddc: Option<String>,
+    pub clc: Option<String>,
+    pub subjects: Vec<String>,
+    pub series: Vec<String>,
+    pub notes: Vec<String>,
+    pub summary: Option<String>,
+    pub contents: Option<String>,
+    pub physical: Option<String>,
+    pub holdings: Vec<HoldingView>,
+    /// When availability was last refreshed (RFC 3339).
+    pub availability_as_of: Option<String>,
+}
+
+impl RecordView {
+    pub fn new(r: RecordDetail, availability_as_of: Option<String>) -> RecordView {
+        RecordView {
+            id: r.id,
+            title: r.title,
+            subtitle: r.subtitle,
+            responsibility: r.responsibility,
+            authors: r.authors,
+            edition: r.edition,
+            publisher: r.publisher,
+            place: r.place,
+            year: year(r.year),
+            language: r.language,
+            format: r.format,
+            isbns: r.isbns,
+            issns: r.issns,
+            lccn: r.lccn,
+            oclc: r.oclc,
+            lcc: r.lcc,
+            ddc: r.ddc,
+            clc: r.clc,
+            subjects: r.subjects,
+            series: r.series,
+            notes: r.notes,
+            summary: r.summary,
+            contents: r.contents,
+            physical: r.physical,
+            holdings: r
+                .holdings
+                .into_iter()
+                .map(|h| HoldingView {
+                    library_id: h.library_id,
+                    library_name: h.library_name,
+                    library_name_zh: h.library_name_zh,
+                    call_number: h.call_number,
+                    location: h.location,
+                    status: h.status,
+                    due_date: h.due_date,
+                })
+                .collect(),
+            availability_as_of,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ExportFormat {
+    Ris,
+    Bibtex,
+    CslJson,
+}
+
+impl From<ExportFormat> for CoreExportFormat {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Ris => CoreExportFormat::Ris,
+            ExportFormat::Bibtex => CoreExportFormat::Bibtex,
+            ExportFormat::CslJson => CoreExportFormat::CslJson,
+        }
+    }
+}
+
+/// An export written to the user's downloads folder.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Exported {
+    pub path: String,
+    pub records: u32,
 }

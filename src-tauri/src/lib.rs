@@ -30,6 +30,7 @@ pub fn run() -> ExitCode {
         Some(cli::Command::Config) => cli::print_config(&config),
         Some(cli::Command::Doctor) => cli::doctor(&config),
         Some(cli::Command::Import { files }) => cli::import(&config, &files),
+        Some(cli::Command::Reindex) => cli::reindex(&config),
         None => app::run(config),
     }
 }

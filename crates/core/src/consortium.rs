@@ -56,7 +56,8 @@ pub struct Overview {
     pub counts: Counts,
 }
 
-fn meta(store: &Store, key: &str) -> Result<Option<String>, StoreError> {
+/// A value of the cache's `meta` table.
+pub fn meta_value(store: &Store, key: &str) -> Result<Option<String>, StoreError> {
     store
         .conn()
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
@@ -111,14 +112,14 @@ pub fn overview(store: &Store) -> Result<Overview, StoreError> {
         .map_err(sql)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql)?;
-    let refreshed_at = meta(store, "refreshed_at")?.and_then(|s| s.parse().ok());
-    let source = match meta(store, "source")?.as_deref() {
+    let refreshed_at = meta_value(store, "refreshed_at")?.and_then(|s| s.parse().ok());
+    let source = match meta_value(store, "source")?.as_deref() {
         Some("hub") => DataSource::Hub,
         _ => DataSource::Demo,
     };
     Ok(Overview {
-        name: meta(store, "consortium_name")?.unwrap_or_default(),
-        name_zh: meta(store, "consortium_name_zh")?.unwrap_or_default(),
+        name: meta_value(store, "consortium_name")?.unwrap_or_default(),
+        name_zh: meta_value(store, "consortium_name_zh")?.unwrap_or_default(),
         source,
         refreshed_at,
         libraries,

@@ -42,6 +42,8 @@ const PDFS: &[(&str, &[u8])] = &[
 pub enum SeedError {
     #[error("the embedded demo data is invalid ({file}): {detail}")]
     Asset { file: &'static str, detail: String },
+    #[error("the search index cannot be built: {0}")]
+    Index(String),
     #[error("cannot write the document store {path}: {source}")]
     Documents {
         path: PathBuf,
@@ -56,6 +58,7 @@ impl SeedError {
         match self {
             SeedError::Asset { .. } => "demo_data_invalid",
             SeedError::Documents { .. } => "documents_unwritable",
+            SeedError::Index(_) => "search_index",
             SeedError::Store(e) => e.code(),
         }
     }
@@ -70,6 +73,8 @@ pub enum SeedStage {
     Resources,
     Librarians,
     Documents,
+    /// Building the search index (after seeding, or when it is out of step with the cache).
+    SearchIndex,
 }
 
 /// One progress report: `done` of `total` units of work, all stages together.

@@ -7,17 +7,26 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::catalogue::{self, ImportError, ImportReport, RecordDetail};
 use crate::config::{Config, Language};
 use crate::consortium::{self, Overview};
-use crate::demo::{self, SeedError, SeedProgress};
+use crate::demo::{self, SeedError, SeedProgress, SeedStage};
+use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::settings;
 use crate::store::{self, Store, StoreError};
+
+/// Display names of facet values that are ids (libraries, disciplines): English, Chinese.
+pub type Labels = HashMap<(String, String), (String, String)>;
 
 /// A workstation: configuration plus the cache once it is open.
 #[derive(Debug)]
 pub struct Workstation {
     config: Config,
     store: Mutex<Option<Store>>,
+    index: Mutex<Option<SearchIndex>>,
 }
 
 impl Workstation {
@@ -25,6 +34,7 @@ impl Workstation {
         Workstation {
             config,
             store: Mutex::new(None),
+            index: Mutex::new(None),
         }
     }
 
@@ -59,8 +69,21 @@ impl Workstation {
     /// progress); returns the home screen's overview.
     pub fn prepare(&self, progress: &mut dyn FnMut(SeedProgress)) -> Result<Overview, SeedError> {
         let documents = self.config.documents_dir();
+        let index_dir = self.index_dir();
         self.with_store(|store| {
             demo::seed(store, &documents, progress)?;
+            let (index, _) = SearchIndex::open(&index_dir, store, &mut |done, total| {
+                progress(SeedProgress {
+                    stage: SeedStage::SearchIndex,
+                    done,
+                    total,
+                })
+            })
+            .map_err(|e| SeedError::Index(e.to_string()))?;
+            *self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(index);
             Ok(consortium::overview(store)?)
         })
     }
@@ -75,6 +98,10 @@ impl Workstation {
         let aside = {
             let mut guard = self.lock();
             *guard = None; // close it before moving the file
+            *self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
             if path.exists() {
                 Some(store::set_aside(&path)?)
             } else {
@@ -85,6 +112,133 @@ impl Workstation {
             tracing::warn!(from = %path.display(), to = %aside.display(), "cache set aside for rebuild");
         }
         Ok((aside, self.prepare(progress)?))
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.config.data_dir.value.join("index")
+    }
+
+    /// Runs `f` with the open cache and search index (the cache must have been prepared).
+    fn with_index<T>(
+        &self,
+        f: impl FnOnce(&Store, &SearchIndex) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        self.with_store(|store| {
+            let mut guard = self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if guard.is_none() {
+                *guard = Some(SearchIndex::open(&self.index_dir(), store, &mut |_, _| {})?.0);
+            }
+            match guard.as_ref() {
+                Some(index) => f(store, index),
+                None => unreachable!("the index was just opened"),
+            }
+        })
+    }
+
+    /// Searches the catalogue; returns the results and display names for id-valued facets.
+    pub fn search(&self, request: &SearchRequest) -> Result<(SearchResults, Labels), SearchError> {
+        self.with_index(|store, index| {
+            let results = index.search(store, request)?;
+            Ok((results, labels(store)?))
+        })
+    }
+
+    /// One record with its holdings.
+    pub fn record(&self, id: &str) -> Result<Option<RecordDetail>, StoreError> {
+        self.with_store(|store| catalogue::detail::record(store, id))
+    }
+
+    /// Records in the given order, skipping ids that are gone.
+    pub fn records(&self, ids: &[String]) -> Result<Vec<RecordDetail>, StoreError> {
+        self.with_store(|store| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.extend(catalogue::detail::record(store, id)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Writes the records in `format` to a new file in the downloads folder; returns its path
+    /// and how many records it holds.
+    pub fn export(
+        &self,
+        ids: &[String],
+        format: catalogue::ExportFormat,
+    ) -> Result<(PathBuf, usize), ExportError> {
+        let records = self.records(ids)?;
+        if records.is_empty() {
+            return Err(ExportError::Nothing);
+        }
+        let text = catalogue::export(&records, format);
+        let dir = &self.config.downloads_dir;
+        let io = |source| ExportError::Write {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+        let base = if records.len() == 1 {
+            "commons-record"
+        } else {
+            "commons-list"
+        };
+        let mut path = dir.join(format!("{base}-{stamp}.{}", format.extension()));
+        let mut n = 2;
+        while path.exists() {
+            path = dir.join(format!("{base}-{stamp}-{n}.{}", format.extension()));
+            n += 1;
+        }
+        std::fs::write(&path, text).map_err(io)?;
+        Ok((path, records.len()))
+    }
+
+    /// When the catalogue's availability was last refreshed.
+    pub fn refreshed_at(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
+        self.with_store(|store| {
+            Ok(consortium::meta_value(store, "refreshed_at")?.and_then(|s| s.parse().ok()))
+        })
+    }
+
+    /// Imports a file and brings the search index up to date.
+    pub fn import(
+        &self,
+        path: &Path,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportReport, ImportError> {
+        let report = self.with_store(|store| catalogue::import_file(store, path, progress))?;
+        if !report.changed.is_empty() {
+            self.with_index(|store, index| index.update(store, &report.changed))
+                .map_err(|e| ImportError::Index(e.to_string()))?;
+        }
+        Ok(report)
+    }
+
+    /// Rebuilds the search index from the cache.
+    pub fn reindex(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, SearchError> {
+        let dir = self.index_dir();
+        self.with_store(|store| {
+            let mut guard = self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *guard = None;
+            let index = SearchIndex::rebuild(&dir, store, progress)?;
+            let total = index
+                .search(
+                    store,
+                    &SearchRequest {
+                        limit: 1,
+                        ..SearchRequest::default()
+                    },
+                )?
+                .total;
+            *guard = Some(index);
+            Ok(total)
+        })
     }
 
     /// The consortium overview from the cache.
@@ -107,12 +261,60 @@ impl Workstation {
     }
 }
 
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("none of the records to export is in the catalogue")]
+    Nothing,
+    #[error("cannot write the export to {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ExportError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExportError::Nothing => "not_found",
+            ExportError::Write { .. } => "export_unwritable",
+            ExportError::Store(e) => e.code(),
+        }
+    }
+}
+
+fn labels(store: &Store) -> Result<Labels, StoreError> {
+    let mut out = Labels::new();
+    for (group, sql) in [
+        ("library", "SELECT id, name, name_zh FROM libraries"),
+        ("discipline", "SELECT id, name, name_zh FROM disciplines"),
+    ] {
+        let mut stmt = store.conn().prepare_cached(sql).map_err(|e| store.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| store.err(e))?;
+        for row in rows {
+            let (id, en, zh) = row.map_err(|e| store.err(e))?;
+            out.insert((group.to_owned(), id), (en, zh));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn workstation(dir: &std::path::Path, extra: &[(&str, &str)]) -> Workstation {
+    fn workstation(dir: &Path, extra: &[(&str, &str)]) -> Workstation {
         let mut env: HashMap<String, String> = HashMap::new();
         env.insert("HOME".into(), dir.display().to_string());
         env.insert("COMMONS_SYSTEM_CONFIG".into(), "/nonexistent".into());

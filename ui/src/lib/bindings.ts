@@ -9,6 +9,10 @@ export const commands = {
 	openCache: (onProgress: Channel<SeedEvent>) => __TAURI_INVOKE<Overview>("open_cache", { onProgress }),
 	rebuildCache: (onProgress: Channel<SeedEvent>) => __TAURI_INVOKE<Rebuilt>("rebuild_cache", { onProgress }),
 	getOverview: () => __TAURI_INVOKE<Overview>("get_overview"),
+	searchCatalogue: (query: SearchQuery) => __TAURI_INVOKE<SearchPage>("search_catalogue", { query }),
+	getRecord: (id: string) => __TAURI_INVOKE<RecordView>("get_record", { id }),
+	/**  Writes the records as RIS, BibTeX or CSL-JSON to the downloads folder. */
+	exportRecords: (ids: string[], format: ExportFormat) => __TAURI_INVOKE<Exported>("export_records", { ids, format }),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
@@ -25,6 +29,34 @@ export type Counts = {
 };
 
 export type DataSource = "demo" | "hub";
+
+export type ExportFormat = "ris" | "bibtex" | "cslJson";
+
+/**  An export written to the user's downloads folder. */
+export type Exported = {
+	path: string,
+	records: number,
+};
+
+/**  One facet value with its count; `label`/`labelZh` name ids (libraries, disciplines). */
+export type FacetValue = {
+	group: string,
+	value: string,
+	count: number,
+	label: string | null,
+	labelZh: string | null,
+};
+
+export type HoldingView = {
+	libraryId: string,
+	libraryName: string,
+	libraryNameZh: string,
+	callNumber: string,
+	location: string,
+	/**  `available`, `on_loan`, `reference`, `in_transit`, `missing` or `unknown`. */
+	status: string,
+	dueDate: string | null,
+};
 
 /**
  *  The one error every command returns. `code` is stable and what the UI branches on;
@@ -68,6 +100,65 @@ export type Rebuilt = {
 	overview: Overview,
 };
 
+export type RecordView = {
+	id: string,
+	title: string,
+	subtitle: string | null,
+	responsibility: string | null,
+	authors: string[],
+	edition: string | null,
+	publisher: string | null,
+	place: string | null,
+	year: number | null,
+	language: string,
+	format: string,
+	isbns: string[],
+	issns: string[],
+	lccn: string | null,
+	oclc: string[],
+	lcc: string | null,
+	ddc: string | null,
+	clc: string | null,
+	subjects: string[],
+	series: string[],
+	notes: string[],
+	summary: string | null,
+	contents: string | null,
+	physical: string | null,
+	holdings: HoldingView[],
+	/**  When availability was last refreshed (RFC 3339). */
+	availabilityAsOf: string | null,
+};
+
+export type SearchHit = {
+	id: string,
+	title: string,
+	subtitle: string | null,
+	authors: string[],
+	year: number | null,
+	format: string,
+	language: string,
+	copies: number,
+	available: number,
+	libraries: number,
+};
+
+export type SearchPage = {
+	total: number,
+	hits: SearchHit[],
+	facets: FacetValue[],
+};
+
+/**  A catalogue search as the page asks it. */
+export type SearchQuery = {
+	query: string,
+	/**  `group/value` facet filters, e.g. `format/book`. */
+	filters: string[],
+	sort: Sort,
+	offset: number,
+	limit: number,
+};
+
 /**  Progress of preparing the cache, streamed over a channel. */
 export type SeedEvent = {
 	stage: SeedStage,
@@ -75,5 +166,7 @@ export type SeedEvent = {
 	total: number,
 };
 
-export type SeedStage = "libraries" | "disciplines" | "catalogue" | "resources" | "librarians" | "documents";
+export type SeedStage = "libraries" | "disciplines" | "catalogue" | "resources" | "librarians" | "documents" | "searchIndex";
+
+export type Sort = "relevance" | "newest" | "oldest" | "title";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCount, formatInstant, localTime } from "./format";
+import { formatCount, formatDate, formatInstant, localTime } from "./format";
 
 describe("formatting", () => {
   it("groups digits", () => {
@@ -11,6 +11,12 @@ describe("formatting", () => {
     expect(formatInstant("2026-11-27T10:42:00Z", "en", "UTC")).toContain("2026");
     expect(formatInstant("2026-11-27T10:42:00Z", "en", "UTC")).toContain("10:42");
     expect(formatInstant("yesterday-ish", "en")).toBeNull();
+  });
+
+  it("writes calendar dates without shifting the day", () => {
+    expect(formatDate("2026-11-09", "en")).toBe("Nov 9, 2026");
+    expect(formatDate("2026-11-09", "zh-Hans")).toBe("2026年11月9日");
+    expect(formatDate("soon", "en")).toBe("soon");
   });
 
   it("gives the wall-clock time in a library's zone, across DST", () => {

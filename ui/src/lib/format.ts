@@ -28,3 +28,11 @@ export function localTime(now: Date, timeZone: string, language: Language): stri
     return timeZone;
   }
 }
+
+/** A calendar date (YYYY-MM-DD) as the reader's language writes it; the input if unparseable. */
+export function formatDate(ymd: string, language: Language): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd);
+  if (!m) return ymd;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: "UTC" }).format(date);
+}

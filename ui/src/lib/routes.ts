@@ -6,3 +6,24 @@ export function routeFromHash(hash: string): Route {
   const name = hash.replace(/^#\/?/, "").split(/[/?]/)[0] ?? "";
   return (routes as readonly string[]).includes(name) ? (name as Route) : "home";
 }
+
+/** The path after the route: `#/catalogue/record/src%3A1` → `["record", "src:1"]`. */
+export function subpath(hash: string): string[] {
+  const path = hash.replace(/^#\/?/, "").split("?")[0] ?? "";
+  return path
+    .split("/")
+    .slice(1)
+    .filter(Boolean)
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+}
+
+/** The address of a record's page. */
+export function recordHref(id: string): string {
+  return `#/catalogue/record/${encodeURIComponent(id)}`;
+}

@@ -62,6 +62,8 @@ pub enum ImportError {
     },
     #[error("{path} is {size} bytes, more than the {MAX_FILE_BYTES} an import accepts")]
     TooLarge { path: PathBuf, size: u64 },
+    #[error("the search index could not be updated: {0}")]
+    Index(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

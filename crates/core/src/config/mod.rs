@@ -120,6 +120,8 @@ pub struct Config {
     pub log_keep_files: Setting<u32>,
     /// Where logs are written (not configurable by file: it follows XDG).
     pub state_dir: PathBuf,
+    /// Where exports are saved (follows XDG).
+    pub downloads_dir: PathBuf,
     /// The files that were read, in order of precedence (lowest first).
     pub files_read: Vec<PathBuf>,
 }
@@ -155,6 +157,7 @@ impl Config {
             log_level: Setting::default(LogLevel::Info),
             log_keep_files: Setting::default(7),
             state_dir: dirs.state,
+            downloads_dir: dirs.downloads,
             files_read: Vec::new(),
         };
         for path in [&paths.system, &paths.user] {

@@ -8,6 +8,8 @@ pub struct Dirs {
     pub data: PathBuf,
     pub state: PathBuf,
     pub config: PathBuf,
+    /// Where exports are saved: `$XDG_DOWNLOAD_DIR`, else `~/Downloads`.
+    pub downloads: PathBuf,
 }
 
 impl Dirs {
@@ -29,6 +31,10 @@ impl Dirs {
             data: base("XDG_DATA_HOME", ".local/share"),
             state: base("XDG_STATE_HOME", ".local/state"),
             config: base("XDG_CONFIG_HOME", ".config"),
+            downloads: env("XDG_DOWNLOAD_DIR")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| home.join("Downloads")),
         }
     }
 }

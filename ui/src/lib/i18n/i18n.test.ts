@@ -23,8 +23,15 @@ describe("message catalogues", () => {
     const copied = Object.entries(en).filter(
       ([key, english]) => catalogues["zh-Hans"][key as keyof typeof en] === english,
     );
-    // Only the product name and the language names themselves may stay the same.
-    expect(copied.map(([k]) => k).sort()).toEqual(["app.name", "language.en", "language.zh-Hans"]);
+    // Only the product name, the language names themselves and format names may stay.
+    expect(copied.map(([k]) => k).sort()).toEqual([
+      "app.name",
+      "export.bibtex",
+      "export.cslJson",
+      "export.ris",
+      "language.en",
+      "language.zh-Hans",
+    ]);
   });
 });
 

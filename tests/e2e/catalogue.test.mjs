@@ -1,0 +1,105 @@
+// The catalogue as a student uses it: type a query letter by letter, see results update,
+// narrow by a facet, open a record, see its holdings, export it as RIS, keep it in My list.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dataDir, launch, screenshot } from "./harness.mjs";
+
+const total = async (s) => Number(await s.execute("return document.getElementById('results-heading')?.dataset.total ?? '-1'"));
+
+test("search as you type, facet, record page with holdings, RIS export", async () => {
+  const dir = dataDir("catalogue");
+  const downloads = join(dir, "downloads");
+  const app = await launch(dir, { XDG_DOWNLOAD_DIR: downloads });
+  try {
+    const s = app.session;
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+    await s.click(await s.find('nav a[data-route="catalogue"]'));
+    const input = await s.waitFor("the search box", () => s.find("#catalogue-q"));
+    const everything = await s.waitFor("the whole catalogue", async () => ((await total(s)) > 0 ? total(s) : 0));
+
+    // Letter by letter: each prefix narrows (or keeps) the results, and they update unasked.
+    let previous = everything;
+    const seen = [];
+    for (const letter of "epistem") {
+      await s.cmd("POST", `/element/${input}/value`, { text: letter });
+      const typed = await s.execute("return document.getElementById('catalogue-q').value");
+      const count = await s.waitFor(`results for "${typed}"`, async () => {
+        const answered = await s.execute("return document.getElementById('results-heading')?.dataset.answered");
+        const n = await total(s);
+        return answered === typed ? String(n) : null;
+      });
+      assert.ok(Number(count) <= previous, `"${typed}" narrows`);
+      seen.push(Number(count));
+      previous = Number(count);
+    }
+    assert.ok(seen.at(-1) > 0 && seen.at(-1) < everything, `narrowed: ${seen.join(", ")} of ${everything}`);
+    const titles = await s.execute("return [...document.querySelectorAll('.hit-title')].map(a => a.textContent)");
+    assert.ok(titles.length > 0);
+    await screenshot(s, "catalogue-search");
+
+    // A facet: books only.
+    const before = await total(s);
+    await s.click(await s.find('input[data-filter="format/book"]'));
+    await s.waitFor("the book filter", async () => (await total(s)) < before && (await total(s)) > 0);
+    const formats = await s.execute("return [...document.querySelectorAll('.hit .format')].map(e => e.textContent)");
+    assert.ok(formats.every((f) => f === "Book"), formats.join(","));
+
+    // The first record's page: holdings with availability as of a time.
+    await s.click(await s.find(".hit-title"));
+    await s.waitFor("the record page", () => s.textOf("article.record h1"));
+    const rows = await s.findAll("table.holdings tbody tr");
+    assert.ok(rows.length > 0, "holdings are shown");
+    assert.match(await s.textOf('[data-testid="availability-as-of"]'), /Availability as of .*\d/);
+    await screenshot(s, "catalogue-record");
+
+    // Export RIS: a file appears in the downloads folder with the record in it.
+    const title = await s.execute("return document.querySelector('article.record h1').firstChild.textContent.trim()");
+    await s.click(await s.find('button[data-export="ris"]'));
+    const notice = await s.waitFor("the export notice", () => s.textOf('[data-testid="export-notice"] p'));
+    assert.match(notice, /Saved 1 records to .*\.ris/);
+    const files = readdirSync(downloads).filter((f) => f.endsWith(".ris"));
+    assert.equal(files.length, 1);
+    const ris = readFileSync(join(downloads, files[0]), "utf8");
+    assert.match(ris, /^TY {2}- BOOK\r\n/);
+    assert.ok(ris.includes(`TI  - ${title}`), ris);
+
+    // My list, then back to the results with the search kept.
+    await s.click(await s.find("article.record .actions button.primary"));
+    await s.click(await s.find("a.back"));
+    await s.waitFor("the results again", async () => (await s.execute("return document.getElementById('catalogue-q')?.value")) === "epistem");
+    assert.match(await s.textOf(".mylist summary"), /My list: 1 records/);
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});
+
+test("Chinese query and hostile input in the search box", async () => {
+  const dir = dataDir("catalogue-zh");
+  const app = await launch(dir);
+  try {
+    const s = app.session;
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+    await s.click(await s.find('button[data-language="zh-Hans"]'));
+    await s.click(await s.find('nav a[data-route="catalogue"]'));
+    const input = await s.waitFor("the search box", () => s.find("#catalogue-q"));
+    await s.cmd("POST", `/element/${input}/value`, { text: "哲学" });
+    await s.waitFor("Chinese results", async () => (await total(s)) > 0 && (await s.textOf(".hit-title"))?.includes("哲学"));
+    await screenshot(s, "catalogue-zh");
+    for (const hostile of ['"', "author:", "<img src=x onerror=alert(1)>", "🙂".repeat(50), "((( AND OR", "x".repeat(900)]) {
+      // Set the value as a paste would, then let the app answer it.
+      await s.execute(
+        "const i = document.getElementById('catalogue-q'); i.value = arguments[0]; i.dispatchEvent(new Event('input', { bubbles: true }));",
+        [hostile],
+      );
+      await s.waitFor(`an answer for ${hostile.slice(0, 20)}`, async () =>
+        (await s.execute("return document.getElementById('results-heading')?.dataset.answered")) ===
+        (await s.execute("return document.getElementById('catalogue-q').value")));
+      assert.equal(await s.execute("return document.querySelector('.catalogue .problem, [role=alert]') === null"), true);
+    }
+    assert.equal(await s.execute("return document.querySelectorAll('img').length"), 0, "typed markup stays text");
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});

@@ -1,0 +1,27 @@
+// Human names for the codes records carry: formats, languages, holding statuses.
+import type { Language } from "./bindings";
+import type { MessageKey } from "./i18n/index.svelte";
+import { en } from "./i18n/en";
+
+/** MARC (ISO 639-2/B) codes whose ISO 639-1 code differs in more than case. */
+const MARC_TO_BCP47: Record<string, string> = {
+  eng: "en", chi: "zh", ger: "de", fre: "fr", spa: "es", ita: "it", jpn: "ja", kor: "ko",
+  rus: "ru", por: "pt", ara: "ar", dut: "nl", swe: "sv", pol: "pl", lat: "la", gre: "el",
+  heb: "he", hin: "hi", tur: "tr", cze: "cs", dan: "da", fin: "fi", nor: "no", hun: "hu",
+};
+
+export function languageName(code: string, language: Language): string {
+  if (code === "und" || !code) return "—";
+  const tag = MARC_TO_BCP47[code] ?? code;
+  try {
+    return new Intl.DisplayNames([language], { type: "language" }).of(tag) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** The catalogue key for a code in a group (`format.book`), when the catalogue has one. */
+export function codeKey(group: "format" | "status", code: string): MessageKey | null {
+  const key = `${group}.${code}`;
+  return key in en ? (key as MessageKey) : null;
+}
