@@ -1,6 +1,29 @@
 //! ISO 2709 ("MARC communications format", `.mrc`) records, with MARC-8 or UTF-8 text.
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::{Field, Record, is_control_tag, marc8};
+
+/// A subfield's code and how many bytes it takes. A code that is not ASCII (a damaged
+/// record) is repaired the way other MARC readers do: the character it starts is decomposed
+/// and its first ASCII letter kept, so the value is not lost with it.
+fn subfield_code(part: &[u8]) -> (char, usize) {
+    let first = part[0];
+    if first.is_ascii() {
+        return (char::from(first), 1);
+    }
+    let (text, skip): (String, usize) = match std::str::from_utf8(part) {
+        Ok(s) => (s.to_owned(), s.chars().next().map_or(1, char::len_utf8)),
+        Err(e) if e.valid_up_to() > 0 => {
+            let s = String::from_utf8_lossy(part).into_owned();
+            let skip = s.chars().next().map_or(1, char::len_utf8);
+            (s, skip)
+        }
+        Err(_) => (part.iter().map(|&b| char::from(b)).collect(), 1),
+    };
+    let code = text.nfkd().find(char::is_ascii).unwrap_or('?');
+    (code, skip)
+}
 
 const RECORD_END: u8 = 0x1D;
 const FIELD_END: u8 = 0x1E;
@@ -89,7 +112,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     for entry in directory.chunks_exact(12) {
         let tag = std::str::from_utf8(&entry[..3])
             .ok()
-            .filter(|t| t.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .filter(|t| t.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
             .ok_or_else(|| format!("directory entry has an invalid tag {:?}", &entry[..3]))?
             .to_owned();
         let number = |range: std::ops::Range<usize>| -> Result<usize, String> {
@@ -113,9 +136,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         }
         let mut text = |raw: &[u8]| -> Result<String, String> {
             if utf8 {
-                String::from_utf8(raw.to_vec()).map_err(|_| {
-                    format!("field {tag} is not valid UTF-8 although the leader says UTF-8")
-                })
+                String::from_utf8(raw.to_vec())
+                    .map(|s| s.nfc().collect())
+                    .map_err(|_| {
+                        format!("field {tag} is not valid UTF-8 although the leader says UTF-8")
+                    })
             } else {
                 let d = marc8::decode(raw);
                 unmapped += d.unmapped;
@@ -133,10 +158,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         let (ind1, ind2) = (ind(0), ind(1));
         let mut subfields = Vec::new();
         for part in parts {
-            let Some((&code, value)) = part.split_first() else {
+            if part.is_empty() {
                 continue;
-            };
-            subfields.push((char::from(code), text(value)?));
+            }
+            let (code, skip) = subfield_code(part);
+            subfields.push((code, text(&part[skip..])?));
         }
         fields.push(Field::Data {
             tag,

@@ -173,8 +173,9 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             continue;
         }
         match b {
-            0x00..=0x1F | 0x7F => {
-                emit(char::from(b), &mut out, &mut pending);
+            // Control characters carry no text in MARC-8 (the delimiters are handled by the
+            // record reader); they are dropped, as other MARC readers do.
+            0x00..=0x1F | 0x7F..=0x9F => {
                 i += 1;
             }
             0x20 => {

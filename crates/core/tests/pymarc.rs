@@ -1,0 +1,138 @@
+//! Our reading of every ISO 2709 record in the corpus against pymarc's, a MARC library
+//! nobody here wrote: same leader, fields, indicators, subfields and values for every record
+//! pymarc reads. Needs python3 with pymarc (CI installs it; elsewhere the test says it
+//! skipped). Records with MARC-8 characters outside the sets Commons converts are counted
+//! apart: Commons keeps them with U+FFFD and a warning, pymarc converts them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use commons_core::catalogue::marc::{Field, iso2709};
+use serde_json::Value;
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/marc");
+    dir.is_dir().then_some(dir)
+}
+
+fn pymarc_available() -> bool {
+    Command::new("python3")
+        .args(["-c", "import pymarc"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn ours(field: &Field) -> Value {
+    match field {
+        Field::Control { tag, value } => serde_json::json!({ "tag": tag, "value": value }),
+        Field::Data {
+            tag,
+            ind1,
+            ind2,
+            subfields,
+        } => serde_json::json!({
+            "tag": tag,
+            "ind1": ind1.to_string(),
+            "ind2": ind2.to_string(),
+            "subfields": subfields.iter().map(|(c, v)| vec![c.to_string(), v.clone()]).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+#[test]
+fn every_record_pymarc_reads_we_read_the_same() {
+    let Some(dir) = corpus() else {
+        eprintln!("skipping: the shared corpus is absent");
+        return;
+    };
+    if !pymarc_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have python3 with pymarc (scripts/setup installs it)"
+        );
+        eprintln!("skipping: python3 with pymarc is not installed");
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pymarc/dump.py");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("mrc" | "dat")))
+        .collect();
+    files.sort();
+    let (mut same, mut marc8_unsupported, mut mismatches) = (0, 0, Vec::new());
+    for path in &files {
+        let out = Command::new("python3")
+            .arg(&script)
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let data = std::fs::read(path).unwrap();
+        let records: Vec<_> = iso2709::split(&data)
+            .map(|raw| iso2709::parse(raw.bytes))
+            .collect();
+        for (i, their) in theirs.iter().enumerate() {
+            if their.is_null() {
+                continue;
+            }
+            let name = format!(
+                "{} record {}",
+                path.file_name().unwrap().to_string_lossy(),
+                i + 1
+            );
+            let Some(mine) = records.get(i) else {
+                mismatches.push(format!("{name}: pymarc reads it, we found fewer records"));
+                continue;
+            };
+            let mine = match mine {
+                Ok(m) => m,
+                Err(e) => {
+                    mismatches.push(format!("{name}: pymarc reads it, we reject it: {e}"));
+                    continue;
+                }
+            };
+            if mine.unmapped > 0 {
+                marc8_unsupported += 1;
+                continue;
+            }
+            let mine_json = serde_json::json!({
+                "leader": mine.record.leader,
+                "fields": mine.record.fields.iter().map(ours).collect::<Vec<_>>(),
+            });
+            if &mine_json == their {
+                same += 1;
+            } else {
+                let theirs_fields = their["fields"].as_array().cloned().unwrap_or_default();
+                let mine_fields = mine_json["fields"].as_array().cloned().unwrap_or_default();
+                let first_diff = theirs_fields
+                    .iter()
+                    .zip(&mine_fields)
+                    .find(|(a, b)| a != b)
+                    .map(|(a, b)| format!("pymarc {a} / ours {b}"))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "leader {} / {}, {} / {} fields",
+                            their["leader"],
+                            mine_json["leader"],
+                            theirs_fields.len(),
+                            mine_fields.len()
+                        )
+                    });
+                mismatches.push(format!("{name}: {first_diff}"));
+            }
+        }
+    }
+    eprintln!(
+        "pymarc comparison: {same} records identical, {marc8_unsupported} with MARC-8 sets Commons does not convert, {} different",
+        mismatches.len()
+    );
+    assert!(same > 400, "most records compared: {same}");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
