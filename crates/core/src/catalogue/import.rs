@@ -269,8 +269,9 @@ pub fn import_bytes(
 
     let tx = store.write().map_err(|e| store.err(e))?;
     let now = jiff::Timestamp::now().to_string();
+    let mut libraries = std::collections::HashSet::new();
     for (done, (id, sha, item)) in keyed.into_iter().enumerate() {
-        match save(&tx, &id, &item, &sha, &now).map_err(|e| store.err(e))? {
+        match save(&tx, &id, &item, &sha, &now, &mut libraries).map_err(|e| store.err(e))? {
             Saved::New => report.imported += 1,
             Saved::Updated => report.updated += 1,
             Saved::Unchanged => {
@@ -340,20 +341,18 @@ fn save(
     item: &Incoming,
     sha: &str,
     now: &str,
+    libraries: &mut std::collections::HashSet<String>,
 ) -> rusqlite::Result<Saved> {
     let existing: Option<String> = tx
-        .query_row(
-            "SELECT sha256 FROM record_originals WHERE record_id = ?1",
-            [id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT sha256 FROM record_originals WHERE record_id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     if existing.as_deref() == Some(sha) {
         return Ok(Saved::Unchanged);
     }
     let r = &item.record;
     let format = r.format.map_or("other", |f| f.as_str());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO records(id, source, title, subtitle, responsibility, authors, edition, publisher,
              place, year, language, format, lcc, ddc, clc, subjects, series, notes, summary, contents,
              physical, updated_at)
@@ -367,7 +366,8 @@ fn save(
              series = excluded.series, notes = excluded.notes, summary = excluded.summary,
              contents = excluded.contents, physical = excluded.physical,
              updated_at = excluded.updated_at",
-        rusqlite::params![
+    )?
+    .execute(rusqlite::params![
             id,
             r.title,
             r.subtitle,
@@ -389,10 +389,13 @@ fn save(
             r.contents,
             r.physical,
             now
-        ],
-    )?;
-    tx.execute("DELETE FROM record_identifiers WHERE record_id = ?1", [id])?;
-    tx.execute("DELETE FROM holdings WHERE record_id = ?1", [id])?;
+        ])?;
+    if existing.is_some() {
+        tx.prepare_cached("DELETE FROM record_identifiers WHERE record_id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM holdings WHERE record_id = ?1")?
+            .execute([id])?;
+    }
     {
         let mut ident = tx.prepare_cached(
             "INSERT OR IGNORE INTO record_identifiers(record_id, scheme, value) VALUES (?1, ?2, ?3)",
@@ -414,7 +417,10 @@ fn save(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (n, h) in r.holdings.iter().enumerate() {
-            ensure_library(tx, &h.library)?;
+            if !libraries.contains(&h.library) {
+                ensure_library(tx, &h.library)?;
+                libraries.insert(h.library.clone());
+            }
             holding.execute((
                 format!("{id}#{n}"),
                 id,
@@ -426,13 +432,13 @@ fn save(
             ))?;
         }
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO record_originals(record_id, format, body, sha256, imported_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(record_id) DO UPDATE SET format = excluded.format, body = excluded.body,
              sha256 = excluded.sha256, imported_at = excluded.imported_at",
-        (id, item.format, &item.body, sha, now),
-    )?;
+    )?
+    .execute((id, item.format, &item.body, sha, now))?;
     Ok(if existing.is_some() {
         Saved::Updated
     } else {

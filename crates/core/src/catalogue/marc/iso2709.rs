@@ -177,6 +177,49 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     })
 }
 
+/// Writes a record as ISO 2709 with UTF-8 text (leader position 9 is set to `a`).
+pub fn write(record: &Record) -> Vec<u8> {
+    let mut directory = Vec::new();
+    let mut data = Vec::new();
+    for field in &record.fields {
+        let start = data.len();
+        match field {
+            Field::Control { value, .. } => data.extend_from_slice(value.as_bytes()),
+            Field::Data {
+                ind1,
+                ind2,
+                subfields,
+                ..
+            } => {
+                let mut buf = [0u8; 4];
+                data.extend_from_slice(ind1.encode_utf8(&mut buf).as_bytes());
+                data.extend_from_slice(ind2.encode_utf8(&mut buf).as_bytes());
+                for (code, value) in subfields {
+                    data.push(SUBFIELD);
+                    data.extend_from_slice(code.encode_utf8(&mut buf).as_bytes());
+                    data.extend_from_slice(value.as_bytes());
+                }
+            }
+        }
+        data.push(FIELD_END);
+        directory.extend_from_slice(
+            format!("{:<3.3}{:04}{:05}", field.tag(), data.len() - start, start).as_bytes(),
+        );
+    }
+    directory.push(FIELD_END);
+    let base = 24 + directory.len();
+    let total = base + data.len() + 1;
+    let mut leader: Vec<u8> = format!("{:<24.24}", record.leader).into_bytes();
+    leader[..5].copy_from_slice(format!("{:05}", total.min(99_999)).as_bytes());
+    leader[9] = b'a';
+    leader[12..17].copy_from_slice(format!("{base:05}").as_bytes());
+    let mut out = leader;
+    out.extend(directory);
+    out.extend(data);
+    out.push(RECORD_END);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +265,29 @@ mod tests {
         let split: Vec<_> = split(&both).collect();
         assert_eq!(split.len(), 2);
         assert_eq!(split[1].offset, split[0].bytes.len());
+    }
+
+    #[test]
+    fn written_records_read_back_the_same() {
+        let record = Record {
+            leader: "00000nam  2200000 a 4500".into(),
+            fields: vec![
+                Field::Control {
+                    tag: "001".into(),
+                    value: "x1".into(),
+                },
+                Field::Data {
+                    tag: "245".into(),
+                    ind1: '1',
+                    ind2: '0',
+                    subfields: vec![('a', "Café 中国".into()), ('c', "by me".into())],
+                },
+            ],
+        };
+        let bytes = write(&record);
+        let back = parse(&bytes).unwrap().record;
+        assert_eq!(back.fields, record.fields);
+        assert_eq!(&back.leader[..5], format!("{:05}", bytes.len()));
     }
 
     #[test]

@@ -1,0 +1,692 @@
+//! Catalogue benchmark: import + index throughput, index size, and query latency of the
+//! tantivy index against SQLite FTS5 on the same synthetic catalogue and the same query mix.
+//!
+//! ```text
+//! cargo bench -p commons-core --bench catalogue -- [RECORDS] [--no-fts5]
+//! ```
+//!
+//! RECORDS defaults to 1,000,000. Records are generated deterministically (Zipf-distributed
+//! title vocabulary, so the commonest words are in about a third of all records; 10% Chinese
+//! titles; 1–4 holdings across six libraries), written as one ISO 2709 file and imported with
+//! the real importer, then indexed. Every query returns facet counts over all matches and
+//! hydrates the first 20 hits from the cache, as the catalogue screen does.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use commons_core::Store;
+use commons_core::catalogue::import_file;
+use commons_core::catalogue::marc::{Field, Record, iso2709};
+use commons_core::search::query::{Clause, Scope, parse};
+use commons_core::search::text::normalized;
+use commons_core::search::{SearchIndex, SearchRequest};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+const BASE: &[&str] = &[
+    "history",
+    "introduction",
+    "theory",
+    "study",
+    "analysis",
+    "social",
+    "modern",
+    "world",
+    "politics",
+    "science",
+    "culture",
+    "society",
+    "new",
+    "development",
+    "research",
+    "american",
+    "economic",
+    "education",
+    "english",
+    "language",
+    "literature",
+    "art",
+    "health",
+    "public",
+    "international",
+    "law",
+    "management",
+    "design",
+    "systems",
+    "data",
+    "environment",
+    "china",
+    "women",
+    "war",
+    "music",
+    "philosophy",
+    "religion",
+    "medicine",
+    "chemistry",
+    "physics",
+    "biology",
+    "mathematics",
+    "engineering",
+    "computer",
+    "information",
+    "library",
+    "global",
+    "urban",
+    "rural",
+    "policy",
+    "practice",
+    "handbook",
+    "principles",
+    "methods",
+    "essays",
+    "readings",
+    "studies",
+    "perspectives",
+    "approach",
+    "change",
+    "power",
+    "identity",
+    "media",
+];
+const SYLLABLES: &[&str] = &[
+    "an", "ber", "cal", "dor", "el", "fen", "gra", "hal", "ist", "jor", "ka", "lin", "mor", "nes",
+    "or", "pra", "quin", "ros", "sta", "tor", "ul", "ven", "wil", "xan", "yor", "zel", "ment",
+    "tion", "ism", "ics", "ure", "ity",
+];
+const FAMILY: &[&str] = &[
+    "Smith",
+    "Chen",
+    "Garcia",
+    "Müller",
+    "Nakamura",
+    "Okafor",
+    "Rossi",
+    "Kowalski",
+    "Dubois",
+    "Haddad",
+    "Ivanova",
+    "Patel",
+    "Wang",
+    "Li",
+    "Johnson",
+    "Brown",
+    "Martin",
+    "Silva",
+    "Kim",
+    "Nguyen",
+    "Andersson",
+    "O'Brien",
+    "Fernández",
+    "Schmidt",
+    "Yamamoto",
+];
+const GIVEN: &[&str] = &[
+    "Anna", "David", "Maria", "John", "Wei", "Fatima", "Peter", "Sofia", "James", "Yuki", "Omar",
+    "Elena", "Thomas", "Aisha", "Lars", "Mei",
+];
+const HANZI: &str = "中国历史文化社会经济研究发展理论教育文学哲学科学技术管理法律政治国际城市环境医学生物化学物理数学工程计算机信息图书馆语言艺术音乐宗教思想现代古代世界方法问题原理概论基础应用";
+const LIBRARIES: &[&str] = &[
+    "central",
+    "lakeshore",
+    "westfield",
+    "harbor",
+    "desert",
+    "shanghai",
+];
+const FORMATS: &[(char, char, usize)] = &[
+    ('a', 'm', 70),
+    ('a', 's', 10),
+    ('g', 'm', 8),
+    ('e', 'm', 4),
+    ('j', 'm', 4),
+    ('m', 'm', 4),
+];
+
+struct Vocabulary {
+    words: Vec<String>,
+    /// Cumulative Zipf weights.
+    cumulative: Vec<f64>,
+    hanzi: Vec<char>,
+}
+
+impl Vocabulary {
+    fn new(rng: &mut Rng) -> Vocabulary {
+        let mut words: Vec<String> = BASE.iter().map(|s| s.to_string()).collect();
+        let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
+        while words.len() < 50_000 {
+            let n = 2 + rng.below(3);
+            let w: String = (0..n)
+                .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+                .collect();
+            if seen.insert(w.clone()) {
+                words.push(w);
+            }
+        }
+        let mut total = 0.0;
+        let cumulative = (1..=words.len())
+            .map(|rank| {
+                total += 1.0 / (rank as f64).powf(1.05);
+                total
+            })
+            .collect();
+        Vocabulary {
+            words,
+            cumulative,
+            hanzi: HANZI.chars().collect(),
+        }
+    }
+
+    fn word(&self, rng: &mut Rng) -> &str {
+        let total = *self.cumulative.last().unwrap_or(&1.0);
+        let x = rng.unit() * total;
+        let i = self
+            .cumulative
+            .partition_point(|&c| c < x)
+            .min(self.words.len() - 1);
+        &self.words[i]
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn record(n: usize, v: &Vocabulary, rng: &mut Rng) -> Record {
+    let chinese = rng.below(10) == 0;
+    let title = if chinese {
+        let len = 4 + rng.below(6);
+        (0..len)
+            .map(|_| v.hanzi[rng.below(v.hanzi.len())])
+            .collect::<String>()
+    } else {
+        let len = 3 + rng.below(6);
+        capitalise(
+            &(0..len)
+                .map(|_| v.word(rng).to_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    };
+    let (kind, level, _) = {
+        let mut x = rng.below(100);
+        *FORMATS
+            .iter()
+            .find(|f| {
+                if x < f.2 {
+                    true
+                } else {
+                    x -= f.2;
+                    false
+                }
+            })
+            .unwrap_or(&FORMATS[0])
+    };
+    let year = 1900 + rng.below(127);
+    let lang = if chinese {
+        "chi"
+    } else {
+        ["eng", "eng", "eng", "ger", "fre", "spa"][rng.below(6)]
+    };
+    let author = format!(
+        "{}, {}",
+        FAMILY[rng.below(FAMILY.len())],
+        GIVEN[rng.below(GIVEN.len())]
+    );
+    let sf = |c: char, v: String| (c, v);
+    let mut fields = vec![
+        Field::Control {
+            tag: "001".into(),
+            value: format!("b{n}"),
+        },
+        Field::Control {
+            tag: "003".into(),
+            value: "BENCH".into(),
+        },
+        Field::Control {
+            tag: "008".into(),
+            value: format!("000101s{year}    xx            000 0 {lang} d"),
+        },
+        Field::Data {
+            tag: "020".into(),
+            ind1: ' ',
+            ind2: ' ',
+            subfields: vec![sf('a', isbn(rng))],
+        },
+        Field::Data {
+            tag: "050".into(),
+            ind1: '0',
+            ind2: '0',
+            subfields: vec![
+                sf('a', format!("Q{}", rng.below(999))),
+                sf('b', format!(".A{}", rng.below(99))),
+            ],
+        },
+        Field::Data {
+            tag: "100".into(),
+            ind1: '1',
+            ind2: ' ',
+            subfields: vec![sf('a', author)],
+        },
+        Field::Data {
+            tag: "245".into(),
+            ind1: '1',
+            ind2: '0',
+            subfields: vec![sf('a', title)],
+        },
+        Field::Data {
+            tag: "264".into(),
+            ind1: ' ',
+            ind2: '1',
+            subfields: vec![
+                sf('a', "New York".into()),
+                sf('b', "Meridian Press".into()),
+                sf('c', year.to_string()),
+            ],
+        },
+        Field::Data {
+            tag: "650".into(),
+            ind1: ' ',
+            ind2: '0',
+            subfields: vec![
+                sf('a', capitalise(v.word(rng))),
+                sf('x', capitalise(v.word(rng))),
+            ],
+        },
+    ];
+    for c in 0..1 + rng.below(4) {
+        let status = rng.below(10) < 7;
+        let mut subs = vec![
+            sf('b', LIBRARIES[rng.below(LIBRARIES.len())].into()),
+            sf(
+                'o',
+                format!("Q{} .A{} {year} c.{}", rng.below(999), rng.below(99), c + 1),
+            ),
+            sf('c', "Stacks".into()),
+        ];
+        if !status {
+            subs.push(sf('q', "2026-12-01".into()));
+        }
+        fields.push(Field::Data {
+            tag: "952".into(),
+            ind1: ' ',
+            ind2: ' ',
+            subfields: subs,
+        });
+    }
+    Record {
+        leader: format!("00000n{kind}{level} a2200000 a 4500"),
+        fields,
+    }
+}
+
+fn isbn(rng: &mut Rng) -> String {
+    let mut d: Vec<u32> = vec![9, 7, 8];
+    for _ in 0..9 {
+        d.push(rng.below(10) as u32);
+    }
+    let sum: u32 = d
+        .iter()
+        .enumerate()
+        .map(|(i, x)| if i % 2 == 0 { *x } else { 3 * x })
+        .sum();
+    d.push((10 - sum % 10) % 10);
+    d.iter()
+        .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+        .collect()
+}
+
+/// The query mix: (kind, queries).
+fn queries(v: &Vocabulary, store: &Store, rng: &mut Rng) -> Vec<(&'static str, Vec<String>)> {
+    let pick = |lo: usize, hi: usize, rng: &mut Rng| v.words[lo + rng.below(hi - lo)].clone();
+    let titles: Vec<String> = {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT title FROM records WHERE language <> 'chi' ORDER BY random() LIMIT 200",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let n = 30;
+    let letters = "abcdefghilmnoprstuw";
+    let mut mix: Vec<(&'static str, Vec<String>)> = Vec::new();
+    mix.push((
+        "rare word",
+        (0..n).map(|_| pick(20_000, 45_000, rng)).collect(),
+    ));
+    mix.push(("mid word", (0..n).map(|_| pick(100, 1000, rng)).collect()));
+    mix.push(("common word", (0..n).map(|_| pick(0, 4, rng)).collect()));
+    mix.push((
+        "two words",
+        (0..n)
+            .map(|i| {
+                // Two words of one real title, not next to each other when the title allows.
+                let words: Vec<&str> = titles[(i * 7) % titles.len()].split(' ').collect();
+                format!("{} {}", words[0], words[words.len() - 1]).to_lowercase()
+            })
+            .collect(),
+    ));
+    mix.push((
+        "1-letter prefix",
+        (0..n)
+            .map(|i| {
+                letters[i % letters.len()..]
+                    .chars()
+                    .next()
+                    .unwrap_or('a')
+                    .to_string()
+            })
+            .collect(),
+    ));
+    mix.push((
+        "2-letter prefix",
+        (0..n)
+            .map(|_| pick(0, 200, rng).chars().take(2).collect())
+            .collect(),
+    ));
+    mix.push((
+        "3-letter prefix",
+        (0..n)
+            .map(|_| pick(0, 2000, rng).chars().take(3).collect())
+            .collect(),
+    ));
+    mix.push((
+        "word + 1-letter prefix",
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    pick(0, 50, rng),
+                    &letters[i % letters.len()..=i % letters.len()]
+                )
+            })
+            .collect(),
+    ));
+    mix.push((
+        "phrase",
+        (0..n)
+            .map(|i| {
+                let words: Vec<&str> = titles[i % titles.len()].split(' ').collect();
+                let k = rng.below(words.len().saturating_sub(1).max(1));
+                format!("\"{}\"", words[k..(k + 2).min(words.len())].join(" "))
+            })
+            .collect(),
+    ));
+    mix.push((
+        "author:name",
+        (0..n)
+            .map(|i| format!("author:{} ", FAMILY[i % FAMILY.len()]))
+            .collect(),
+    ));
+    mix.push((
+        "CJK 2 characters",
+        (0..n)
+            .map(|_| {
+                let a = v.hanzi[rng.below(v.hanzi.len())];
+                let b = v.hanzi[rng.below(v.hanzi.len())];
+                format!("{a}{b}")
+            })
+            .collect(),
+    ));
+    mix
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn fts5_match(query: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for clause in parse(query) {
+        let column = |scope: Scope| match scope {
+            Scope::Author => "author : ",
+            Scope::Title => "title : ",
+            Scope::Subject => "subject : ",
+            _ => "",
+        };
+        match clause {
+            Clause::Words {
+                scope,
+                tokens,
+                prefix,
+                cjk,
+            } => {
+                if cjk {
+                    parts.push(format!("{}\"{}\"", column(scope), tokens.join(" ")));
+                } else {
+                    for (i, t) in tokens.iter().enumerate() {
+                        let star = if prefix && i + 1 == tokens.len() {
+                            "*"
+                        } else {
+                            ""
+                        };
+                        parts.push(format!("{}\"{t}\"{star}", column(scope)));
+                    }
+                }
+            }
+            Clause::Phrase { scope, tokens } => {
+                parts.push(format!("{}\"{}\"", column(scope), tokens.join(" ")))
+            }
+            Clause::Identifier(id) => parts.push(format!("\"{id}\"")),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let records: usize = args
+        .next()
+        .and_then(|a| a.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
+    let with_fts5 = !std::env::args().any(|a| a == "--no-fts5");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut rng = Rng(0x5eed);
+    let vocab = Vocabulary::new(&mut rng);
+
+    // Generate the ISO 2709 file.
+    let started = Instant::now();
+    let file = dir.path().join("catalogue.mrc");
+    {
+        use std::io::Write as _;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
+        for n in 0..records {
+            out.write_all(&iso2709::write(&record(n, &vocab, &mut rng)))
+                .expect("write");
+        }
+    }
+    let mib = |p: &Path| -> f64 {
+        fn size(p: &Path) -> u64 {
+            if p.is_dir() {
+                std::fs::read_dir(p)
+                    .map(|d| d.flatten().map(|e| size(&e.path())).sum())
+                    .unwrap_or(0)
+            } else {
+                std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+            }
+        }
+        size(p) as f64 / (1024.0 * 1024.0)
+    };
+    eprintln!(
+        "generated {records} records ({:.0} MiB) in {:.1} s",
+        mib(&file),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Import with the real importer, then index.
+    let store = Store::open(&dir.path().join("commons.db")).expect("cache");
+    let started = Instant::now();
+    let report = import_file(&store, &file, &mut |_| {}).expect("import");
+    let import_s = started.elapsed().as_secs_f64();
+    assert_eq!(report.imported, records, "{:?}", report.rejected.first());
+    let started = Instant::now();
+    let index =
+        SearchIndex::rebuild(&dir.path().join("index"), &store, &mut |_, _| {}).expect("index");
+    let index_s = started.elapsed().as_secs_f64();
+    println!("## Catalogue benchmark: {records} records\n");
+    println!("| step | time | throughput | size |");
+    println!("|---|---|---|---|");
+    println!(
+        "| import (ISO 2709 → cache) | {import_s:.1} s | {:.0} records/s | cache {:.0} MiB |",
+        records as f64 / import_s,
+        mib(&dir.path().join("commons.db"))
+    );
+    println!(
+        "| tantivy index build | {index_s:.1} s | {:.0} records/s | index {:.0} MiB |",
+        records as f64 / index_s,
+        mib(&dir.path().join("index"))
+    );
+    println!(
+        "| import + index | {:.1} s | **{:.0} records/s** | |",
+        import_s + index_s,
+        records as f64 / (import_s + index_s)
+    );
+
+    let mix = queries(&vocab, &store, &mut rng);
+    println!("\n### tantivy (top 20 hydrated + facet counts over all matches), ms\n");
+    println!("| kind | mean hits | p50 | p95 | p99 |");
+    println!("|---|---|---|---|---|");
+    for (kind, qs) in &mix {
+        let mut times = Vec::new();
+        let mut hits = 0u64;
+        for q in qs {
+            let req = SearchRequest {
+                query: q.clone(),
+                limit: 20,
+                ..SearchRequest::default()
+            };
+            let _ = index.search(&store, &req); // warm
+            let t = Instant::now();
+            let r = index.search(&store, &req).expect("search");
+            times.push(t.elapsed());
+            hits += r.total;
+        }
+        times.sort();
+        println!(
+            "| {kind} | {} | {:.2} | {:.2} | {:.2} |",
+            hits / qs.len() as u64,
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            percentile(&times, 0.99)
+        );
+    }
+
+    if !with_fts5 {
+        return;
+    }
+    // SQLite FTS5 over the same normalised text, with the same facets computed in SQL.
+    let started = Instant::now();
+    let conn = store.conn();
+    conn.execute_batch(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, author, subject, body, tokenize = 'unicode61', prefix = '1 2 3');",
+    )
+    .expect("fts5");
+    {
+        let tx = store.write().expect("tx");
+        {
+            // The same text the tantivy index's `all` field holds.
+            let mut read = tx
+                .prepare(
+                    "SELECT rowid, title || ' ' || coalesce(subtitle, ''), authors, subjects,
+                            coalesce(responsibility, '') || ' ' || coalesce(publisher, '') || ' ' || series || ' ' ||
+                            coalesce(summary, '') || ' ' || coalesce(contents, '') || ' ' ||
+                            coalesce(lcc, '') || ' ' || coalesce(ddc, '') || ' ' || coalesce(clc, '') || ' ' ||
+                            (SELECT coalesce(group_concat(value, ' '), '') FROM record_identifiers i WHERE i.record_id = records.id) || ' ' ||
+                            (SELECT coalesce(group_concat(call_number, ' '), '') FROM holdings h WHERE h.record_id = records.id)
+                     FROM records",
+                )
+                .expect("read");
+            let mut insert = tx.prepare("INSERT INTO fts(rowid, title, author, subject, body) VALUES (?1, ?2, ?3, ?4, ?5)").expect("insert");
+            let mut rows = read.query([]).expect("rows");
+            while let Some(row) = rows.next().expect("row") {
+                let (id, t, a, s, rest): (i64, String, String, String, String) = (
+                    row.get(0).unwrap(),
+                    row.get(1).unwrap(),
+                    row.get(2).unwrap(),
+                    row.get(3).unwrap(),
+                    row.get(4).unwrap(),
+                );
+                let (t, a, s) = (normalized(&t), normalized(&a), normalized(&s));
+                let body = format!("{t} {a} {s} {}", normalized(&rest));
+                insert.execute((id, t, a, s, body)).expect("insert row");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    println!(
+        "\nFTS5 build: {:.1} s ({:.0} records/s)",
+        started.elapsed().as_secs_f64(),
+        records as f64 / started.elapsed().as_secs_f64()
+    );
+    println!("\n### SQLite FTS5 (`ORDER BY rank LIMIT 20` + the same facets by `GROUP BY`), ms\n");
+    println!("| kind | mean hits | p50 | p95 | p99 |");
+    println!("|---|---|---|---|---|");
+    let facet_sql = [
+        "SELECT r.format, count(*) FROM fts JOIN records r ON r.rowid = fts.rowid WHERE fts MATCH ?1 GROUP BY 1",
+        "SELECT r.language, count(*) FROM fts JOIN records r ON r.rowid = fts.rowid WHERE fts MATCH ?1 GROUP BY 1",
+        "SELECT r.year / 10, count(*) FROM fts JOIN records r ON r.rowid = fts.rowid WHERE fts MATCH ?1 GROUP BY 1",
+        "SELECT h.library_id, count(DISTINCT r.id) FROM fts JOIN records r ON r.rowid = fts.rowid JOIN holdings h ON h.record_id = r.id WHERE fts MATCH ?1 GROUP BY 1",
+    ];
+    for (kind, qs) in &mix {
+        let mut times = Vec::new();
+        let mut hits = 0u64;
+        for q in qs {
+            let Some(m) = fts5_match(q) else { continue };
+            let t = Instant::now();
+            let total: i64 = conn
+                .query_row("SELECT count(*) FROM fts WHERE fts MATCH ?1", [&m], |r| {
+                    r.get(0)
+                })
+                .unwrap_or(0);
+            let mut top = conn.prepare_cached("SELECT r.id, r.title FROM fts JOIN records r ON r.rowid = fts.rowid WHERE fts MATCH ?1 ORDER BY fts.rank LIMIT 20").expect("top");
+            let _: Vec<(String, String)> = top
+                .query_map([&m], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("q")
+                .flatten()
+                .collect();
+            for sql in facet_sql {
+                let mut f = conn.prepare_cached(sql).expect("facet");
+                let _: Vec<i64> = f
+                    .query_map([&m], |r| r.get(1))
+                    .expect("f")
+                    .flatten()
+                    .collect();
+            }
+            times.push(t.elapsed());
+            hits += total.unsigned_abs();
+        }
+        if times.is_empty() {
+            continue;
+        }
+        times.sort();
+        println!(
+            "| {kind} | {} | {:.2} | {:.2} | {:.2} |",
+            hits / times.len() as u64,
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            percentile(&times, 0.99)
+        );
+    }
+}
