@@ -10,17 +10,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::OptionalExtension;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocument, Term};
-
-mod facets;
 
 use super::query::{Clause, Scope, parse};
 use super::text::normalized;
@@ -98,7 +96,7 @@ pub struct SearchResults {
 }
 
 /// Facet groups, in the order the catalogue screen shows them.
-pub const FACET_GROUPS: [&str; 6] = [
+pub const FACET_GROUPS: &[&str] = &[
     "available",
     "format",
     "discipline",
@@ -117,8 +115,7 @@ struct Fields {
     call: Field,
     prefix: Field,
     ident: Field,
-    /// One raw, fast field per facet group, in [`FACET_GROUPS`] order.
-    facets: [Field; 6],
+    facet: Field,
     year: Field,
     title_sort: Field,
 }
@@ -145,7 +142,7 @@ fn schema() -> (Schema, Fields) {
         call: b.add_text_field("call", text(true)),
         prefix: b.add_text_field("prefix", text(false)),
         ident: b.add_text_field("ident", STRING),
-        facets: FACET_GROUPS.map(|g| b.add_text_field(&facets::field_name(g), STRING | FAST)),
+        facet: b.add_facet_field("facet", FacetOptions::default()),
         year: b.add_i64_field("year", INDEXED | FAST),
         title_sort: b.add_text_field("title_sort", STRING | FAST),
     };
@@ -311,9 +308,10 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
-        let facets = facets::FacetCounts {
-            groups: &FACET_GROUPS,
-        };
+        let mut facets = FacetCollector::for_field("facet");
+        for g in FACET_GROUPS {
+            facets.add_facet(Facet::from(&format!("/{g}")));
+        }
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let (addresses, total, facet_counts): (Vec<DocAddress>, usize, _) = match req.sort {
             Sort::Relevance => {
@@ -357,24 +355,21 @@ impl SearchIndex {
                 ids.push(id.to_owned());
             }
         }
-        let mut facets: Vec<FacetCount> = facet_counts
-            .into_iter()
-            .filter_map(|((group, value), count)| {
-                let group = FACET_GROUPS.get(group.parse::<usize>().ok()?)?;
-                Some(FacetCount {
-                    group: (*group).to_owned(),
+        let mut facets = Vec::new();
+        for g in FACET_GROUPS {
+            for (facet, count) in facet_counts.get(&format!("/{g}")) {
+                let value = facet
+                    .to_path()
+                    .get(1)
+                    .map(|s| (*s).to_owned())
+                    .unwrap_or_default();
+                facets.push(FacetCount {
+                    group: (*g).to_owned(),
                     value,
                     count,
-                })
-            })
-            .collect();
-        facets.sort_by(|a, b| {
-            let rank = |g: &str| FACET_GROUPS.iter().position(|x| *x == g);
-            rank(&a.group)
-                .cmp(&rank(&b.group))
-                .then(b.count.cmp(&a.count))
-                .then(a.value.cmp(&b.value))
-        });
+                });
+            }
+        }
         Ok(SearchResults {
             total: total as u64,
             hits: hydrate(store, &ids)?,
@@ -467,13 +462,14 @@ impl SearchIndex {
         }
         for filter in &req.filters {
             if let Some((group, value)) = filter.split_once('/')
-                && let Some(i) = FACET_GROUPS.iter().position(|g| *g == group)
+                && FACET_GROUPS.contains(&group)
                 && !value.is_empty()
             {
+                let facet = Facet::from_path([group, value]);
                 must.push((
                     Occur::Must,
                     Box::new(TermQuery::new(
-                        Term::from_field_text(f.facets[i], value),
+                        Term::from_facet(f.facet, &facet),
                         IndexRecordOption::Basic,
                     )),
                 ));
@@ -679,27 +675,29 @@ fn for_each_document(
             doc.add_text(f.ident, i);
         }
         let year: Option<i64> = row.get(9).map_err(sql)?;
-        let [available, format, discipline, language, decade, library] = f.facets;
         if let Some(y) = year {
             doc.add_i64(f.year, y);
-            doc.add_text(decade, (y / 10 * 10).to_string());
+            doc.add_facet(
+                f.facet,
+                Facet::from_path(["decade", &format!("{}", y / 10 * 10)]),
+            );
         }
-        doc.add_text(language, get(10)?);
-        doc.add_text(format, get(11)?);
+        doc.add_facet(f.facet, Facet::from_path(["language", &get(10)?]));
+        doc.add_facet(f.facet, Facet::from_path(["format", &get(11)?]));
         let mut libs: Vec<&str> = holds.iter().map(|h| h.0.as_str()).collect();
         libs.sort_unstable();
         libs.dedup();
         for l in libs {
-            doc.add_text(library, l);
+            doc.add_facet(f.facet, Facet::from_path(["library", l]));
         }
         if holds.iter().any(|h| h.1 == "available") {
-            doc.add_text(available, "yes");
+            doc.add_facet(f.facet, Facet::from_path(["available", "yes"]));
         }
         let mut discs = disciplines.remove(&id).unwrap_or_default();
         discs.sort_unstable();
         discs.dedup();
         for d in discs {
-            doc.add_text(discipline, d);
+            doc.add_facet(f.facet, Facet::from_path(["discipline", &d]));
         }
         sink(doc)?;
     }
