@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataDir, launch, screenshot } from "./harness.mjs";
+import { dataDir, launch, runCli, screenshot, writeFile } from "./harness.mjs";
 
 const total = async (s) => Number(await s.execute("return document.getElementById('results-heading')?.dataset.total ?? '-1'"));
 
@@ -99,6 +99,44 @@ test("Chinese query and hostile input in the search box", async () => {
       assert.equal(await s.execute("return document.querySelector('.catalogue .problem, [role=alert]') === null"), true);
     }
     assert.equal(await s.execute("return document.querySelectorAll('img').length"), 0, "typed markup stays text");
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});
+
+test("an imported record whose text looks like markup is shown as text", async () => {
+  const dir = dataDir("catalogue-markup");
+  const title = '<img src=x onerror="document.title=\'owned\'"> & <b>Bold claims</b>';
+  const escaped = title.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  const file = join(dir, "markup.xml");
+  writeFile(
+    file,
+    `<?xml version="1.0"?><collection xmlns="http://www.loc.gov/MARC21/slim"><record>
+      <leader>00000nam a2200000 a 4500</leader>
+      <controlfield tag="001">markup-1</controlfield>
+      <datafield tag="245" ind1="0" ind2="0"><subfield code="a">${escaped}</subfield></datafield>
+      <datafield tag="952" ind1=" " ind2=" "><subfield code="b">central</subfield><subfield code="o">QA76 .M37</subfield></datafield>
+    </record></collection>`,
+  );
+  // The import runs through the command line, as IT staff would run it.
+  const cli = runCli(dir, ["import", file]);
+  assert.equal(cli.status, 0, cli.stderr + cli.stdout);
+  assert.match(cli.stdout, /imported 1,/);
+  const app = await launch(dir);
+  try {
+    const s = app.session;
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+    await s.click(await s.find('nav a[data-route="catalogue"]'));
+    const input = await s.waitFor("the search box", () => s.find("#catalogue-q"));
+    await s.cmd("POST", `/element/${input}/value`, { text: "bold claims" });
+    await s.waitFor("the answer", async () =>
+      (await s.execute("return document.getElementById('results-heading')?.dataset.answered")) === "bold claims");
+    const shown = await s.textOf(".hit-title");
+    assert.equal(shown, title);
+    await s.click(await s.find(".hit-title"));
+    await s.waitFor("its page", () => s.textOf("article.record h1"));
+    assert.equal(await s.execute("return document.title"), "Commons", "no script ran");
+    assert.equal(await s.execute("return document.querySelectorAll('main img, main b').length"), 0);
   } finally {
     await app.stop({ cleanup: true });
   }

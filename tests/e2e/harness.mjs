@@ -1,6 +1,6 @@
 // Starts the real Commons binary under Xvfb through tauri-driver and WebKitGTK's WebDriver,
 // each app with its own temporary data directory.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, existsSync, writeFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -66,6 +66,25 @@ export function writeFile(path, bytes) {
   writeFileSync(path, bytes);
 }
 
+/** The environment that points Commons at the data directory `dir`. */
+function appEnv(dir, extraEnv) {
+  return {
+    ...process.env,
+    HOME: join(dir, "home"),
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_STATE_HOME: join(dir, "state"),
+    COMMONS_DATA_DIR: join(dir, "data"),
+    COMMONS_SYSTEM_CONFIG: join(dir, "system-config.toml"),
+    ...extraEnv,
+  };
+}
+
+/** Runs the `commons` command line on `dir` (as IT staff would) and returns its output. */
+export function runCli(dir, args, extraEnv = {}) {
+  const r = spawnSync(application, args, { env: appEnv(dir, extraEnv), encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 /**
  * Launches Commons on `dir` and returns a WebDriver session plus `stop()`.
  * `stop()` closes the app and tauri-driver; the data directory is kept for inspection
@@ -77,16 +96,7 @@ export async function launch(dir, extraEnv = {}) {
   }
   const port = await freePort();
   const nativePort = await freePort();
-  const env = {
-    ...process.env,
-    DISPLAY: await ensureDisplay(),
-    HOME: join(dir, "home"),
-    XDG_CONFIG_HOME: join(dir, "config"),
-    XDG_STATE_HOME: join(dir, "state"),
-    COMMONS_DATA_DIR: join(dir, "data"),
-    COMMONS_SYSTEM_CONFIG: join(dir, "system-config.toml"),
-    ...extraEnv,
-  };
+  const env = { ...appEnv(dir, extraEnv), DISPLAY: await ensureDisplay() };
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,
     stdio: ["ignore", "ignore", "pipe"],

@@ -233,6 +233,14 @@ pub fn import_bytes(
         }
     }
 
+    if report.read == 0 && deletions.is_empty() && report.rejected.is_empty() {
+        reject(
+            &mut report,
+            "the whole file".into(),
+            "the file holds no records".into(),
+        );
+    }
+
     // Identify every record; when one file holds two records with the same identifier, the
     // later one is kept, as a later harvest would replace the earlier.
     let mut keyed: Vec<(String, String, Incoming)> = Vec::with_capacity(incoming.len());
@@ -459,4 +467,66 @@ fn ensure_library(tx: &Transaction<'_>, code: &str) -> rusqlite::Result<()> {
         [code],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn import(data: &[u8]) -> ImportReport {
+        let store = Store::open_in_memory().unwrap();
+        import_bytes(&store, Path::new("input"), data, &mut |_| {}).unwrap()
+    }
+
+    /// Hostile files: each gives a specific reason and never panics or imports garbage.
+    #[test]
+    fn hostile_files_are_explained() {
+        let huge_field = format!(
+            "<collection><record><leader>00000nam a2200000 a 4500</leader><datafield tag=\"245\" ind1=\"0\" ind2=\"0\"><subfield code=\"a\">{}</subfield></datafield></record></collection>",
+            "x".repeat(marc::MAX_FIELD_BYTES + 10)
+        );
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("empty", vec![], "holds no records"),
+            ("whitespace", b"  \n\n ".to_vec(), "holds no records"),
+            (
+                "binary garbage",
+                (0..=255u8).cycle().take(5000).collect(),
+                "",
+            ),
+            (
+                "truncated ISO 2709",
+                b"00100nam a2200037 a 4500245001300000\x1e00\x1faTit".to_vec(),
+                "",
+            ),
+            (
+                "invalid UTF-8 in XML",
+                b"<collection><record><leader>\xff\xfe</leader></record></collection>".to_vec(),
+                "",
+            ),
+            ("not XML after all", b"<<<<>>>>".to_vec(), ""),
+            ("a 100 kB field", huge_field.into_bytes(), "longer than"),
+            (
+                "JSON that is no record",
+                b"[1, 2, 3]".to_vec(),
+                "not an object",
+            ),
+            ("a number", b"42".to_vec(), ""),
+        ];
+        for (name, data, reason) in cases {
+            let report = import(&data);
+            assert_eq!(report.imported, 0, "{name}: {report:?}");
+            assert!(
+                !report.rejected.is_empty(),
+                "{name}: nothing explained: {report:?}"
+            );
+            for r in &report.rejected {
+                assert!(!r.reason.is_empty(), "{name}");
+            }
+            assert!(
+                report.rejected.iter().any(|r| r.reason.contains(reason)),
+                "{name}: {:?}",
+                report.rejected
+            );
+        }
+    }
 }

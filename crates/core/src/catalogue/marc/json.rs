@@ -35,6 +35,9 @@ fn string(v: &Value, what: &str) -> Result<String, String> {
 }
 
 fn record(v: &Value) -> Result<Record, String> {
+    if !v.is_object() {
+        return Err("the record is not an object".into());
+    }
     let leader = string(
         v.get("leader").ok_or("the record has no leader")?,
         "the leader",
