@@ -360,7 +360,7 @@ fn queries(v: &Vocabulary, store: &Store, rng: &mut Rng) -> Vec<(&'static str, V
         let mut stmt = store
             .conn()
             .prepare(
-                "SELECT title FROM records WHERE language <> 'chi' ORDER BY random() LIMIT 200",
+                "SELECT title FROM records WHERE language <> 'chi' AND rowid % 4999 = 7 LIMIT 200",
             )
             .unwrap();
         stmt.query_map([], |r| r.get(0))
@@ -502,9 +502,27 @@ fn main() {
         .and_then(|a| a.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
     let with_fts5 = !std::env::args().any(|a| a == "--no-fts5");
-    let dir = tempfile::tempdir().expect("temporary directory");
+    // COMMONS_BENCH_DIR keeps the generated catalogue between runs (to study queries).
+    let kept = std::env::var_os("COMMONS_BENCH_DIR").map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let dir_path = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir_path).expect("bench directory");
     let mut rng = Rng(0x5eed);
     let vocab = Vocabulary::new(&mut rng);
+    if kept.is_some() && dir_path.join("index").is_dir() {
+        let store = Store::open(&dir_path.join("commons.db")).expect("cache");
+        let (index, _) =
+            SearchIndex::open(&dir_path.join("index"), &store, &mut |_, _| {}).expect("index");
+        run_queries(&vocab, &store, &index, &mut rng);
+        return;
+    }
+    struct Dir<'a>(&'a Path);
+    impl Dir<'_> {
+        fn path(&self) -> &Path {
+            self.0
+        }
+    }
+    let dir = Dir(&dir_path);
 
     // Generate the ISO 2709 file.
     let started = Instant::now();
@@ -564,7 +582,20 @@ fn main() {
         records as f64 / (import_s + index_s)
     );
 
-    let mix = queries(&vocab, &store, &mut rng);
+    let mix = run_queries(&vocab, &store, &index, &mut rng);
+    if !with_fts5 {
+        return;
+    }
+    fts5(&store, records, &mix);
+}
+
+fn run_queries(
+    vocab: &Vocabulary,
+    store: &Store,
+    index: &SearchIndex,
+    rng: &mut Rng,
+) -> Vec<(&'static str, Vec<String>)> {
+    let mix = queries(vocab, store, rng);
     println!("\n### tantivy (top 20 hydrated + facet counts over all matches), ms\n");
     println!("| kind | mean hits | p50 | p95 | p99 |");
     println!("|---|---|---|---|---|");
@@ -577,9 +608,9 @@ fn main() {
                 limit: 20,
                 ..SearchRequest::default()
             };
-            let _ = index.search(&store, &req); // warm
+            let _ = index.search(store, &req); // warm
             let t = Instant::now();
-            let r = index.search(&store, &req).expect("search");
+            let r = index.search(store, &req).expect("search");
             times.push(t.elapsed());
             hits += r.total;
         }
@@ -592,10 +623,10 @@ fn main() {
             percentile(&times, 0.99)
         );
     }
+    mix
+}
 
-    if !with_fts5 {
-        return;
-    }
+fn fts5(store: &Store, records: usize, mix: &[(&'static str, Vec<String>)]) {
     // SQLite FTS5 over the same normalised text, with the same facets computed in SQL.
     let started = Instant::now();
     let conn = store.conn();
@@ -649,7 +680,7 @@ fn main() {
         "SELECT r.year / 10, count(*) FROM fts JOIN records r ON r.rowid = fts.rowid WHERE fts MATCH ?1 GROUP BY 1",
         "SELECT h.library_id, count(DISTINCT r.id) FROM fts JOIN records r ON r.rowid = fts.rowid JOIN holdings h ON h.record_id = r.id WHERE fts MATCH ?1 GROUP BY 1",
     ];
-    for (kind, qs) in &mix {
+    for (kind, qs) in mix {
         let mut times = Vec::new();
         let mut hits = 0u64;
         for q in qs {

@@ -518,16 +518,14 @@ impl SearchIndex {
                     )),
                 ));
             } else if let Ok(q) =
-                RegexQuery::from_pattern(&format!("{}.*", regex_escape(token)), field)
+                // Longer words only: the word itself is already matched exactly above.
+                RegexQuery::from_pattern(&format!("{}.+", regex_escape(token)), field)
             {
                 options.push((Occur::Should, Box::new(q)));
             }
         }
-        // A word must match one way or another: wrap so the group is required as a whole.
-        Box::new(BooleanQuery::new(vec![(
-            Occur::Must,
-            Box::new(BooleanQuery::new(options)) as Box<dyn Query>,
-        )]))
+        // At least one of the ways must match.
+        Box::new(BooleanQuery::new(options))
     }
 }
 
