@@ -97,9 +97,11 @@ export async function launch(dir, extraEnv = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const env = { ...appEnv(dir, extraEnv), DISPLAY: await ensureDisplay() };
+  // Its own process group, so that stopping it stops WebKitWebDriver and the app with it.
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
   });
   let driverLog = "";
   driver.stderr.on("data", (d) => (driverLog += d));
@@ -114,7 +116,7 @@ export async function launch(dir, extraEnv = {}) {
       break;
     } catch (e) {
       if (Date.now() > deadline) {
-        driver.kill();
+        killGroup(driver);
         throw new Error(`could not start a WebDriver session: ${e.message}\n${driverLog}`);
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -124,11 +126,27 @@ export async function launch(dir, extraEnv = {}) {
     session,
     async stop({ cleanup = false } = {}) {
       await session.close();
-      driver.kill();
+      killGroup(driver);
       await new Promise((r) => setTimeout(r, 200));
       if (cleanup) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Ends tauri-driver, WebKitWebDriver and the app, even when closing the session did not,
+ * and lets go of their output so this test process can exit.
+ */
+function killGroup(child) {
+  for (const signal of ["SIGTERM", "SIGKILL"]) {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+  child.stderr?.destroy();
+  child.unref();
 }
 
 /** Writes a screenshot to tests/artifacts/NAME.png. */
