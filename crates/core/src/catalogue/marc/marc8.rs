@@ -1,9 +1,9 @@
 //! MARC-8 to Unicode (NFC).
 //!
 //! Supported: Basic Latin (ASCII), ANSEL extended Latin with its combining diacritics
-//! (which MARC-8 writes before the base letter and Unicode after it), and the subscript,
-//! superscript and Greek-symbol sets. Characters of the other MARC-8 sets (Hebrew, Arabic,
-//! Cyrillic, Greek, East Asian EACC) become U+FFFD and are counted in [`Decoded::unmapped`],
+//! (which MARC-8 writes before the base letter and Unicode after it), basic Cyrillic, and
+//! the subscript, superscript and Greek-symbol sets. Characters of the other MARC-8 sets
+//! (extended Cyrillic, Greek, Hebrew, Arabic, East Asian EACC) become U+FFFD and are counted in [`Decoded::unmapped`],
 //! so the importer can say so; the original record is always kept as it came.
 
 use unicode_normalization::UnicodeNormalization;
@@ -22,6 +22,7 @@ enum Set {
     Subscript,
     Superscript,
     GreekSymbols,
+    BasicCyrillic,
     /// A set this decoder does not map; `multibyte` for EACC (three bytes a character).
     Other {
         multibyte: bool,
@@ -35,6 +36,7 @@ fn set_for(final_byte: u8, multibyte: bool) -> Set {
         (b'b', false) => Set::Subscript,
         (b'p', false) => Set::Superscript,
         (b'g', false) => Set::GreekSymbols,
+        (b'N', false) => Set::BasicCyrillic,
         (_, m) => Set::Other { multibyte: m },
     }
 }
@@ -115,6 +117,17 @@ fn ansel_combining(b: u8) -> Option<char> {
         0xFE => '\u{0313}',
         _ => return None,
     })
+}
+
+/// MARC-8 basic Cyrillic (ISO-IR 37): 0x40–0x7E in KOI order; 0x21–0x3F as ASCII.
+const BASIC_CYRILLIC: &str = "юабцдефгхийклмнопярстужвьызшэщчъЮАБЦДЕФГХИЙКЛМНОПЯРСТУЖВЬЫЗШЭЩЧ";
+
+fn cyrillic(b: u8) -> Option<char> {
+    match b {
+        0x21..=0x3F => Some(char::from(b)),
+        0x40..=0x7E => BASIC_CYRILLIC.chars().nth(usize::from(b - 0x40)),
+        _ => None,
+    }
 }
 
 fn script(b: u8, superscript: bool) -> Option<char> {
@@ -206,6 +219,16 @@ pub fn decode(bytes: &[u8]) -> Decoded {
                     emit(c, &mut out, &mut pending);
                     i += 1;
                 }
+                Set::BasicCyrillic => {
+                    match cyrillic(b) {
+                        Some(c) => emit(c, &mut out, &mut pending),
+                        None => {
+                            unmapped += 1;
+                            emit('\u{FFFD}', &mut out, &mut pending);
+                        }
+                    }
+                    i += 1;
+                }
                 Set::Other { multibyte } => {
                     unmapped += 1;
                     emit('\u{FFFD}', &mut out, &mut pending);
@@ -270,8 +293,11 @@ mod tests {
         check(b"\xE3\xE1a", "ầ", 0);
         // Subscript then back to ASCII.
         check(b"H\x1Bb2\x1BsO", "H₂O", 0);
-        // A Cyrillic stretch is not mapped but counted, and ASCII after it is intact.
-        check(b"\x1B(NABC\x1B(B ok", "\u{FFFD}\u{FFFD}\u{FFFD} ok", 3);
+        // Basic Cyrillic, then back to ASCII.
+        check(b"\x1B(NMOSKWA, \x1B(BMoscow", "москва, Moscow", 0);
+        check(b"\x1B(Nmoskwa", "МОСКВА", 0);
+        // A Greek stretch is not mapped but counted, and ASCII after it is intact.
+        check(b"\x1B(SABC\x1B(B ok", "\u{FFFD}\u{FFFD}\u{FFFD} ok", 3);
         // EACC: three bytes a character.
         check(b"\x1B$1!!!!!!\x1B(B.", "\u{FFFD}\u{FFFD}.", 2);
         // A trailing diacritic with no letter is kept.
