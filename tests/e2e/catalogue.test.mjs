@@ -37,6 +37,8 @@ test("search as you type, facet, record page with holdings, RIS export", async (
     assert.ok(seen.at(-1) > 0 && seen.at(-1) < everything, `narrowed: ${seen.join(", ")} of ${everything}`);
     const titles = await s.execute("return [...document.querySelectorAll('.hit-title')].map(a => a.textContent)");
     assert.ok(titles.length > 0);
+    // While a word is being typed, titles containing it rank before other mentions.
+    assert.match(titles[0], /Epistem/, titles.slice(0, 5).join(" | "));
     await screenshot(s, "catalogue-search");
 
     // A facet: books only.

@@ -525,6 +525,13 @@ impl SearchIndex {
                 RegexQuery::from_pattern(&format!("{}.+", regex_escape(token)), field)
             {
                 options.push((Occur::Should, Box::new(q)));
+                // Prefix matches all score alike; those in the title rank first.
+                if field == f.all
+                    && let Ok(t) =
+                        RegexQuery::from_pattern(&format!("{}.+", regex_escape(token)), f.title)
+                {
+                    options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(t), 3.0))));
+                }
             }
         }
         // At least one of the ways must match.
