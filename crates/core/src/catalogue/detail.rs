@@ -2,6 +2,7 @@
 
 use rusqlite::OptionalExtension;
 
+use super::record::Description;
 use crate::store::{Store, StoreError};
 
 /// One holding, with its library's names.
@@ -20,29 +21,8 @@ pub struct HoldingDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RecordDetail {
     pub id: String,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub responsibility: Option<String>,
-    pub authors: Vec<String>,
-    pub edition: Option<String>,
-    pub publisher: Option<String>,
-    pub place: Option<String>,
-    pub year: Option<i64>,
-    pub language: String,
+    pub description: Description,
     pub format: String,
-    pub isbns: Vec<String>,
-    pub issns: Vec<String>,
-    pub lccn: Option<String>,
-    pub oclc: Vec<String>,
-    pub lcc: Option<String>,
-    pub ddc: Option<String>,
-    pub clc: Option<String>,
-    pub subjects: Vec<String>,
-    pub series: Vec<String>,
-    pub notes: Vec<String>,
-    pub summary: Option<String>,
-    pub contents: Option<String>,
-    pub physical: Option<String>,
     pub holdings: Vec<HoldingDetail>,
 }
 
@@ -63,6 +43,9 @@ pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreErro
             |row| {
                 Ok(RecordDetail {
                     id: row.get(0)?,
+                    format: row.get(10)?,
+                    holdings: Vec::new(),
+                    description: Description {
                     title: row.get(1)?,
                     subtitle: row.get(2)?,
                     responsibility: row.get(3)?,
@@ -72,7 +55,6 @@ pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreErro
                     place: row.get(7)?,
                     year: row.get(8)?,
                     language: row.get(9)?,
-                    format: row.get(10)?,
                     lcc: row.get(11)?,
                     ddc: row.get(12)?,
                     clc: row.get(13)?,
@@ -82,7 +64,8 @@ pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreErro
                     summary: row.get(17)?,
                     contents: row.get(18)?,
                     physical: row.get(19)?,
-                    ..RecordDetail::default()
+                    ..Description::default()
+                    },
                 })
             },
         )
@@ -102,11 +85,12 @@ pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreErro
         .collect::<Result<Vec<_>, _>>()
         .map_err(sql)?;
     for (scheme, value) in idents {
+        let d = &mut r.description;
         match scheme.as_str() {
-            "isbn" => r.isbns.push(value),
-            "issn" => r.issns.push(value),
-            "lccn" => r.lccn = Some(value),
-            _ => r.oclc.push(value),
+            "isbn" => d.isbns.push(value),
+            "issn" => d.issns.push(value),
+            "lccn" => d.lccn = Some(value),
+            _ => d.oclc.push(value),
         }
     }
     let mut stmt = conn

@@ -36,9 +36,9 @@ pub fn export(records: &[RecordDetail], format: ExportFormat) -> String {
 }
 
 fn full_title(r: &RecordDetail) -> String {
-    match &r.subtitle {
-        Some(s) => format!("{}: {s}", r.title),
-        None => r.title.clone(),
+    match &r.description.subtitle {
+        Some(s) => format!("{}: {s}", r.description.title),
+        None => r.description.title.clone(),
     }
 }
 
@@ -66,26 +66,26 @@ fn ris(r: &RecordDetail) -> String {
         }
     };
     line("TI", &full_title(r));
-    for a in &r.authors {
+    for a in &r.description.authors {
         line("AU", a);
     }
-    if let Some(y) = r.year {
+    if let Some(y) = r.description.year {
         line("PY", &y.to_string());
     }
-    line("PB", r.publisher.as_deref().unwrap_or(""));
-    line("CY", r.place.as_deref().unwrap_or(""));
-    line("ET", r.edition.as_deref().unwrap_or(""));
-    for i in &r.isbns {
+    line("PB", r.description.publisher.as_deref().unwrap_or(""));
+    line("CY", r.description.place.as_deref().unwrap_or(""));
+    line("ET", r.description.edition.as_deref().unwrap_or(""));
+    for i in &r.description.isbns {
         line("SN", i);
     }
-    for i in &r.issns {
+    for i in &r.description.issns {
         line("SN", i);
     }
-    for s in &r.subjects {
+    for s in &r.description.subjects {
         line("KW", s);
     }
-    line("AB", r.summary.as_deref().unwrap_or(""));
-    line("LA", &r.language);
+    line("AB", r.description.summary.as_deref().unwrap_or(""));
+    line("LA", &r.description.language);
     if let Some(call) = r.holdings.first().map(|h| h.call_number.as_str()) {
         line("CN", call);
     }
@@ -124,11 +124,12 @@ fn key(r: &RecordDetail) -> String {
             .collect()
     };
     let author = r
+        .description
         .authors
         .first()
         .map(|a| alnum(a.split(',').next().unwrap_or(a)))
         .unwrap_or_default();
-    let title = crate::search::text::normalized(&r.title)
+    let title = crate::search::text::normalized(&r.description.title)
         .split(' ')
         .find(|w| w.len() > 3 && !["the", "and", "with", "from"].contains(w))
         .map(|w| {
@@ -140,7 +141,10 @@ fn key(r: &RecordDetail) -> String {
     let k = format!(
         "{}{}{}",
         if author.is_empty() { "record" } else { &author },
-        r.year.map(|y| y.to_string()).unwrap_or_default(),
+        r.description
+            .year
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
         title
     );
     if k.is_empty() { "record".into() } else { k }
@@ -154,38 +158,39 @@ fn bibtex(r: &RecordDetail) -> String {
         _ => "book",
     };
     let mut fields: Vec<(&str, String)> = vec![("title", format!("{{{}}}", tex(&full_title(r))))];
-    if !r.authors.is_empty() {
+    if !r.description.authors.is_empty() {
         fields.push((
             "author",
-            r.authors
+            r.description
+                .authors
                 .iter()
                 .map(|a| tex(a))
                 .collect::<Vec<_>>()
                 .join(" and "),
         ));
     }
-    if let Some(y) = r.year {
+    if let Some(y) = r.description.year {
         fields.push(("year", y.to_string()));
     }
-    if let Some(p) = &r.publisher {
+    if let Some(p) = &r.description.publisher {
         fields.push(("publisher", tex(p)));
     }
-    if let Some(p) = &r.place {
+    if let Some(p) = &r.description.place {
         fields.push(("address", tex(p)));
     }
-    if let Some(e) = &r.edition {
+    if let Some(e) = &r.description.edition {
         fields.push(("edition", tex(e)));
     }
-    if let Some(i) = r.isbns.first() {
+    if let Some(i) = r.description.isbns.first() {
         fields.push(("isbn", i.clone()));
     }
-    if let Some(i) = r.issns.first() {
+    if let Some(i) = r.description.issns.first() {
         fields.push(("issn", i.clone()));
     }
-    if !r.subjects.is_empty() {
-        fields.push(("keywords", tex(&r.subjects.join(", "))));
+    if !r.description.subjects.is_empty() {
+        fields.push(("keywords", tex(&r.description.subjects.join(", "))));
     }
-    if let Some(s) = &r.summary {
+    if let Some(s) = &r.description.summary {
         fields.push(("abstract", tex(s)));
     }
     let body: Vec<String> = fields
@@ -208,6 +213,7 @@ fn csl(r: &RecordDetail) -> Value {
         _ => "book",
     };
     let authors: Vec<Value> = r
+        .description
         .authors
         .iter()
         .map(|a| match a.split_once(',') {
@@ -220,10 +226,10 @@ fn csl(r: &RecordDetail) -> Value {
         "type": ty,
         "title": full_title(r),
         "author": authors,
-        "language": r.language,
+        "language": r.description.language,
     });
     let obj = item.as_object_mut().expect("a JSON object");
-    if let Some(y) = r.year {
+    if let Some(y) = r.description.year {
         obj.insert("issued".into(), json!({ "date-parts": [[y]] }));
     }
     let mut put = |k: &str, v: Option<&String>| {
@@ -231,12 +237,12 @@ fn csl(r: &RecordDetail) -> Value {
             obj.insert(k.into(), json!(v));
         }
     };
-    put("publisher", r.publisher.as_ref());
-    put("publisher-place", r.place.as_ref());
-    put("edition", r.edition.as_ref());
-    put("ISBN", r.isbns.first());
-    put("ISSN", r.issns.first());
-    put("abstract", r.summary.as_ref());
+    put("publisher", r.description.publisher.as_ref());
+    put("publisher-place", r.description.place.as_ref());
+    put("edition", r.description.edition.as_ref());
+    put("ISBN", r.description.isbns.first());
+    put("ISSN", r.description.issns.first());
+    put("abstract", r.description.summary.as_ref());
     put("call-number", r.holdings.first().map(|h| &h.call_number));
     item
 }
@@ -245,20 +251,24 @@ fn csl(r: &RecordDetail) -> Value {
 mod tests {
     use super::*;
     use crate::catalogue::detail::{HoldingDetail, RecordDetail};
+    use crate::catalogue::record::Description;
 
     fn sample() -> RecordDetail {
         RecordDetail {
             id: "src:DLC:123".into(),
-            title: "The amazing adventures of Kavalier & Clay".into(),
-            subtitle: Some("a novel".into()),
-            authors: vec!["Chabon, Michael".into()],
-            year: Some(2000),
-            publisher: Some("Random House".into()),
-            place: Some("New York".into()),
             format: "book".into(),
-            language: "eng".into(),
-            isbns: vec!["9780679450047".into()],
-            subjects: vec!["Comic books, strips, etc. -- Fiction".into()],
+            description: Description {
+                title: "The amazing adventures of Kavalier & Clay".into(),
+                subtitle: Some("a novel".into()),
+                authors: vec!["Chabon, Michael".into()],
+                year: Some(2000),
+                publisher: Some("Random House".into()),
+                place: Some("New York".into()),
+                language: "eng".into(),
+                isbns: vec!["9780679450047".into()],
+                subjects: vec!["Comic books, strips, etc. -- Fiction".into()],
+                ..Description::default()
+            },
             holdings: vec![HoldingDetail {
                 library_id: "central".into(),
                 library_name: "Central".into(),
@@ -268,7 +278,6 @@ mod tests {
                 status: "available".into(),
                 due_date: None,
             }],
-            ..RecordDetail::default()
         }
     }
 

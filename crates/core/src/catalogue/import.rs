@@ -246,7 +246,7 @@ pub fn import_bytes(
     let mut keyed: Vec<(String, String, Incoming)> = Vec::with_capacity(incoming.len());
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for item in incoming {
-        if item.record.title.trim().is_empty() {
+        if item.record.description.title.trim().is_empty() {
             reject(&mut report, item.position, "the record has no title".into());
             continue;
         }
@@ -358,8 +358,8 @@ fn save(
     if existing.as_deref() == Some(sha) {
         return Ok(Saved::Unchanged);
     }
-    let r = &item.record;
-    let format = r.format.map_or("other", |f| f.as_str());
+    let r = &item.record.description;
+    let format = item.record.format.map_or("other", |f| f.as_str());
     tx.prepare_cached(
         "INSERT INTO records(id, source, title, subtitle, responsibility, authors, edition, publisher,
              place, year, language, format, lcc, ddc, clc, subjects, series, notes, summary, contents,
@@ -424,7 +424,7 @@ fn save(
             "INSERT INTO holdings(id, record_id, library_id, call_number, location, status, due_date)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for (n, h) in r.holdings.iter().enumerate() {
+        for (n, h) in item.record.holdings.iter().enumerate() {
             if !libraries.contains(&h.library) {
                 ensure_library(tx, &h.library)?;
                 libraries.insert(h.library.clone());

@@ -12,4 +12,4 @@ pub mod xml;
 pub use detail::{HoldingDetail, RecordDetail};
 pub use export::{ExportFormat, export};
 pub use import::{ImportError, ImportReport, Rejection, import_bytes, import_file};
-pub use record::{CatalogueRecord, Format, Holding};
+pub use record::{CatalogueRecord, Description, Format, Holding};

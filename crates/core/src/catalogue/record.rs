@@ -51,9 +51,10 @@ pub struct Holding {
     pub due_date: Option<String>,
 }
 
-/// A bibliographic record as Commons keeps it.
+/// What a record says about the work: everything but its format and holdings. Shared by
+/// the imported record and the record as its page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CatalogueRecord {
+pub struct Description {
     pub title: String,
     pub subtitle: Option<String>,
     pub responsibility: Option<String>,
@@ -64,7 +65,6 @@ pub struct CatalogueRecord {
     pub year: Option<i64>,
     /// MARC language code (ISO 639-2/B), `und` when unknown.
     pub language: String,
-    pub format: Option<Format>,
     pub isbns: Vec<String>,
     pub issns: Vec<String>,
     pub lccn: Option<String>,
@@ -78,6 +78,13 @@ pub struct CatalogueRecord {
     pub summary: Option<String>,
     pub contents: Option<String>,
     pub physical: Option<String>,
+}
+
+/// A bibliographic record as an import maps it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CatalogueRecord {
+    pub description: Description,
+    pub format: Option<Format>,
     pub holdings: Vec<Holding>,
 }
 
@@ -159,26 +166,26 @@ impl CatalogueRecord {
             if title.is_empty() {
                 title = joined(sf, &['k'], " ");
             }
-            r.title = title;
-            r.subtitle = subfield(sf, 'b').map(clean).filter(|s| !s.is_empty());
-            r.responsibility = subfield(sf, 'c').map(clean).filter(|s| !s.is_empty());
+            r.description.title = title;
+            r.description.subtitle = subfield(sf, 'b').map(clean).filter(|s| !s.is_empty());
+            r.description.responsibility = subfield(sf, 'c').map(clean).filter(|s| !s.is_empty());
         }
         for tag in ["100", "110", "111", "700", "710", "711"] {
             for sf in m.data(tag) {
                 let name = joined(sf, &['a', 'b', 'q'], " ");
-                if !name.is_empty() && !r.authors.contains(&name) {
-                    r.authors.push(name);
+                if !name.is_empty() && !r.description.authors.contains(&name) {
+                    r.description.authors.push(name);
                 }
             }
         }
-        r.edition = m.first("250", 'a').map(clean);
+        r.description.edition = m.first("250", 'a').map(clean);
         let imprint = m.data("264").next().or_else(|| m.data("260").next());
         if let Some(sf) = imprint {
-            r.place = subfield(sf, 'a').map(clean).filter(|s| !s.is_empty());
-            r.publisher = subfield(sf, 'b').map(clean).filter(|s| !s.is_empty());
+            r.description.place = subfield(sf, 'a').map(clean).filter(|s| !s.is_empty());
+            r.description.publisher = subfield(sf, 'b').map(clean).filter(|s| !s.is_empty());
         }
         let f008 = m.control("008").unwrap_or("");
-        r.year = f008
+        r.description.year = f008
             .get(7..11)
             .and_then(|y| y.parse::<i64>().ok())
             .filter(|y| (1000..=2100).contains(y))
@@ -187,7 +194,7 @@ impl CatalogueRecord {
                     .and_then(|sf| subfield(sf, 'c'))
                     .and_then(first_year)
             });
-        r.language = f008
+        r.description.language = f008
             .get(35..38)
             .filter(|l| l.chars().all(|c| c.is_ascii_lowercase()))
             .map(str::to_owned)
@@ -197,36 +204,36 @@ impl CatalogueRecord {
         for sf in m.data("020") {
             for raw in subfields(sf, 'a') {
                 if let Some(isbn) = ident::isbn13(raw)
-                    && !r.isbns.contains(&isbn)
+                    && !r.description.isbns.contains(&isbn)
                 {
-                    r.isbns.push(isbn);
+                    r.description.isbns.push(isbn);
                 }
             }
         }
         for sf in m.data("022") {
             if let Some(issn) = subfield(sf, 'a').and_then(ident::issn)
-                && !r.issns.contains(&issn)
+                && !r.description.issns.contains(&issn)
             {
-                r.issns.push(issn);
+                r.description.issns.push(issn);
             }
         }
-        r.lccn = m.first("010", 'a').and_then(ident::lccn);
+        r.description.lccn = m.first("010", 'a').and_then(ident::lccn);
         for sf in m.data("035") {
             if let Some(n) = subfield(sf, 'a').and_then(ident::oclc)
-                && !r.oclc.contains(&n)
+                && !r.description.oclc.contains(&n)
             {
-                r.oclc.push(n);
+                r.description.oclc.push(n);
             }
         }
-        r.lcc = m
+        r.description.lcc = m
             .data("050")
             .chain(m.data("090"))
             .map(|sf| joined(sf, &['a', 'b'], " "))
             .find(|s| !s.is_empty());
-        r.ddc = m
+        r.description.ddc = m
             .first("082", 'a')
             .map(|s| s.replace('/', "").trim().to_owned());
-        r.clc = m
+        r.description.clc = m
             .data("084")
             .find(|sf| subfield(sf, '2').is_some_and(|s| s.eq_ignore_ascii_case("clc")))
             .and_then(|sf| subfield(sf, 'a'))
@@ -234,28 +241,34 @@ impl CatalogueRecord {
         for tag in ["600", "610", "611", "630", "650", "651", "655"] {
             for sf in m.data(tag) {
                 let heading = joined(sf, &['a', 'b', 'c', 'd', 't', 'v', 'x', 'y', 'z'], " -- ");
-                if !heading.is_empty() && !r.subjects.contains(&heading) {
-                    r.subjects.push(heading);
+                if !heading.is_empty() && !r.description.subjects.contains(&heading) {
+                    r.description.subjects.push(heading);
                 }
             }
         }
         for sf in m.data("830").chain(m.data("490")).chain(m.data("440")) {
             let s = joined(sf, &['a', 'v'], " ; ");
-            if !s.is_empty() && !r.series.iter().any(|x| x.eq_ignore_ascii_case(&s)) {
-                r.series.push(s);
+            if !s.is_empty()
+                && !r
+                    .description
+                    .series
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(&s))
+            {
+                r.description.series.push(s);
             }
         }
-        r.notes = m
+        r.description.notes = m
             .data("500")
             .filter_map(|sf| subfield(sf, 'a'))
             .map(|s| s.trim().to_owned())
             .collect();
-        r.summary = m.first("520", 'a').map(|s| s.trim().to_owned());
-        r.contents = m
+        r.description.summary = m.first("520", 'a').map(|s| s.trim().to_owned());
+        r.description.contents = m
             .data("505")
             .map(|sf| joined(sf, &['a', 't', 'r', 'g'], " "))
             .find(|s| !s.is_empty());
-        r.physical = m
+        r.description.physical = m
             .data("300")
             .map(|sf| joined(sf, &['a', 'b', 'c'], " ; "))
             .find(|s| !s.is_empty());
@@ -266,34 +279,37 @@ impl CatalogueRecord {
     /// Maps a Dublin Core record.
     pub fn from_dc(dc: &DcRecord) -> CatalogueRecord {
         let mut r = CatalogueRecord {
-            title: dc.titles.first().cloned().unwrap_or_default(),
-            authors: dc
-                .creators
-                .iter()
-                .chain(&dc.contributors)
-                .cloned()
-                .collect(),
-            publisher: dc.publishers.first().cloned(),
-            year: dc.dates.iter().find_map(|d| first_year(d)),
-            language: dc
-                .languages
-                .first()
-                .map(|l| iso639_2(l))
-                .unwrap_or_else(|| "und".into()),
-            subjects: dc.subjects.clone(),
-            summary: dc.descriptions.first().cloned(),
+            description: Description {
+                title: dc.titles.first().cloned().unwrap_or_default(),
+                authors: dc
+                    .creators
+                    .iter()
+                    .chain(&dc.contributors)
+                    .cloned()
+                    .collect(),
+                publisher: dc.publishers.first().cloned(),
+                year: dc.dates.iter().find_map(|d| first_year(d)),
+                language: dc
+                    .languages
+                    .first()
+                    .map(|l| iso639_2(l))
+                    .unwrap_or_else(|| "und".into()),
+                subjects: dc.subjects.clone(),
+                summary: dc.descriptions.first().cloned(),
+                ..Description::default()
+            },
             ..CatalogueRecord::default()
         };
         for id in &dc.identifiers {
             if let Some(isbn) = ident::isbn13(id.trim_start_matches("urn:isbn:")) {
-                r.isbns.push(isbn);
+                r.description.isbns.push(isbn);
             } else if let Some(issn) = id
                 .strip_prefix("urn:issn:")
                 .or(Some(id.as_str()))
                 .and_then(ident::issn)
                 && id.len() <= 20
             {
-                r.issns.push(issn);
+                r.description.issns.push(issn);
             }
         }
         let types = dc.types.join(" ").to_lowercase();
