@@ -455,6 +455,21 @@ fn queries(v: &Vocabulary, store: &Store, rng: &mut Rng) -> Vec<(&'static str, V
     mix
 }
 
+/// One table row: mean hits and p50/p95/p99 of the timed queries (none timed: no row).
+fn print_row(kind: &str, hits: u64, times: &mut [Duration]) {
+    if times.is_empty() {
+        return;
+    }
+    times.sort();
+    println!(
+        "| {kind} | {} | {:.2} | {:.2} | {:.2} |",
+        hits / times.len() as u64,
+        percentile(times, 0.5),
+        percentile(times, 0.95),
+        percentile(times, 0.99)
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
@@ -617,14 +632,7 @@ fn run_queries(
             times.push(t.elapsed());
             hits += r.total;
         }
-        times.sort();
-        println!(
-            "| {kind} | {} | {:.2} | {:.2} | {:.2} |",
-            hits / qs.len() as u64,
-            percentile(&times, 0.5),
-            percentile(&times, 0.95),
-            percentile(&times, 0.99)
-        );
+        print_row(kind, hits, &mut times);
     }
     mix
 }
@@ -711,16 +719,6 @@ fn fts5(store: &Store, records: usize, mix: &[(&'static str, Vec<String>)]) {
             times.push(t.elapsed());
             hits += total.unsigned_abs();
         }
-        if times.is_empty() {
-            continue;
-        }
-        times.sort();
-        println!(
-            "| {kind} | {} | {:.2} | {:.2} | {:.2} |",
-            hits / times.len() as u64,
-            percentile(&times, 0.5),
-            percentile(&times, 0.95),
-            percentile(&times, 0.99)
-        );
+        print_row(kind, hits, &mut times);
     }
 }
