@@ -7,7 +7,8 @@ use rusqlite::OptionalExtension;
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
 
-use super::{Fields, Hit, SearchError};
+use super::facets::{FacetSlots, WORDS};
+use super::{Fields, Hit, SearchError, pair};
 use crate::search::text::normalized;
 use crate::store::Store;
 
@@ -30,6 +31,7 @@ pub(super) fn for_each_document(
     store: &Store,
     ids: Option<&[String]>,
     f: Fields,
+    slots: &mut FacetSlots,
     sink: &mut DocSink<'_>,
 ) -> Result<(), SearchError> {
     let conn = store.conn();
@@ -133,7 +135,11 @@ pub(super) fn for_each_document(
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &id);
         doc.add_text(f.prefix, prefixes(&all));
-        doc.add_text(f.all, format!("{all} {call_text}"));
+        let all = format!("{all} {call_text}");
+        let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
+        let pairs: Vec<String> = words.windows(2).map(|w| pair(w[0], w[1])).collect();
+        doc.add_text(f.pairs, pairs.join(" "));
+        doc.add_text(f.all, &all);
         doc.add_text(f.title, &title_n);
         doc.add_text(f.author, normalized(&authors));
         doc.add_text(f.subject, normalized(&subjects));
@@ -142,30 +148,35 @@ pub(super) fn for_each_document(
         for i in idents.remove(&id).unwrap_or_default() {
             doc.add_text(f.ident, i);
         }
+        let mut words = [0u64; WORDS];
+        let mut facet = |doc: &mut TantivyDocument, group: &str, value: &str| {
+            doc.add_facet(f.facet, Facet::from_path([group, value]));
+            slots.mark(&mut words, group, value);
+        };
         let year: Option<i64> = row.get(9).map_err(sql)?;
         if let Some(y) = year {
             doc.add_i64(f.year, y);
-            doc.add_facet(
-                f.facet,
-                Facet::from_path(["decade", &format!("{}", y / 10 * 10)]),
-            );
+            facet(&mut doc, "decade", &format!("{}", y / 10 * 10));
         }
-        doc.add_facet(f.facet, Facet::from_path(["language", &get(10)?]));
-        doc.add_facet(f.facet, Facet::from_path(["format", &get(11)?]));
+        facet(&mut doc, "language", &get(10)?);
+        facet(&mut doc, "format", &get(11)?);
         let mut libs: Vec<&str> = holds.iter().map(|h| h.0.as_str()).collect();
         libs.sort_unstable();
         libs.dedup();
         for l in libs {
-            doc.add_facet(f.facet, Facet::from_path(["library", l]));
+            facet(&mut doc, "library", l);
         }
         if holds.iter().any(|h| h.1 == "available") {
-            doc.add_facet(f.facet, Facet::from_path(["available", "yes"]));
+            facet(&mut doc, "available", "yes");
         }
         let mut discs = disciplines.remove(&id).unwrap_or_default();
         discs.sort_unstable();
         discs.dedup();
         for d in discs {
-            doc.add_facet(f.facet, Facet::from_path(["discipline", &d]));
+            facet(&mut doc, "discipline", &d);
+        }
+        for (field, word) in f.slots.iter().zip(words) {
+            doc.add_u64(*field, word);
         }
         sink(doc)?;
     }

@@ -7,6 +7,7 @@
 //! deleted index) is detected when the index is opened and repaired by rebuilding.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::OptionalExtension;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
@@ -20,8 +21,10 @@ use tantivy::schema::{
 use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocument, Term};
 
 mod documents;
+mod facets;
 
 use documents::{for_each_document, hydrate};
+use facets::{FIELD_NAMES, FacetSlots, SlotCounts, WORDS};
 
 use super::query::{Clause, Scope, parse};
 use super::text::normalized;
@@ -117,10 +120,12 @@ struct Fields {
     subject: Field,
     call: Field,
     prefix: Field,
+    pairs: Field,
     ident: Field,
     facet: Field,
     year: Field,
     title_sort: Field,
+    slots: [Field; WORDS],
 }
 
 fn schema() -> (Schema, Fields) {
@@ -144,10 +149,19 @@ fn schema() -> (Schema, Fields) {
         subject: b.add_text_field("subject", text(true)),
         call: b.add_text_field("call", text(true)),
         prefix: b.add_text_field("prefix", text(false)),
+        pairs: b.add_text_field(
+            "pairs",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("whitespace")
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
         ident: b.add_text_field("ident", STRING),
         facet: b.add_facet_field("facet", FacetOptions::default()),
         year: b.add_i64_field("year", INDEXED | FAST),
         title_sort: b.add_text_field("title_sort", STRING | FAST),
+        slots: FIELD_NAMES.map(|name| b.add_u64_field(name, FAST)),
     };
     (b.build(), fields)
 }
@@ -158,6 +172,8 @@ pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// Swapped for a grown table before the reader sees documents using new slots.
+    slots: Mutex<Arc<FacetSlots>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -213,7 +229,8 @@ impl SearchIndex {
         if have == Some(want)
             && let Ok(index) = Index::open_in_dir(dir)
             && index.schema() == schema().0
-            && let Ok(si) = SearchIndex::from_index(dir, index)
+            && let Some(slots) = FacetSlots::load(dir)
+            && let Ok(si) = SearchIndex::from_index(dir, index, slots)
         {
             return Ok((si, false));
         }
@@ -221,7 +238,7 @@ impl SearchIndex {
         Ok((SearchIndex::rebuild(dir, store, progress)?, true))
     }
 
-    fn from_index(dir: &Path, index: Index) -> Result<SearchIndex, SearchError> {
+    fn from_index(dir: &Path, index: Index, slots: FacetSlots) -> Result<SearchIndex, SearchError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -235,6 +252,7 @@ impl SearchIndex {
             index,
             reader,
             fields: schema().1,
+            slots: Mutex::new(Arc::new(slots)),
         })
     }
 
@@ -255,6 +273,7 @@ impl SearchIndex {
         let want = generation(store)?;
         let (schema, fields) = schema();
         let index = Index::create_in_dir(&building, schema).map_err(|e| fail(&e))?;
+        let mut slots = FacetSlots::default();
         {
             let mut writer: tantivy::IndexWriter<TantivyDocument> = index
                 .writer_with_num_threads(1, 100_000_000)
@@ -265,7 +284,7 @@ impl SearchIndex {
                 .map_err(|e| store.err(e))?
                 .unsigned_abs();
             let mut done = 0;
-            for_each_document(store, None, fields, &mut |doc| {
+            for_each_document(store, None, fields, &mut slots, &mut |doc| {
                 writer.add_document(doc).map_err(|e| fail(&e))?;
                 done += 1;
                 if done % 5000 == 0 {
@@ -273,6 +292,7 @@ impl SearchIndex {
                 }
                 Ok(())
             })?;
+            slots.save(&building).map_err(|e| fail(&e))?;
             writer.commit().map_err(|e| fail(&e))?;
             writer.wait_merging_threads().map_err(|e| fail(&e))?;
             progress(total, total);
@@ -281,7 +301,7 @@ impl SearchIndex {
         let _ = std::fs::remove_dir_all(dir);
         std::fs::rename(&building, dir).map_err(|e| fail(&e))?;
         let index = Index::open_in_dir(dir).map_err(|e| fail(&e))?;
-        SearchIndex::from_index(dir, index)
+        SearchIndex::from_index(dir, index, slots)
     }
 
     /// Re-indexes the given records (added, changed or deleted in the cache since).
@@ -293,16 +313,24 @@ impl SearchIndex {
         for id in ids {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
         }
+        let mut slots = FacetSlots::clone(&self.slots());
         for chunk in ids.chunks(500) {
-            for_each_document(store, Some(chunk), self.fields, &mut |doc| {
+            for_each_document(store, Some(chunk), self.fields, &mut slots, &mut |doc| {
                 writer.add_document(doc).map_err(|e| self.err(e))?;
                 Ok(())
             })?;
         }
+        // The table first: a committed document never carries a slot it does not name.
+        slots.save(&self.dir).map_err(|e| self.err(e))?;
         writer.commit().map_err(|e| self.err(e))?;
         std::fs::write(self.dir.join("generation"), generation(store)?.to_string())
             .map_err(|e| self.err(e))?;
+        *self.slots.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(slots);
         self.reader.reload().map_err(|e| self.err(e))
+    }
+
+    fn slots(&self) -> Arc<FacetSlots> {
+        Arc::clone(&self.slots.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Runs a search and hydrates the page of hits from the cache.
@@ -311,45 +339,65 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 100);
         let offset = req.offset.min(10_000);
-        let mut facets = FacetCollector::for_field("facet");
-        for g in FACET_GROUPS {
-            facets.add_facet(Facet::from(&format!("/{g}")));
-        }
         let top = TopDocs::with_limit(limit).and_offset(offset);
-        let (addresses, total, facet_counts): (Vec<DocAddress>, usize, _) = match req.sort {
-            Sort::Relevance => {
-                let (docs, total, f) = searcher
-                    .search(&query, &(top.order_by_score(), Count, facets))
-                    .map_err(|e| self.err(e))?;
-                (docs.into_iter().map(|(_, a)| a).collect(), total, f)
-            }
-            Sort::Newest | Sort::Oldest => {
-                let order = if req.sort == Sort::Newest {
-                    Order::Desc
-                } else {
-                    Order::Asc
-                };
-                let (docs, total, f) = searcher
-                    .search(
-                        &query,
-                        &(top.order_by_fast_field::<i64>("year", order), Count, facets),
-                    )
-                    .map_err(|e| self.err(e))?;
-                (docs.into_iter().map(|(_, a)| a).collect(), total, f)
-            }
-            Sort::Title => {
-                let (docs, total, f) = searcher
-                    .search(
-                        &query,
-                        &(
-                            top.order_by_string_fast_field("title_sort", Order::Asc),
-                            Count,
-                            facets,
-                        ),
-                    )
-                    .map_err(|e| self.err(e))?;
-                (docs.into_iter().map(|(_, a)| a).collect(), total, f)
-            }
+        let slots = self.slots();
+        let (addresses, total, facets) = if slots.overflowed() {
+            self.search_with_facet_field(&searcher, &query, req.sort, top)?
+        } else {
+            let ((total, counts), addresses) = match req.sort {
+                // Counting needs no scores, and ranking alone skips whole blocks of
+                // postings that cannot reach the page (block-max WAND): two passes, on the
+                // workstation's two cores, cost less than one that scores every match.
+                Sort::Relevance => std::thread::scope(|scope| {
+                    let counting = scope.spawn(|| searcher.search(&query, &SlotCounts));
+                    let docs = searcher.search(&query, &top.order_by_score());
+                    let counted = counting
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    Ok::<_, SearchError>((
+                        counted.map_err(|e| self.err(e))?,
+                        addresses(docs.map_err(|e| self.err(e))?),
+                    ))
+                })?,
+                Sort::Newest | Sort::Oldest => {
+                    let order = if req.sort == Sort::Newest {
+                        Order::Desc
+                    } else {
+                        Order::Asc
+                    };
+                    let (docs, counted) = searcher
+                        .search(
+                            &query,
+                            &(top.order_by_fast_field::<i64>("year", order), SlotCounts),
+                        )
+                        .map_err(|e| self.err(e))?;
+                    (counted, addresses(docs))
+                }
+                Sort::Title => {
+                    let (docs, counted) = searcher
+                        .search(
+                            &query,
+                            &(
+                                top.order_by_string_fast_field("title_sort", Order::Asc),
+                                SlotCounts,
+                            ),
+                        )
+                        .map_err(|e| self.err(e))?;
+                    (counted, addresses(docs))
+                }
+            };
+            let mut facets: Vec<FacetCount> = slots
+                .named(&counts)
+                .filter(|(g, _, _)| FACET_GROUPS.contains(g))
+                .map(|(group, value, count)| FacetCount {
+                    group: group.to_owned(),
+                    value: value.to_owned(),
+                    count,
+                })
+                .collect();
+            let rank = |g: &str| FACET_GROUPS.iter().position(|x| *x == g);
+            facets.sort_by(|a, b| (rank(&a.group), &a.value).cmp(&(rank(&b.group), &b.value)));
+            (addresses, total, facets)
         };
         let mut ids = Vec::with_capacity(addresses.len());
         for address in addresses {
@@ -358,6 +406,61 @@ impl SearchIndex {
                 ids.push(id.to_owned());
             }
         }
+        Ok(SearchResults {
+            total,
+            hits: hydrate(store, &ids)?,
+            facets,
+        })
+    }
+
+    /// Counts facets with tantivy's collector over the `facet` field: the path for a
+    /// catalogue with more distinct facet values than slots.
+    fn search_with_facet_field(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        sort: Sort,
+        top: TopDocs,
+    ) -> Result<(Vec<DocAddress>, u64, Vec<FacetCount>), SearchError> {
+        let mut facets = FacetCollector::for_field("facet");
+        for g in FACET_GROUPS {
+            facets.add_facet(Facet::from(&format!("/{g}")));
+        }
+        let (addresses, total, facet_counts) = match sort {
+            Sort::Relevance => {
+                let (docs, total, f) = searcher
+                    .search(query, &(top.order_by_score(), Count, facets))
+                    .map_err(|e| self.err(e))?;
+                (addresses(docs), total, f)
+            }
+            Sort::Newest | Sort::Oldest => {
+                let order = if sort == Sort::Newest {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let (docs, total, f) = searcher
+                    .search(
+                        query,
+                        &(top.order_by_fast_field::<i64>("year", order), Count, facets),
+                    )
+                    .map_err(|e| self.err(e))?;
+                (addresses(docs), total, f)
+            }
+            Sort::Title => {
+                let (docs, total, f) = searcher
+                    .search(
+                        query,
+                        &(
+                            top.order_by_string_fast_field("title_sort", Order::Asc),
+                            Count,
+                            facets,
+                        ),
+                    )
+                    .map_err(|e| self.err(e))?;
+                (addresses(docs), total, f)
+            }
+        };
         let mut facets = Vec::new();
         for g in FACET_GROUPS {
             for (facet, count) in facet_counts.get(&format!("/{g}")) {
@@ -373,11 +476,7 @@ impl SearchIndex {
                 });
             }
         }
-        Ok(SearchResults {
-            total: total as u64,
-            hits: hydrate(store, &ids)?,
-            facets,
-        })
+        Ok((addresses, total as u64, facets))
     }
 
     fn build_query(&self, req: &SearchRequest) -> Box<dyn Query> {
@@ -400,12 +499,34 @@ impl SearchIndex {
             if tokens.len() == 1 {
                 return term(field, &tokens[0]);
             }
-            Box::new(PhraseQuery::new(
+            let positional = Box::new(PhraseQuery::new(
                 tokens
                     .iter()
                     .map(|t| Term::from_field_text(field, t))
                     .collect(),
-            ))
+            ));
+            if field != f.all {
+                return positional;
+            }
+            // Every adjacent pair must occur (short posting lists even for the commonest
+            // words); two words are then matched exactly, longer phrases are checked
+            // word by word in the few records left.
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = tokens
+                .windows(2)
+                .map(|w| -> (Occur, Box<dyn Query>) {
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.pairs, &pair(&w[0], &w[1])),
+                            IndexRecordOption::Basic,
+                        )),
+                    )
+                })
+                .collect();
+            if tokens.len() > 2 {
+                clauses.push((Occur::Must, positional));
+            }
+            Box::new(BooleanQuery::new(clauses))
         };
         for clause in parse(&req.query) {
             let q: Box<dyn Query> = match clause {
@@ -537,6 +658,16 @@ impl SearchIndex {
         // At least one of the ways must match.
         Box::new(BooleanQuery::new(options))
     }
+}
+
+/// The token for two adjacent words in the `pairs` field (tokens never contain `_`).
+fn pair(first: &str, second: &str) -> String {
+    format!("{first}_{second}")
+}
+
+/// The addresses of a page of hits, in the order ranked.
+fn addresses<K>(docs: Vec<(K, DocAddress)>) -> Vec<DocAddress> {
+    docs.into_iter().map(|(_, a)| a).collect()
 }
 
 /// Escapes regex syntax (tokens are letters and digits, but be safe).

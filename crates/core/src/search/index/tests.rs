@@ -232,3 +232,117 @@ fn a_stale_index_is_rebuilt_on_open() {
     std::fs::write(dir.join("meta.json"), b"garbage").unwrap();
     assert!(SearchIndex::open(&dir, &f.store, &mut |_, _| {}).unwrap().1);
 }
+
+/// The fast slot counts and tantivy's facet collector must agree on every query and sort.
+fn assert_counting_paths_agree(f: &Fixture) {
+    let searcher = f.index.reader.searcher();
+    for query in ["", "history", "a", "his", "\"the\"", "author:a", "zzzzqx"] {
+        for sort in [Sort::Relevance, Sort::Newest, Sort::Title] {
+            let fast = f.search_with(query, &[], sort);
+            let q = f.index.build_query(&SearchRequest {
+                query: query.into(),
+                ..Default::default()
+            });
+            let (addresses, total, facets) = f
+                .index
+                .search_with_facet_field(&searcher, q.as_ref(), sort, TopDocs::with_limit(20))
+                .unwrap();
+            assert_eq!(fast.total, total, "{query:?} {sort:?}");
+            assert_eq!(fast.facets, facets, "{query:?} {sort:?}");
+            assert_eq!(fast.hits.len(), addresses.len(), "{query:?} {sort:?}");
+        }
+    }
+}
+
+#[test]
+fn slot_counts_equal_the_facet_collector() {
+    let f = fixture();
+    assert!(!f.index.slots().overflowed());
+    assert_counting_paths_agree(&f);
+    // An incremental update that introduces new facet values grows the table.
+    let tx = f.store.write().unwrap();
+    tx.execute(
+        "UPDATE records SET language = 'xx1', format = 'globe' WHERE id IN ('demo-00001', 'demo-00002')",
+        [],
+    )
+    .unwrap();
+    bump_generation(&tx).unwrap();
+    tx.commit().unwrap();
+    let before = f.index.slots().named(&[1; WORDS * 64]).count();
+    f.index
+        .update(&f.store, &["demo-00001".into(), "demo-00002".into()])
+        .unwrap();
+    assert_eq!(f.index.slots().named(&[1; WORDS * 64]).count(), before + 2);
+    let all = f.search("");
+    assert!(all.facets.contains(&FacetCount {
+        group: "language".into(),
+        value: "xx1".into(),
+        count: 2
+    }));
+    assert_counting_paths_agree(&f);
+    // The table is saved: reopening uses it without a rebuild.
+    let (reopened, rebuilt) =
+        SearchIndex::open(&f.dir.path().join("index"), &f.store, &mut |_, _| {}).unwrap();
+    assert!(!rebuilt);
+    assert_eq!(
+        reopened
+            .search(&f.store, &SearchRequest::default())
+            .unwrap()
+            .facets,
+        all.facets
+    );
+}
+
+#[test]
+fn a_missing_slot_table_rebuilds_the_index() {
+    let f = fixture();
+    let dir = f.dir.path().join("index");
+    std::fs::remove_file(dir.join("facet-slots.json")).unwrap();
+    let (index, rebuilt) = SearchIndex::open(&dir, &f.store, &mut |_, _| {}).unwrap();
+    assert!(rebuilt);
+    assert_eq!(
+        index
+            .search(&f.store, &SearchRequest::default())
+            .unwrap()
+            .facets,
+        f.search("").facets
+    );
+}
+
+#[test]
+fn phrases_through_word_pairs_match_exactly_what_positions_match() {
+    let f = fixture();
+    let searcher = f.index.reader.searcher();
+    let mut checked = 0;
+    let mut stmt = f
+        .store
+        .conn()
+        .prepare("SELECT title FROM records ORDER BY id LIMIT 40")
+        .unwrap();
+    let titles: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for title in titles {
+        let words: Vec<String> = normalized(&title).split(' ').map(str::to_owned).collect();
+        for n in 2..=4.min(words.len()) {
+            for phrase in [
+                words[..n].to_vec(),
+                words[..n].iter().rev().cloned().collect(),
+            ] {
+                let positional = PhraseQuery::new(
+                    phrase
+                        .iter()
+                        .map(|w| Term::from_field_text(f.index.fields.all, w))
+                        .collect(),
+                );
+                let expected = searcher.search(&positional, &Count).unwrap() as u64;
+                let got = f.search(&format!("\"{}\"", phrase.join(" "))).total;
+                assert_eq!(got, expected, "{phrase:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 60, "{checked}");
+}
