@@ -153,7 +153,7 @@ pub fn import_bytes(
                                 file: file.to_path_buf(),
                                 position: position.clone(),
                                 reason: format!(
-                                    "{} MARC-8 characters outside the supported sets were replaced by �; the original is kept",
+                                    "{} bytes that are not MARC-8 characters (no MARC-8 code table names them) were replaced by �; the original is kept",
                                     parsed.unmapped
                                 ),
                             });
