@@ -529,8 +529,15 @@ fn main() {
     let vocab = Vocabulary::new(&mut rng);
     if kept.is_some() && dir_path.join("index").is_dir() {
         let store = Store::open(&dir_path.join("commons.db")).expect("cache");
-        let (index, _) =
+        let started = Instant::now();
+        let (index, rebuilt) =
             SearchIndex::open(&dir_path.join("index"), &store, &mut |_, _| {}).expect("index");
+        if rebuilt {
+            println!(
+                "index rebuilt from the kept cache in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         run_queries(&vocab, &store, &index, &mut Rng(QUERY_SEED));
         return;
     }
