@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 use crate::store::{Store, StoreError};
 
 const CONSORTIUM: &str = include_str!("../../../assets/demo/consortium.json");
-const DISCIPLINES: &str = include_str!("../../../assets/demo/disciplines.json");
 const CATALOGUE: &str = include_str!("../../../assets/demo/catalogue.json");
 const RESOURCES: &str = include_str!("../../../assets/demo/resources.json");
 const LIBRARIANS: &str = include_str!("../../../assets/demo/librarians.json");
@@ -105,15 +104,6 @@ pub(crate) struct Library {
 }
 
 #[derive(Debug, Deserialize)]
-struct Discipline {
-    id: String,
-    parent: Option<String>,
-    name: String,
-    name_zh: String,
-    position: i64,
-}
-
-#[derive(Debug, Deserialize)]
 struct Record {
     id: String,
     title: String,
@@ -130,7 +120,6 @@ struct Record {
     clc: Option<String>,
     subjects: Vec<String>,
     summary: Option<String>,
-    disciplines: Vec<String>,
     holdings: Vec<Holding>,
 }
 
@@ -226,7 +215,7 @@ pub fn seed(
         return Ok(false);
     }
     let consortium = consortium()?;
-    let disciplines: Vec<Discipline> = parse("disciplines.json", DISCIPLINES)?;
+    let disciplines = crate::disciplines::taxonomy();
     let records: Vec<Record> = parse("catalogue.json", CATALOGUE)?;
     let resources: Vec<Resource> = parse("resources.json", RESOURCES)?;
     let librarians: Vec<Librarian> = parse("librarians.json", LIBRARIANS)?;
@@ -279,19 +268,8 @@ pub fn seed(
             report(SeedStage::Libraries, 1, false);
         }
     }
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO disciplines(id, parent_id, name, name_zh, position) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(sql)?;
-        for d in &disciplines {
-            insert
-                .execute((&d.id, &d.parent, &d.name, &d.name_zh, d.position))
-                .map_err(sql)?;
-            report(SeedStage::Disciplines, 1, false);
-        }
-    }
+    let added = crate::disciplines::ensure_taxonomy(&tx).map_err(sql)?;
+    report(SeedStage::Disciplines, added as u64, false);
     report(SeedStage::Catalogue, 0, true);
     {
         let mut record = tx
@@ -300,9 +278,6 @@ pub fn seed(
                      language, format, lcc, ddc, clc, subjects, summary, updated_at)
                  VALUES (?1, 'demo', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
-            .map_err(sql)?;
-        let mut discipline = tx
-            .prepare("INSERT INTO record_disciplines(record_id, discipline_id) VALUES (?1, ?2)")
             .map_err(sql)?;
         let mut identifier = tx
             .prepare("INSERT INTO record_identifiers(record_id, scheme, value) VALUES (?1, ?2, ?3)")
@@ -335,9 +310,15 @@ pub fn seed(
                     now
                 ])
                 .map_err(sql)?;
-            for d in &r.disciplines {
-                discipline.execute((&r.id, d)).map_err(sql)?;
-            }
+            // The demo's records get their disciplines as imported ones do.
+            crate::disciplines::assign(
+                &tx,
+                &r.id,
+                r.lcc.as_deref(),
+                r.ddc.as_deref(),
+                r.clc.as_deref(),
+            )
+            .map_err(sql)?;
             if let Some(isbn) = &r.isbn {
                 identifier.execute((&r.id, "isbn", isbn)).map_err(sql)?;
             }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod config;
 pub mod consortium;
 pub mod demo;
+pub mod disciplines;
 pub mod doctor;
 pub mod search;
 pub mod settings;

@@ -31,6 +31,9 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 fn every_corpus_file_is_imported_or_explained() {
     let Some(corpus) = corpus() else { return };
     let mut total = (0, 0, 0);
+    // Records with at least one discipline, and with each kind of classification number.
+    let (mut classified, mut unclassified) = (0, 0);
+    let mut with = [0i64; 3];
     let mut lines = Vec::new();
     for sub in ["marc", "oai", "sru"] {
         for path in files(&corpus.join(sub)) {
@@ -67,6 +70,32 @@ fn every_corpus_file_is_imported_or_explained() {
                 "{}: {again:?}",
                 path.display()
             );
+            let assigned: i64 = store
+                .conn()
+                .query_row(
+                    "SELECT count(DISTINCT record_id) FROM record_disciplines",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                report.imported - assigned as usize,
+                report.unclassified,
+                "{}: every record is either assigned or counted as unclassified",
+                path.display()
+            );
+            classified += assigned as usize;
+            unclassified += report.unclassified;
+            for (n, column) in ["lcc", "ddc", "clc"].iter().enumerate() {
+                with[n] += store
+                    .conn()
+                    .query_row(
+                        &format!("SELECT count(*) FROM records WHERE {column} IS NOT NULL"),
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .unwrap();
+            }
             total.0 += report.imported;
             total.1 += report.rejected.len();
             total.2 += report.warnings.len();
@@ -90,7 +119,20 @@ fn every_corpus_file_is_imported_or_explained() {
         "corpus: {} records imported, {} rejected, {} warnings",
         total.0, total.1, total.2
     );
+    eprintln!(
+        "disciplines: {classified} of {} records assigned ({:.1}%), {unclassified} unassigned; \
+         records with an LCC number {}, DDC {}, CLC {}",
+        total.0,
+        100.0 * classified as f64 / total.0.max(1) as f64,
+        with[0],
+        with[1],
+        with[2]
+    );
     assert!(total.0 > 100, "most corpus records import");
+    assert!(
+        classified > 0,
+        "classification assigns corpus records to disciplines"
+    );
 }
 
 fn import_one(name: &str) -> Option<(Store, commons_core::catalogue::ImportReport)> {

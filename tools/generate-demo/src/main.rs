@@ -821,13 +821,11 @@ fn record(n: usize, rng: &mut Rng) -> Value {
     let ddc = format!("{ddc_whole:03}.{}", rng.below(999));
     let clc = format!("{}{}", rng.pick(d.clc), rng.below(99));
     let sub = rng.pick(d.subs);
-    let mut disciplines = vec![sub.0.to_string()];
+    // Records get their disciplines from their classification numbers when seeded. This
+    // draw once picked a second discipline; it stays so the catalogue generates unchanged.
     if rng.chance(12) {
         let other = rng.pick(DISCIPLINES);
-        let s = rng.pick(other.subs).0.to_string();
-        if !disciplines.contains(&s) {
-            disciplines.push(s);
-        }
+        rng.pick(other.subs);
     }
     let subjects = vec![
         format!("{} -- Study and teaching", sub.1),
@@ -898,7 +896,6 @@ fn record(n: usize, rng: &mut Rng) -> Value {
         "clc": clc,
         "subjects": subjects,
         "summary": summary,
-        "disciplines": disciplines,
         "holdings": holdings,
     })
 }
@@ -1014,7 +1011,11 @@ fn main() {
         text.push('\n');
         std::fs::write(out.join(name), text).expect("write demo file");
     };
-    write("disciplines.json", &disciplines_json());
+    std::fs::write(
+        out.join("../taxonomy/disciplines.json"),
+        serde_json::to_string_pretty(&disciplines_json()).expect("serialize") + "\n",
+    )
+    .expect("write the taxonomy");
     // One record per line keeps diffs of the catalogue readable.
     let mut catalogue = String::from("[\n");
     for (i, r) in records.iter().enumerate() {

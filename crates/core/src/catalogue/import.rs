@@ -33,6 +33,9 @@ pub struct ImportReport {
     pub updated: usize,
     pub unchanged: usize,
     pub deleted: usize,
+    /// Records imported or updated whose classification numbers name no discipline (none,
+    /// unknown or malformed): counted, not an error.
+    pub unclassified: usize,
     pub rejected: Vec<Rejection>,
     pub warnings: Vec<Rejection>,
     /// Records added, changed or deleted, for the search index.
@@ -46,6 +49,7 @@ impl ImportReport {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
         self.deleted += other.deleted;
+        self.unclassified += other.unclassified;
         self.rejected.extend(other.rejected);
         self.warnings.extend(other.warnings);
         self.changed.extend(other.changed);
@@ -276,6 +280,7 @@ pub fn import_bytes(
     }
 
     let tx = store.write().map_err(|e| store.err(e))?;
+    crate::disciplines::ensure_taxonomy(&tx).map_err(|e| store.err(e))?;
     let now = jiff::Timestamp::now().to_string();
     let mut libraries = std::collections::HashSet::new();
     for (done, (id, sha, item)) in keyed.into_iter().enumerate() {
@@ -287,6 +292,16 @@ pub fn import_bytes(
                 continue;
             }
         }
+        let r = &item.record.description;
+        let assigned = crate::disciplines::assign(
+            &tx,
+            &id,
+            r.lcc.as_deref(),
+            r.ddc.as_deref(),
+            r.clc.as_deref(),
+        )
+        .map_err(|e| store.err(e))?;
+        report.unclassified += usize::from(assigned == 0);
         report.changed.push(id);
         if done % 1000 == 999 {
             progress(done + 1);
