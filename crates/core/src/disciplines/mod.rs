@@ -1,6 +1,7 @@
 //! Discipline-grouped browsing: the discipline tree, what each discipline holds (resources,
 //! catalogue records, documents, subject librarians), and the resources A–Z.
 
+pub mod browse;
 pub mod classify;
 
 use rusqlite::Transaction;
