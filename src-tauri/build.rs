@@ -11,6 +11,11 @@ const COMMANDS: &[&str] = &[
     "search_catalogue",
     "get_record",
     "export_records",
+    "get_disciplines",
+    "get_discipline",
+    "list_resources",
+    "get_resource",
+    "open_link",
     "ui_ready",
 ];
 

@@ -9,8 +9,9 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::ipc::{
-    ExportFormat, Exported, IpcError, Language, Overview, Rebuilt, RecordView, SearchPage,
-    SearchQuery, SeedEvent,
+    DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language, Overview, Rebuilt,
+    RecordView, ResourceDetail, ResourceQuery, ResourceSummary, SearchPage, SearchQuery,
+    SeedEvent,
 };
 
 /// What every command can reach.
@@ -126,6 +127,72 @@ pub async fn export_records(
     .await
 }
 
+#[tauri::command]
+#[specta::specta]
+pub async fn get_disciplines(state: State<'_, AppState>) -> Result<Vec<DisciplineNode>, IpcError> {
+    blocking(&state, |ws| {
+        Ok(ws.disciplines()?.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_discipline(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<DisciplinePage, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws
+            .discipline(&id)?
+            .ok_or_else(|| IpcError::not_found(&id))?
+            .into())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_resources(
+    state: State<'_, AppState>,
+    query: ResourceQuery,
+) -> Result<Vec<ResourceSummary>, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws
+            .resources(&query.into())?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_resource(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<ResourceDetail, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws
+            .resource(&id)?
+            .ok_or_else(|| IpcError::not_found(&id))?
+            .into())
+    })
+    .await
+}
+
+/// Opens an outside link in the system browser (http and https only, allowed domains).
+#[tauri::command]
+#[specta::specta]
+pub async fn open_link(state: State<'_, AppState>, url: String) -> Result<(), IpcError> {
+    blocking(&state, move |ws| {
+        ws.open_link(&url)?;
+        Ok(())
+    })
+    .await
+}
+
 /// The page has drawn its first screen.
 #[tauri::command]
 #[specta::specta]
@@ -153,6 +220,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             search_catalogue,
             get_record,
             export_records,
+            get_disciplines,
+            get_discipline,
+            list_resources,
+            get_resource,
+            open_link,
             ui_ready,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

@@ -11,6 +11,7 @@ use commons_core::catalogue::{ExportFormat as CoreExportFormat, RecordDetail};
 use commons_core::config::Language as CoreLanguage;
 use commons_core::consortium as core;
 use commons_core::demo::{SeedError, SeedProgress, SeedStage as CoreStage};
+use commons_core::disciplines::browse;
 use commons_core::search::{SearchError, SearchRequest, SearchResults, Sort as CoreSort};
 use commons_core::store::StoreError;
 use commons_core::workstation::Labels;
@@ -164,10 +165,6 @@ pub struct Overview {
 }
 
 /// Counts above `u32::MAX` are shown as that; a cache that large is far beyond the target.
-fn count(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 impl From<core::Overview> for Overview {
     fn from(o: core::Overview) -> Self {
         Overview {
@@ -483,4 +480,244 @@ impl From<ExportFormat> for CoreExportFormat {
 pub struct Exported {
     pub path: String,
     pub records: u32,
+}
+
+impl From<commons_core::links::LinkError> for IpcError {
+    fn from(e: commons_core::links::LinkError) -> Self {
+        IpcError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            rebuildable: false,
+        }
+    }
+}
+
+/// Counts above `u32::MAX` are shown as that; a cache that large is far beyond the target.
+fn count(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A discipline's id and names.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DisciplineName {
+    pub id: String,
+    pub name: String,
+    pub name_zh: String,
+}
+
+impl From<browse::Named> for DisciplineName {
+    fn from(n: browse::Named) -> Self {
+        DisciplineName {
+            id: n.id,
+            name: n.name,
+            name_zh: n.name_zh,
+        }
+    }
+}
+
+/// One node of the discipline tree with what it holds (sub-disciplines included).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DisciplineNode {
+    pub discipline: DisciplineName,
+    pub resources: u32,
+    pub records: u32,
+    pub documents: u32,
+    pub children: Vec<DisciplineNode>,
+}
+
+impl From<browse::DisciplineNode> for DisciplineNode {
+    fn from(n: browse::DisciplineNode) -> Self {
+        DisciplineNode {
+            discipline: n.discipline.into(),
+            resources: count(n.resources),
+            records: count(n.records),
+            documents: count(n.documents),
+            children: n.children.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceSummary {
+    pub id: String,
+    /// database, journal, ebooks, guide, software, open_access
+    pub kind: String,
+    pub name: String,
+    pub alt_names: Vec<String>,
+    pub description: String,
+    pub vendor: Option<String>,
+    pub url: Option<String>,
+    /// open, campus, on_site
+    pub access: String,
+    pub note: Option<String>,
+    pub best_bet: bool,
+    pub retired: bool,
+}
+
+impl From<browse::ResourceSummary> for ResourceSummary {
+    fn from(r: browse::ResourceSummary) -> Self {
+        ResourceSummary {
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            alt_names: r.alt_names,
+            description: r.description,
+            vendor: r.vendor,
+            url: r.url,
+            access: r.access,
+            note: r.note,
+            best_bet: r.best_bet,
+            retired: r.retired,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordSummary {
+    pub id: String,
+    pub title: String,
+    pub authors: Vec<String>,
+    pub year: Option<i32>,
+    pub format: String,
+    pub copies: u32,
+    pub available: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentSummary {
+    pub sha256: String,
+    pub title: String,
+    pub pages: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LibrarianSummary {
+    pub id: String,
+    pub name: String,
+    pub library: DisciplineName,
+    pub subjects: Vec<String>,
+    pub languages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DisciplinePage {
+    pub discipline: DisciplineName,
+    pub parent: Option<DisciplineName>,
+    pub children: Vec<DisciplineName>,
+    pub resources: Vec<ResourceSummary>,
+    pub records: u32,
+    pub newest: Vec<RecordSummary>,
+    pub most_held: Vec<RecordSummary>,
+    pub documents: Vec<DocumentSummary>,
+    pub librarians: Vec<LibrarianSummary>,
+    /// The catalogue facet filter (`discipline/<id>`) that lists its records.
+    pub catalogue_filter: String,
+}
+
+impl From<browse::DisciplinePage> for DisciplinePage {
+    fn from(p: browse::DisciplinePage) -> Self {
+        let records = |list: Vec<browse::RecordSummary>| {
+            list.into_iter()
+                .map(|r| RecordSummary {
+                    id: r.id,
+                    title: r.title,
+                    authors: r.authors,
+                    year: year(r.year),
+                    format: r.format,
+                    copies: count(r.copies),
+                    available: count(r.available),
+                })
+                .collect()
+        };
+        DisciplinePage {
+            discipline: p.discipline.into(),
+            parent: p.parent.map(Into::into),
+            children: p.children.into_iter().map(Into::into).collect(),
+            resources: p.resources.into_iter().map(Into::into).collect(),
+            records: count(p.records),
+            newest: records(p.newest),
+            most_held: records(p.most_held),
+            documents: p
+                .documents
+                .into_iter()
+                .map(|d| DocumentSummary {
+                    sha256: d.sha256,
+                    title: d.title,
+                    pages: count(d.pages),
+                })
+                .collect(),
+            librarians: p
+                .librarians
+                .into_iter()
+                .map(|l| LibrarianSummary {
+                    id: l.id,
+                    name: l.name,
+                    library: l.library.into(),
+                    subjects: l.subjects,
+                    languages: l.languages,
+                })
+                .collect(),
+            catalogue_filter: p.catalogue_filter,
+        }
+    }
+}
+
+/// Filters of the resources A–Z; null or empty fields do not filter.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceQuery {
+    pub query: String,
+    pub discipline: Option<String>,
+    pub kind: Option<String>,
+    pub access: Option<String>,
+}
+
+impl From<ResourceQuery> for browse::ResourceFilter {
+    fn from(q: ResourceQuery) -> Self {
+        let some = |v: Option<String>| v.filter(|s| !s.is_empty());
+        browse::ResourceFilter {
+            query: q.query.chars().take(1000).collect(),
+            discipline: some(q.discipline),
+            kind: some(q.kind),
+            access: some(q.access),
+            include_retired: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedUnder {
+    pub discipline: DisciplineName,
+    pub best_bet: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDetail {
+    pub resource: ResourceSummary,
+    pub disciplines: Vec<ListedUnder>,
+}
+
+impl From<browse::ResourceDetail> for ResourceDetail {
+    fn from(d: browse::ResourceDetail) -> Self {
+        ResourceDetail {
+            resource: d.resource.into(),
+            disciplines: d
+                .disciplines
+                .into_iter()
+                .map(|(n, best_bet)| ListedUnder {
+                    discipline: n.into(),
+                    best_bet,
+                })
+                .collect(),
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod consortium;
 pub mod demo;
 pub mod disciplines;
 pub mod doctor;
+pub mod links;
 pub mod search;
 pub mod settings;
 pub mod store;

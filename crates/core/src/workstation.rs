@@ -10,6 +10,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::disciplines::browse;
+use crate::links::{self, LinkError};
 use crate::catalogue::{self, ImportError, ImportReport, RecordDetail};
 use crate::config::{Config, Language};
 use crate::consortium::{self, Overview};
@@ -258,6 +260,38 @@ impl Workstation {
     /// Remembers the language a user chose.
     pub fn set_language(&self, language: Language) -> Result<(), StoreError> {
         self.with_store(|s| settings::set_language(s, language))
+    }
+
+    /// The discipline tree with counts.
+    pub fn disciplines(&self) -> Result<Vec<browse::DisciplineNode>, StoreError> {
+        self.with_store(browse::tree)
+    }
+
+    /// One discipline's page.
+    pub fn discipline(&self, id: &str) -> Result<Option<browse::DisciplinePage>, StoreError> {
+        self.with_store(|s| browse::page(s, id))
+    }
+
+    /// The resources A–Z, filtered.
+    pub fn resources(
+        &self,
+        filter: &browse::ResourceFilter,
+    ) -> Result<Vec<browse::ResourceSummary>, StoreError> {
+        self.with_store(|s| browse::resources(s, filter))
+    }
+
+    /// One resource with its disciplines.
+    pub fn resource(&self, id: &str) -> Result<Option<browse::ResourceDetail>, StoreError> {
+        self.with_store(|s| browse::resource_detail(s, id))
+    }
+
+    /// Opens an outside link in the system browser, if the configuration allows it.
+    pub fn open_link(&self, url: &str) -> Result<url::Url, LinkError> {
+        links::open(
+            url,
+            &self.config.link_domains.value,
+            self.config.link_opener.value.as_deref(),
+        )
     }
 }
 

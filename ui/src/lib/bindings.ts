@@ -13,6 +13,12 @@ export const commands = {
 	getRecord: (id: string) => __TAURI_INVOKE<RecordView>("get_record", { id }),
 	/**  Writes the records as RIS, BibTeX or CSL-JSON to the downloads folder. */
 	exportRecords: (ids: string[], format: ExportFormat) => __TAURI_INVOKE<Exported>("export_records", { ids, format }),
+	getDisciplines: () => __TAURI_INVOKE<DisciplineNode[]>("get_disciplines"),
+	getDiscipline: (id: string) => __TAURI_INVOKE<DisciplinePage>("get_discipline", { id }),
+	listResources: (query: ResourceQuery) => __TAURI_INVOKE<ResourceSummary[]>("list_resources", { query }),
+	getResource: (id: string) => __TAURI_INVOKE<ResourceDetail>("get_resource", { id }),
+	/**  Opens an outside link in the system browser (http and https only, allowed domains). */
+	openLink: (url: string) => __TAURI_INVOKE<null>("open_link", { url }),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
@@ -29,6 +35,42 @@ export type Counts = {
 };
 
 export type DataSource = "demo" | "hub";
+
+/**  A discipline's id and names. */
+export type DisciplineName = {
+	id: string,
+	name: string,
+	nameZh: string,
+};
+
+/**  One node of the discipline tree with what it holds (sub-disciplines included). */
+export type DisciplineNode = {
+	discipline: DisciplineName,
+	resources: number,
+	records: number,
+	documents: number,
+	children: DisciplineNode[],
+};
+
+export type DisciplinePage = {
+	discipline: DisciplineName,
+	parent: DisciplineName | null,
+	children: DisciplineName[],
+	resources: ResourceSummary[],
+	records: number,
+	newest: RecordSummary[],
+	mostHeld: RecordSummary[],
+	documents: DocumentSummary[],
+	librarians: LibrarianSummary[],
+	/**  The catalogue facet filter (`discipline/<id>`) that lists its records. */
+	catalogueFilter: string,
+};
+
+export type DocumentSummary = {
+	sha256: string,
+	title: string,
+	pages: number,
+};
 
 export type ExportFormat = "ris" | "bibtex" | "cslJson";
 
@@ -71,6 +113,14 @@ export type IpcError = {
 
 export type Language = "en" | "zh-Hans";
 
+export type LibrarianSummary = {
+	id: string,
+	name: string,
+	library: DisciplineName,
+	subjects: string[],
+	languages: string[],
+};
+
 export type Library = {
 	id: string,
 	parentId: string | null,
@@ -82,6 +132,11 @@ export type Library = {
 	timeZone: string,
 	items: number,
 	available: number,
+};
+
+export type ListedUnder = {
+	discipline: DisciplineName,
+	bestBet: boolean,
 };
 
 export type Overview = {
@@ -98,6 +153,16 @@ export type Rebuilt = {
 	/**  Where the old cache was kept, if there was one. */
 	setAside: string | null,
 	overview: Overview,
+};
+
+export type RecordSummary = {
+	id: string,
+	title: string,
+	authors: string[],
+	year: number | null,
+	format: string,
+	copies: number,
+	available: number,
 };
 
 export type RecordView = {
@@ -128,6 +193,35 @@ export type RecordView = {
 	holdings: HoldingView[],
 	/**  When availability was last refreshed (RFC 3339). */
 	availabilityAsOf: string | null,
+};
+
+export type ResourceDetail = {
+	resource: ResourceSummary,
+	disciplines: ListedUnder[],
+};
+
+/**  Filters of the resources A–Z; null or empty fields do not filter. */
+export type ResourceQuery = {
+	query: string,
+	discipline: string | null,
+	kind: string | null,
+	access: string | null,
+};
+
+export type ResourceSummary = {
+	id: string,
+	/**  database, journal, ebooks, guide, software, open_access */
+	kind: string,
+	name: string,
+	altNames: string[],
+	description: string,
+	vendor: string | null,
+	url: string | null,
+	/**  open, campus, on_site */
+	access: string,
+	note: string | null,
+	bestBet: boolean,
+	retired: boolean,
 };
 
 export type SearchHit = {

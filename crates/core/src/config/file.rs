@@ -48,6 +48,15 @@ struct FileLayer {
     hub: HubLayer,
     #[serde(default)]
     log: LogLayer,
+    #[serde(default)]
+    links: LinksLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinksLayer {
+    allowed_domains: Option<Spanned<Vec<String>>>,
+    opener: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,6 +202,30 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
             source: from(start),
         };
     }
+    if let Some(v) = layer.links.allowed_domains {
+        let start = v.span().start;
+        let domains = check_domains(v.get_ref())
+            .map_err(|m| invalid(start, Some("links.allowed_domains".into()), m))?;
+        config.link_domains = Setting {
+            value: domains,
+            source: from(start),
+        };
+    }
+    if let Some(v) = layer.links.opener {
+        let start = v.span().start;
+        let opener = v.into_inner();
+        if !opener.is_absolute() {
+            return Err(invalid(
+                start,
+                Some("links.opener".into()),
+                format!("`{}` is not an absolute path", opener.display()),
+            ));
+        }
+        config.link_opener = Setting {
+            value: Some(opener),
+            source: from(start),
+        };
+    }
     Ok(())
 }
 
@@ -274,7 +307,50 @@ pub(super) fn apply_env(
             check_keep_files(n)
         },
     )?;
+    set(
+        &mut config.link_domains,
+        env,
+        "COMMONS_LINKS_ALLOWED_DOMAINS",
+        |s| {
+            let list: Vec<String> = s
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect();
+            check_domains(&list)
+        },
+    )?;
+    set(&mut config.link_opener, env, "COMMONS_LINKS_OPENER", |s| {
+        let p = PathBuf::from(s);
+        if p.is_absolute() {
+            Ok(Some(p))
+        } else {
+            Err(format!("`{s}` is not an absolute path"))
+        }
+    })?;
     Ok(())
+}
+
+/// Domains as hosts: lower case, no scheme, path or port.
+fn check_domains(list: &[String]) -> Result<Vec<String>, String> {
+    list.iter()
+        .map(|d| {
+            let d = d.trim().trim_start_matches('.').to_ascii_lowercase();
+            let valid = !d.is_empty()
+                && d.len() <= 253
+                && d
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if valid {
+                Ok(d)
+            } else {
+                Err(format!(
+                    "`{d}` is not a domain name (write `example.org`, without `https://` or a path)"
+                ))
+            }
+        })
+        .collect()
 }
 
 fn parse_hub_url(s: &str) -> Result<url::Url, String> {

@@ -118,6 +118,10 @@ pub struct Config {
     pub log_level: Setting<LogLevel>,
     /// How many daily log files to keep.
     pub log_keep_files: Setting<u32>,
+    /// Outside links open only on these domains (and their subdomains); empty allows any.
+    pub link_domains: Setting<Vec<String>>,
+    /// The program that opens links in the system browser; `None` uses the platform's.
+    pub link_opener: Setting<Option<PathBuf>>,
     /// Where logs are written (not configurable by file: it follows XDG).
     pub state_dir: PathBuf,
     /// Where exports are saved (follows XDG).
@@ -156,6 +160,8 @@ impl Config {
             hub_timeout: Setting::default(Duration::from_secs(10)),
             log_level: Setting::default(LogLevel::Info),
             log_keep_files: Setting::default(7),
+            link_domains: Setting::default(Vec::new()),
+            link_opener: Setting::default(None),
             state_dir: dirs.state,
             downloads_dir: dirs.downloads,
             files_read: Vec::new(),
@@ -231,6 +237,23 @@ impl Config {
                 "log.keep_files",
                 self.log_keep_files.value.to_string(),
                 &self.log_keep_files.source,
+            ),
+            (
+                "links.allowed_domains",
+                if self.link_domains.value.is_empty() {
+                    "(any)".to_owned()
+                } else {
+                    self.link_domains.value.join(", ")
+                },
+                &self.link_domains.source,
+            ),
+            (
+                "links.opener",
+                self.link_opener
+                    .value
+                    .as_deref()
+                    .map_or_else(|| "(the system's)".to_owned(), show),
+                &self.link_opener.source,
             ),
         ]
     }
