@@ -164,7 +164,6 @@ pub struct Overview {
     pub counts: Counts,
 }
 
-/// Counts above `u32::MAX` are shown as that; a cache that large is far beyond the target.
 impl From<core::Overview> for Overview {
     fn from(o: core::Overview) -> Self {
         Overview {
