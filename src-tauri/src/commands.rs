@@ -10,8 +10,7 @@ use tauri::{AppHandle, State};
 
 use crate::ipc::{
     DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language, Overview, Rebuilt,
-    RecordView, ResourceDetail, ResourceQuery, ResourceSummary, SearchPage, SearchQuery,
-    SeedEvent,
+    RecordView, ResourceDetail, ResourceQuery, ResourceSummary, SearchPage, SearchQuery, SeedEvent,
 };
 
 /// What every command can reach.

@@ -10,12 +10,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::disciplines::browse;
-use crate::links::{self, LinkError};
 use crate::catalogue::{self, ImportError, ImportReport, RecordDetail};
 use crate::config::{Config, Language};
 use crate::consortium::{self, Overview};
 use crate::demo::{self, SeedError, SeedProgress, SeedStage};
+use crate::disciplines::browse;
+use crate::links::{self, LinkError};
 use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::settings;
 use crate::store::{self, Store, StoreError};

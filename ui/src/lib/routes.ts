@@ -27,3 +27,13 @@ export function subpath(hash: string): string[] {
 export function recordHref(id: string): string {
   return `#/catalogue/record/${encodeURIComponent(id)}`;
 }
+
+/** The address of a discipline's page. */
+export function disciplineHref(id: string): string {
+  return `#/disciplines/d/${encodeURIComponent(id)}`;
+}
+
+/** The address of a resource's page. */
+export function resourceHref(id: string): string {
+  return `#/disciplines/resource/${encodeURIComponent(id)}`;
+}

@@ -339,8 +339,7 @@ fn check_domains(list: &[String]) -> Result<Vec<String>, String> {
             let d = d.trim().trim_start_matches('.').to_ascii_lowercase();
             let valid = !d.is_empty()
                 && d.len() <= 253
-                && d
-                    .chars()
+                && d.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
             if valid {
                 Ok(d)

@@ -1,0 +1,85 @@
+// Discipline browsing as a student uses it: the tree with counts, a discipline's page with
+// its best bets and records, the resources A–Z with filters, a resource's page whose link
+// opens in the system browser (here a stand-in opener that records what it was given).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dataDir, launch, screenshot, writeFile } from "./harness.mjs";
+
+test("tree, discipline page, A–Z filters, resource detail and its link", async () => {
+  const dir = dataDir("disciplines");
+  const opened = join(dir, "opened.txt");
+  const opener = join(dir, "opener.sh");
+  writeFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+  chmodSync(opener, 0o755);
+  const app = await launch(dir, { COMMONS_LINKS_OPENER: opener });
+  try {
+    const s = app.session;
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+    await s.click(await s.find('nav a[data-route="disciplines"]'));
+
+    // The tree: top-level disciplines with counts and their sub-disciplines.
+    await s.waitFor("the discipline tree", () => s.find('.discipline[data-discipline="history"]'));
+    const tops = await s.execute("return document.querySelectorAll('.discipline-tree > .discipline').length");
+    assert.ok(tops >= 14, `${tops} top-level disciplines`);
+    const counts = await s.textOf('.discipline[data-discipline="history"] .discipline-counts');
+    assert.match(counts, /Resources [1-9]\d* · Records [1-9][\d,]* · Documents \d+/);
+    await screenshot(s, "disciplines-tree");
+
+    // A discipline page: Statistics, under Mathematics; best bets first.
+    await s.click(await s.find('.subdisciplines a[href="#/disciplines/d/statistics"]'));
+    await s.waitFor("the statistics page", () => s.find('article.discipline-page[data-discipline="statistics"]'));
+    assert.match(await s.textOf(".breadcrumb"), /Disciplines.*Mathematics and Statistics.*Statistics/s);
+    const best = await s.execute(
+      "return [...document.querySelectorAll('[data-section=\"best-bets\"] .resource-card')].map(c => c.querySelector('.resource-name').textContent.trim())",
+    );
+    assert.ok(best.includes("Stata"), best.join(", "));
+    const newest = await s.execute("return document.querySelectorAll('[data-section=\"newest\"] li').length");
+    assert.ok(newest > 0, "newest records are listed");
+    await screenshot(s, "disciplines-statistics");
+
+    // All its records in the catalogue: the discipline filter is applied there.
+    const expected = await s.textOf('[data-testid="all-records"]');
+    await s.click(await s.find('[data-testid="all-records"]'));
+    await s.waitFor("the catalogue filtered by discipline", async () => {
+      const total = Number(await s.execute("return document.getElementById('results-heading')?.dataset.total ?? '0'"));
+      return total > 0 ? total : null;
+    });
+    const checked = await s.execute("return document.querySelector('input[data-filter=\"discipline/mathematics\"]')?.checked === true");
+    assert.ok(checked, `the catalogue shows the discipline's records (${expected})`);
+
+    // The A–Z list: filter by type, then search.
+    await s.cmd("POST", "/url", { url: await s.execute("return location.href.split('#')[0] + '#/disciplines/a-z'") });
+    await s.waitFor("the A–Z list", () => s.find(".resources .resource-card"));
+    const all = Number(await s.execute("return document.querySelector('.results-count').dataset.total"));
+    await s.click(await s.find('select[data-filter="kind"] option[value="software"]'));
+    const software = await s.waitFor("the software filter", async () => {
+      const n = Number(await s.execute("return document.querySelector('.results-count').dataset.total"));
+      return n > 0 && n < all ? n : null;
+    });
+    const names = await s.execute("return [...document.querySelectorAll('.resources .resource-name')].map(e => e.textContent.trim())");
+    assert.ok(names.includes("Stata") && !names.includes("PubMed"), names.join(", "));
+    assert.equal(names.length, Number(software));
+    const input = await s.find("#resources-q");
+    await s.cmd("POST", `/element/${input}/value`, { text: "statacorp" });
+    await s.waitFor("the search", async () => {
+      const shown = await s.execute("return [...document.querySelectorAll('.resources .resource-name')].map(e => e.textContent.trim())");
+      return shown.length === 1 && shown[0] === "Stata";
+    });
+    await screenshot(s, "disciplines-a-z");
+
+    // A resource's page: its note for this workstation, and its link opens outside the app.
+    await s.click(await s.find('.resources .resource-name a'));
+    await s.waitFor("the Stata page", () => s.find('article.resource-detail[data-resource="res-stata"]'));
+    assert.match(await s.textOf(".workstation-note"), /Stata lab/);
+    await s.click(await s.find('[data-testid="open-link"]'));
+    await s.waitFor("the opened notice", () => s.textOf('[data-testid="opened"]'));
+    await s.waitFor("the opener to run", () => existsSync(opened));
+    assert.equal(readFileSync(opened, "utf8"), "https://www.stata.com/");
+    assert.ok((await s.execute("return location.hash")).startsWith("#/disciplines/resource/"), "the app window stays on Commons");
+    await screenshot(s, "disciplines-resource");
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});
