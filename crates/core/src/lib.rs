@@ -5,6 +5,7 @@
 //! demo consortium or the health checks lives here, so `cargo test -p commons-core` exercises
 //! it headless.
 
+pub mod accounts;
 pub mod catalogue;
 pub mod config;
 pub mod consortium;

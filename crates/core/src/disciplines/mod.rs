@@ -3,6 +3,7 @@
 
 pub mod browse;
 pub mod classify;
+pub mod curate;
 
 use rusqlite::Transaction;
 

@@ -1,0 +1,291 @@
+//! Librarian accounts of a standalone workstation, and signed-in sessions.
+//!
+//! Passwords are stored as Argon2id hashes (PHC strings) and never leave this module. A
+//! session lives in the running app only and ends after [`IDLE_LIMIT`] without use, on
+//! sign-out, or when the app closes. With a hub, the hub signs librarians in instead.
+
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rusqlite::OptionalExtension;
+
+use crate::store::{Store, StoreError};
+
+/// A session ends after this long without a librarian action.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Why an account could not be created or used.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("a user name is 3 to 64 characters: lower-case letters, digits, `.`, `-` or `_`")]
+    BadUsername,
+    #[error("a password has at least 10 characters")]
+    WeakPassword,
+    #[error("a display name is 1 to 100 characters")]
+    BadDisplayName,
+    #[error("the account {0} already exists")]
+    Exists(String),
+    #[error("the librarian {0} is not in the library data")]
+    NoSuchLibrarian(String),
+    #[error("the user name or the password is wrong")]
+    WrongCredentials,
+    #[error("sign in as a librarian first (or again: sessions end after 30 minutes unused)")]
+    NotSignedIn,
+    #[error("the password could not be hashed: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AccountError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AccountError::BadUsername => "account_bad_username",
+            AccountError::WeakPassword => "account_weak_password",
+            AccountError::BadDisplayName => "account_bad_name",
+            AccountError::Exists(_) => "account_exists",
+            AccountError::NoSuchLibrarian(_) => "account_no_librarian",
+            AccountError::WrongCredentials => "wrong_credentials",
+            AccountError::NotSignedIn => "not_signed_in",
+            AccountError::Hash(_) => "internal",
+            AccountError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// Who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub username: String,
+    pub display_name: String,
+    pub librarian_id: Option<String>,
+}
+
+fn valid_username(u: &str) -> bool {
+    (3..=64).contains(&u.len())
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+}
+
+fn hash(password: &str) -> Result<String, AccountError> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Hash(e.to_string()))
+}
+
+/// Creates a local librarian account.
+pub fn create(
+    store: &Store,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    librarian_id: Option<&str>,
+) -> Result<Account, AccountError> {
+    if !valid_username(username) {
+        return Err(AccountError::BadUsername);
+    }
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        return Err(AccountError::BadDisplayName);
+    }
+    if password.chars().count() < 10 {
+        return Err(AccountError::WeakPassword);
+    }
+    let tx = store.write().map_err(|e| store.err(e))?;
+    if let Some(l) = librarian_id {
+        let known: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM librarians WHERE id = ?1)",
+                [l],
+                |r| r.get(0),
+            )
+            .map_err(|e| store.err(e))?;
+        if !known {
+            return Err(AccountError::NoSuchLibrarian(l.to_owned()));
+        }
+    }
+    let hashed = hash(password)?;
+    let inserted = tx
+        .execute(
+            "INSERT OR IGNORE INTO accounts(username, display_name, librarian_id, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            (username, display_name, librarian_id, &hashed, jiff::Timestamp::now().to_string()),
+        )
+        .map_err(|e| store.err(e))?;
+    if inserted == 0 {
+        return Err(AccountError::Exists(username.to_owned()));
+    }
+    tx.commit().map_err(|e| store.err(e))?;
+    Ok(Account {
+        username: username.to_owned(),
+        display_name: display_name.to_owned(),
+        librarian_id: librarian_id.map(str::to_owned),
+    })
+}
+
+/// Checks a user name and password; the same error whether the account is unknown,
+/// disabled or the password wrong.
+pub fn verify(store: &Store, username: &str, password: &str) -> Result<Account, AccountError> {
+    let found: Option<(String, Option<String>, String, bool)> = store
+        .conn()
+        .query_row(
+            "SELECT display_name, librarian_id, password_hash, disabled_at IS NOT NULL
+             FROM accounts WHERE username = ?1",
+            [username],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(|e| store.err(e))?;
+    // An unknown user still costs one hash, so timing does not tell which names exist.
+    let Some((display_name, librarian_id, stored, disabled)) = found else {
+        let _ = hash(password);
+        return Err(AccountError::WrongCredentials);
+    };
+    let parsed = PasswordHash::new(&stored).map_err(|_| AccountError::WrongCredentials)?;
+    if Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+        || disabled
+    {
+        return Err(AccountError::WrongCredentials);
+    }
+    Ok(Account {
+        username: username.to_owned(),
+        display_name,
+        librarian_id,
+    })
+}
+
+/// The signed-in librarian of this app, if any, with the idle limit applied.
+#[derive(Debug, Default)]
+pub struct Session {
+    current: Option<(Account, Instant)>,
+}
+
+impl Session {
+    pub fn start(&mut self, account: Account, now: Instant) {
+        self.current = Some((account, now));
+    }
+
+    pub fn end(&mut self) {
+        self.current = None;
+    }
+
+    /// The signed-in account, refreshing its idle timer; `None` once it has expired.
+    pub fn touch(&mut self, now: Instant) -> Option<Account> {
+        match &mut self.current {
+            Some((account, last)) if now.duration_since(*last) < IDLE_LIMIT => {
+                *last = now;
+                Some(account.clone())
+            }
+            _ => {
+                self.current = None;
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_are_created_checked_and_verified() {
+        let store = Store::open_in_memory().unwrap();
+        for (u, n, p, code) in [
+            ("ab", "A", "long enough pw", "account_bad_username"),
+            ("Has Space", "A", "long enough pw", "account_bad_username"),
+            ("ok-name", "", "long enough pw", "account_bad_name"),
+            ("ok-name", "A", "short", "account_weak_password"),
+        ] {
+            assert_eq!(
+                create(&store, u, n, p, None).unwrap_err().code(),
+                code,
+                "{u}"
+            );
+        }
+        assert_eq!(
+            create(&store, "ok-name", "A", "long enough pw", Some("lib-nobody"))
+                .unwrap_err()
+                .code(),
+            "account_no_librarian"
+        );
+        create(&store, "m.chen", "Mei Chen", "correct horse battery", None).unwrap();
+        assert_eq!(
+            create(&store, "m.chen", "Other", "another password", None)
+                .unwrap_err()
+                .code(),
+            "account_exists"
+        );
+        let stored: String = store
+            .conn()
+            .query_row("SELECT password_hash FROM accounts", [], |r| r.get(0))
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains("correct horse"));
+        let a = verify(&store, "m.chen", "correct horse battery").unwrap();
+        assert_eq!(a.display_name, "Mei Chen");
+        for (u, p) in [
+            ("m.chen", "wrong password!"),
+            ("nobody", "correct horse battery"),
+            ("m.chen", ""),
+        ] {
+            assert_eq!(
+                verify(&store, u, p).unwrap_err().code(),
+                "wrong_credentials"
+            );
+        }
+        store
+            .conn()
+            .execute("UPDATE accounts SET disabled_at = 'now'", [])
+            .unwrap();
+        assert_eq!(
+            verify(&store, "m.chen", "correct horse battery")
+                .unwrap_err()
+                .code(),
+            "wrong_credentials"
+        );
+    }
+
+    #[test]
+    fn sessions_end_when_idle() {
+        let mut s = Session::default();
+        let t0 = Instant::now();
+        assert!(s.touch(t0).is_none());
+        s.start(
+            Account {
+                username: "a".into(),
+                display_name: "A".into(),
+                librarian_id: None,
+            },
+            t0,
+        );
+        assert!(s.touch(t0 + IDLE_LIMIT / 2).is_some());
+        // Each use refreshes the timer.
+        assert!(s.touch(t0 + IDLE_LIMIT).is_some());
+        assert!(
+            s.touch(t0 + IDLE_LIMIT * 2 + Duration::from_secs(1))
+                .is_none()
+        );
+        assert!(
+            s.touch(t0 + IDLE_LIMIT * 2).is_none(),
+            "an expired session stays ended"
+        );
+        s.start(
+            Account {
+                username: "a".into(),
+                display_name: "A".into(),
+                librarian_id: None,
+            },
+            t0,
+        );
+        s.end();
+        assert!(s.touch(t0).is_none());
+    }
+}
