@@ -688,6 +688,7 @@ mod tests {
                 &me,
                 &ResourceInput {
                     id: Some("res-nothing".into()),
+                    url: String::new(),
                     ..input()
                 }
             )
