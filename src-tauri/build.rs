@@ -16,6 +16,12 @@ const COMMANDS: &[&str] = &[
     "list_resources",
     "get_resource",
     "open_link",
+    "sign_in",
+    "sign_out",
+    "get_session",
+    "save_resource",
+    "set_resource_retired",
+    "get_resource_history",
     "ui_ready",
 ];
 

@@ -35,6 +35,82 @@ pub enum Command {
     },
     /// Rebuild the catalogue's search index from the cache
     Reindex,
+    /// Librarian accounts of a standalone workstation
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Create an account; the password is read from standard input (one line)
+    Add {
+        /// User name: 3 to 64 lower-case letters, digits, `.`, `-` or `_`
+        username: String,
+        /// The name shown when signed in
+        #[arg(long)]
+        name: String,
+        /// The librarian (from the library data) this account belongs to
+        #[arg(long)]
+        librarian: Option<String>,
+    },
+}
+
+/// Reads one line from standard input without echoing it on a terminal.
+fn read_password() -> std::io::Result<String> {
+    use std::io::IsTerminal as _;
+    let terminal = std::io::stdin().is_terminal();
+    let stty = |arg: &str| {
+        let _ = std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    };
+    if terminal {
+        eprint!("Password (at least 10 characters): ");
+        let _ = std::io::stderr().flush();
+        stty("-echo");
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if terminal {
+        stty("echo");
+        eprintln!();
+    }
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `commons account add USERNAME --name NAME [--librarian ID]`.
+pub fn account(config: &Config, action: &AccountAction) -> ExitCode {
+    let AccountAction::Add {
+        username,
+        name,
+        librarian,
+    } = action;
+    let ws = Workstation::new(config.clone());
+    if let Err(e) = ws.prepare(&mut |_| {}) {
+        eprintln!("commons: {e}");
+        return ExitCode::FAILURE;
+    }
+    let password = match read_password() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("commons: cannot read the password: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match ws.create_account(username, name, &password, librarian.as_deref()) {
+        Ok(a) => {
+            println!("created the account {} ({})", a.username, a.display_name);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("commons: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 pub fn print_config(config: &Config) -> ExitCode {
@@ -105,14 +181,16 @@ pub fn import(config: &Config, files: &[PathBuf]) -> ExitCode {
         }
     }
     println!(
-        "read {}, imported {}, updated {}, unchanged {}, deleted {}, rejected {}, warnings {}",
+        "read {}, imported {}, updated {}, unchanged {}, deleted {}, rejected {}, warnings {}, \
+         without a discipline {}",
         total.read,
         total.imported,
         total.updated,
         total.unchanged,
         total.deleted,
         total.rejected.len(),
-        total.warnings.len()
+        total.warnings.len(),
+        total.unclassified
     );
     for r in &total.rejected {
         println!(

@@ -9,8 +9,9 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::ipc::{
-    DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language, Overview, Rebuilt,
-    RecordView, ResourceDetail, ResourceQuery, ResourceSummary, SearchPage, SearchQuery, SeedEvent,
+    AuditLine, DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language,
+    Overview, Rebuilt, RecordView, ResourceDetail, ResourceForm, ResourceQuery, ResourceSummary,
+    SaveOutcome, SearchPage, SearchQuery, SeedEvent, SessionView,
 };
 
 /// What every command can reach.
@@ -192,6 +193,76 @@ pub async fn open_link(state: State<'_, AppState>, url: String) -> Result<(), Ip
     .await
 }
 
+/// Signs a librarian in with a local account.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<SessionView, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws.sign_in(username.trim(), &password)?.into())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<(), IpcError> {
+    blocking(&state, |ws| {
+        ws.sign_out();
+        Ok(())
+    })
+    .await
+}
+
+/// The signed-in librarian, or null.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_session(state: State<'_, AppState>) -> Result<Option<SessionView>, IpcError> {
+    blocking(&state, |ws| Ok(ws.signed_in().map(Into::into))).await
+}
+
+/// Adds or edits a resource; problems with the form come back as data, not as an error.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_resource(
+    state: State<'_, AppState>,
+    form: ResourceForm,
+) -> Result<SaveOutcome, IpcError> {
+    blocking(&state, move |ws| {
+        SaveOutcome::from_result(ws.save_resource(&form.into()))
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_resource_retired(
+    state: State<'_, AppState>,
+    id: String,
+    retired: bool,
+) -> Result<(), IpcError> {
+    blocking(&state, move |ws| Ok(ws.set_resource_retired(&id, retired)?)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_resource_history(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Vec<AuditLine>, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws
+            .resource_history(&id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    })
+    .await
+}
+
 /// The page has drawn its first screen.
 #[tauri::command]
 #[specta::specta]
@@ -224,6 +295,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             list_resources,
             get_resource,
             open_link,
+            sign_in,
+            sign_out,
+            get_session,
+            save_resource,
+            set_resource_retired,
+            get_resource_history,
             ui_ready,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

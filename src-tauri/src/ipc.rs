@@ -11,7 +11,7 @@ use commons_core::catalogue::{ExportFormat as CoreExportFormat, RecordDetail};
 use commons_core::config::Language as CoreLanguage;
 use commons_core::consortium as core;
 use commons_core::demo::{SeedError, SeedProgress, SeedStage as CoreStage};
-use commons_core::disciplines::browse;
+use commons_core::disciplines::{browse, curate};
 use commons_core::search::{SearchError, SearchRequest, SearchResults, Sort as CoreSort};
 use commons_core::store::StoreError;
 use commons_core::workstation::Labels;
@@ -676,6 +676,8 @@ pub struct ResourceQuery {
     pub discipline: Option<String>,
     pub kind: Option<String>,
     pub access: Option<String>,
+    /// Retired resources too (librarians only; ignored otherwise).
+    pub include_retired: bool,
 }
 
 impl From<ResourceQuery> for browse::ResourceFilter {
@@ -686,7 +688,8 @@ impl From<ResourceQuery> for browse::ResourceFilter {
             discipline: some(q.discipline),
             kind: some(q.kind),
             access: some(q.access),
-            include_retired: false,
+            // Honoured only while a librarian is signed in.
+            include_retired: q.include_retired,
         }
     }
 }
@@ -717,6 +720,158 @@ impl From<browse::ResourceDetail> for ResourceDetail {
                     best_bet,
                 })
                 .collect(),
+        }
+    }
+}
+
+impl From<commons_core::accounts::AccountError> for IpcError {
+    fn from(e: commons_core::accounts::AccountError) -> Self {
+        match e {
+            commons_core::accounts::AccountError::Store(e) => e.into(),
+            other => IpcError {
+                code: other.code().to_owned(),
+                message: other.to_string(),
+                rebuildable: false,
+            },
+        }
+    }
+}
+
+impl From<curate::CurateError> for IpcError {
+    fn from(e: curate::CurateError) -> Self {
+        match e {
+            curate::CurateError::Store(e) => e.into(),
+            other => IpcError {
+                code: other.code().to_owned(),
+                message: other.to_string(),
+                rebuildable: false,
+            },
+        }
+    }
+}
+
+/// The signed-in librarian.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub username: String,
+    pub display_name: String,
+}
+
+impl From<commons_core::accounts::Account> for SessionView {
+    fn from(a: commons_core::accounts::Account) -> Self {
+        SessionView {
+            username: a.username,
+            display_name: a.display_name,
+        }
+    }
+}
+
+/// A resource as a librarian submits it; `id` is null for a new one.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceForm {
+    pub id: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub alt_names: Vec<String>,
+    pub description: String,
+    pub vendor: String,
+    pub url: String,
+    pub access: String,
+    pub note: String,
+    pub disciplines: Vec<ListedUnderInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedUnderInput {
+    pub discipline: String,
+    pub best_bet: bool,
+}
+
+impl From<ResourceForm> for curate::ResourceInput {
+    fn from(f: ResourceForm) -> Self {
+        curate::ResourceInput {
+            id: f.id.filter(|s| !s.is_empty()),
+            kind: f.kind,
+            name: f.name,
+            alt_names: f.alt_names,
+            description: f.description,
+            vendor: f.vendor,
+            url: f.url,
+            access: f.access,
+            note: f.note,
+            disciplines: f
+                .disciplines
+                .into_iter()
+                .map(|d| (d.discipline, d.best_bet))
+                .collect(),
+        }
+    }
+}
+
+/// One problem with one field of a resource form.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub other: Option<String>,
+}
+
+/// What saving a resource did: its id, or the problems to fix.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveOutcome {
+    pub id: Option<String>,
+    pub problems: Vec<FieldProblem>,
+}
+
+impl SaveOutcome {
+    pub fn from_result(
+        result: Result<String, curate::CurateError>,
+    ) -> Result<SaveOutcome, IpcError> {
+        match result {
+            Ok(id) => Ok(SaveOutcome {
+                id: Some(id),
+                problems: Vec::new(),
+            }),
+            Err(curate::CurateError::Invalid(list)) => Ok(SaveOutcome {
+                id: None,
+                problems: list
+                    .into_iter()
+                    .map(|p| FieldProblem {
+                        field: p.field.to_owned(),
+                        code: p.code.to_owned(),
+                        other: p.other,
+                    })
+                    .collect(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// One line of a resource's history.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLine {
+    /// RFC 3339 instant in UTC.
+    pub at: String,
+    pub account: String,
+    /// add, edit, retire, restore
+    pub action: String,
+    pub detail: String,
+}
+
+impl From<curate::AuditLine> for AuditLine {
+    fn from(l: curate::AuditLine) -> Self {
+        AuditLine {
+            at: l.at,
+            account: l.account,
+            action: l.action,
+            detail: l.detail,
         }
     }
 }

@@ -31,6 +31,7 @@ pub fn run() -> ExitCode {
         Some(cli::Command::Doctor) => cli::doctor(&config),
         Some(cli::Command::Import { files }) => cli::import(&config, &files),
         Some(cli::Command::Reindex) => cli::reindex(&config),
+        Some(cli::Command::Account { action }) => cli::account(&config, &action),
         None => app::run(config),
     }
 }

@@ -114,3 +114,44 @@ fn unknown_subcommand_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("frobnicate"));
 }
+
+#[test]
+fn account_add_reads_the_password_from_standard_input() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let add = |username: &str, password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_commons"))
+            .args(["account", "add", username, "--name", "Mei Chen"])
+            .env_clear()
+            .env("HOME", dir.path().join("home"))
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("COMMONS_SYSTEM_CONFIG", dir.path().join("etc/config.toml"))
+            .env("COMMONS_DATA_DIR", dir.path().join("data"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = add("m.chen", "correct horse battery");
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("created the account m.chen (Mei Chen)"));
+    let again = add("m.chen", "correct horse battery");
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    let weak = add("other", "short");
+    assert!(!weak.status.success());
+    assert!(
+        stderr(&weak).contains("at least 10 characters"),
+        "{}",
+        stderr(&weak)
+    );
+    let bad = add("Not Valid", "correct horse battery");
+    assert!(stderr(&bad).contains("user name"), "{}", stderr(&bad));
+}

@@ -86,41 +86,80 @@ pub fn create(
     password: &str,
     librarian_id: Option<&str>,
 ) -> Result<Account, AccountError> {
+    let tx = store.write().map_err(|e| store.err(e))?;
+    let account = create_in(&tx, username, display_name, password, librarian_id)
+        .map_err(|e| e.in_store(store))?;
+    tx.commit().map_err(|e| store.err(e))?;
+    Ok(account)
+}
+
+/// An error of [`create_in`]: the account's own, or the database's (named by the caller,
+/// who knows the store).
+#[derive(Debug)]
+pub enum CreateError {
+    Account(AccountError),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for CreateError {
+    fn from(e: rusqlite::Error) -> Self {
+        CreateError::Sql(e)
+    }
+}
+
+impl CreateError {
+    pub fn in_store(self, store: &Store) -> AccountError {
+        match self {
+            CreateError::Account(e) => e,
+            CreateError::Sql(e) => AccountError::Store(store.err(e)),
+        }
+    }
+}
+
+/// Creates a local librarian account inside a transaction (used by seeding too).
+pub fn create_in(
+    tx: &rusqlite::Transaction<'_>,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    librarian_id: Option<&str>,
+) -> Result<Account, CreateError> {
+    let fail = |e| Err(CreateError::Account(e));
     if !valid_username(username) {
-        return Err(AccountError::BadUsername);
+        return fail(AccountError::BadUsername);
     }
     let display_name = display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 100 {
-        return Err(AccountError::BadDisplayName);
+        return fail(AccountError::BadDisplayName);
     }
     if password.chars().count() < 10 {
-        return Err(AccountError::WeakPassword);
+        return fail(AccountError::WeakPassword);
     }
-    let tx = store.write().map_err(|e| store.err(e))?;
     if let Some(l) = librarian_id {
-        let known: bool = tx
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM librarians WHERE id = ?1)",
-                [l],
-                |r| r.get(0),
-            )
-            .map_err(|e| store.err(e))?;
+        let known: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM librarians WHERE id = ?1)",
+            [l],
+            |r| r.get(0),
+        )?;
         if !known {
-            return Err(AccountError::NoSuchLibrarian(l.to_owned()));
+            return fail(AccountError::NoSuchLibrarian(l.to_owned()));
         }
     }
-    let hashed = hash(password)?;
-    let inserted = tx
-        .execute(
-            "INSERT OR IGNORE INTO accounts(username, display_name, librarian_id, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            (username, display_name, librarian_id, &hashed, jiff::Timestamp::now().to_string()),
-        )
-        .map_err(|e| store.err(e))?;
+    let hashed = hash(password).map_err(CreateError::Account)?;
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO accounts(username, display_name, librarian_id, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        (
+            username,
+            display_name,
+            librarian_id,
+            &hashed,
+            jiff::Timestamp::now().to_string(),
+        ),
+    )?;
     if inserted == 0 {
-        return Err(AccountError::Exists(username.to_owned()));
+        return fail(AccountError::Exists(username.to_owned()));
     }
-    tx.commit().map_err(|e| store.err(e))?;
     Ok(Account {
         username: username.to_owned(),
         display_name: display_name.to_owned(),

@@ -36,6 +36,10 @@ const PDFS: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// The librarian account of the demo consortium (documented in the README; demo data only).
+pub const DEMO_USERNAME: &str = "librarian";
+pub const DEMO_PASSWORD: &str = "meridian-demo";
+
 /// Why seeding failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -440,6 +444,13 @@ pub fn seed(
             report(SeedStage::Documents, 1, false);
         }
     }
+    // The demo's librarian account, so librarian mode can be tried (demo data only).
+    crate::accounts::create_in(&tx, DEMO_USERNAME, "Demo Librarian", DEMO_PASSWORD, None).map_err(
+        |e| SeedError::Asset {
+            file: "demo account",
+            detail: format!("{e:?}"),
+        },
+    )?;
     crate::search::index::bump_generation(&tx).map_err(sql)?;
     tx.execute_batch("PRAGMA foreign_key_check").map_err(sql)?;
     for (key, value) in [

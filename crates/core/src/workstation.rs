@@ -6,15 +6,18 @@
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::accounts::{self, Account, AccountError, Session};
 use crate::catalogue::{self, ImportError, ImportReport, RecordDetail};
 use crate::config::{Config, Language};
 use crate::consortium::{self, Overview};
 use crate::demo::{self, SeedError, SeedProgress, SeedStage};
 use crate::disciplines::browse;
+use crate::disciplines::curate::{self, CurateError};
 use crate::links::{self, LinkError};
 use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::settings;
@@ -29,6 +32,8 @@ pub struct Workstation {
     config: Config,
     store: Mutex<Option<Store>>,
     index: Mutex<Option<SearchIndex>>,
+    /// The signed-in librarian, if any.
+    session: Mutex<Session>,
 }
 
 impl Workstation {
@@ -37,6 +42,7 @@ impl Workstation {
             config,
             store: Mutex::new(None),
             index: Mutex::new(None),
+            session: Mutex::new(Session::default()),
         }
     }
 
@@ -272,12 +278,72 @@ impl Workstation {
         self.with_store(|s| browse::page(s, id))
     }
 
-    /// The resources A–Z, filtered.
+    /// The resources A–Z, filtered; a signed-in librarian also sees retired ones.
     pub fn resources(
         &self,
         filter: &browse::ResourceFilter,
     ) -> Result<Vec<browse::ResourceSummary>, StoreError> {
-        self.with_store(|s| browse::resources(s, filter))
+        let filter = browse::ResourceFilter {
+            include_retired: filter.include_retired && self.signed_in().is_some(),
+            ..filter.clone()
+        };
+        self.with_store(|s| browse::resources(s, &filter))
+    }
+
+    fn session(&self) -> MutexGuard<'_, Session> {
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Signs a librarian in with a local account.
+    pub fn sign_in(&self, username: &str, password: &str) -> Result<Account, AccountError> {
+        let account = self.with_store(|s| accounts::verify(s, username, password))?;
+        self.session().start(account.clone(), Instant::now());
+        tracing::info!(account = %account.username, "librarian signed in");
+        Ok(account)
+    }
+
+    /// Creates a local librarian account.
+    pub fn create_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        librarian_id: Option<&str>,
+    ) -> Result<Account, AccountError> {
+        self.with_store(|s| accounts::create(s, username, display_name, password, librarian_id))
+    }
+
+    pub fn sign_out(&self) {
+        self.session().end();
+    }
+
+    /// The signed-in librarian, if the session has not expired.
+    pub fn signed_in(&self) -> Option<Account> {
+        self.session().touch(Instant::now())
+    }
+
+    fn librarian(&self) -> Result<Account, CurateError> {
+        self.signed_in().ok_or(CurateError::NotSignedIn)
+    }
+
+    /// Adds or edits a resource (signed-in librarians only).
+    pub fn save_resource(&self, input: &curate::ResourceInput) -> Result<String, CurateError> {
+        let account = self.librarian()?;
+        self.with_store(|s| curate::save(s, &account, input))
+    }
+
+    /// Retires or restores a resource (signed-in librarians only).
+    pub fn set_resource_retired(&self, id: &str, retired: bool) -> Result<(), CurateError> {
+        let account = self.librarian()?;
+        self.with_store(|s| curate::set_retired(s, &account, id, retired))
+    }
+
+    /// A resource's audit history (signed-in librarians only).
+    pub fn resource_history(&self, id: &str) -> Result<Vec<curate::AuditLine>, CurateError> {
+        self.librarian()?;
+        Ok(self.with_store(|s| curate::history(s, id))?)
     }
 
     /// One resource with its disciplines.
@@ -410,5 +476,60 @@ mod tests {
         assert!(std::fs::read(&aside).unwrap().starts_with(b"PK\x03\x04"));
         assert!(overview.counts.records > 0);
         assert_eq!(ws.overview().unwrap(), overview);
+    }
+
+    #[test]
+    fn curation_needs_a_signed_in_librarian() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[]);
+        ws.prepare(&mut |_| {}).unwrap();
+        let input = curate::ResourceInput {
+            kind: "guide".into(),
+            name: "Thesis Formatting".into(),
+            description: "How to format a thesis.".into(),
+            access: "open".into(),
+            disciplines: vec![("higher-education".into(), true)],
+            ..Default::default()
+        };
+        assert_eq!(
+            ws.save_resource(&input).unwrap_err().code(),
+            "not_signed_in"
+        );
+        assert_eq!(
+            ws.set_resource_retired("res-stata", true)
+                .unwrap_err()
+                .code(),
+            "not_signed_in"
+        );
+        assert_eq!(
+            ws.resource_history("res-stata").unwrap_err().code(),
+            "not_signed_in"
+        );
+        assert_eq!(
+            ws.sign_in(demo::DEMO_USERNAME, "not the password")
+                .unwrap_err()
+                .code(),
+            "wrong_credentials"
+        );
+        assert!(ws.signed_in().is_none());
+        let me = ws
+            .sign_in(demo::DEMO_USERNAME, demo::DEMO_PASSWORD)
+            .unwrap();
+        assert_eq!(ws.signed_in(), Some(me));
+        let id = ws.save_resource(&input).unwrap();
+        ws.set_resource_retired(&id, true).unwrap();
+        assert_eq!(ws.resource_history(&id).unwrap().len(), 2);
+        // Retired resources are listed only for a signed-in librarian who asks for them.
+        let all = browse::ResourceFilter {
+            include_retired: true,
+            ..Default::default()
+        };
+        assert!(ws.resources(&all).unwrap().iter().any(|r| r.id == id));
+        ws.sign_out();
+        assert!(!ws.resources(&all).unwrap().iter().any(|r| r.id == id));
+        assert_eq!(
+            ws.save_resource(&input).unwrap_err().code(),
+            "not_signed_in"
+        );
     }
 }

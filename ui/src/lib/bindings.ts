@@ -19,11 +19,30 @@ export const commands = {
 	getResource: (id: string) => __TAURI_INVOKE<ResourceDetail>("get_resource", { id }),
 	/**  Opens an outside link in the system browser (http and https only, allowed domains). */
 	openLink: (url: string) => __TAURI_INVOKE<null>("open_link", { url }),
+	/**  Signs a librarian in with a local account. */
+	signIn: (username: string, password: string) => __TAURI_INVOKE<SessionView>("sign_in", { username, password }),
+	signOut: () => __TAURI_INVOKE<null>("sign_out"),
+	/**  The signed-in librarian, or null. */
+	getSession: () => __TAURI_INVOKE<SessionView | null>("get_session"),
+	/**  Adds or edits a resource; problems with the form come back as data, not as an error. */
+	saveResource: (form: ResourceForm) => __TAURI_INVOKE<SaveOutcome>("save_resource", { form }),
+	setResourceRetired: (id: string, retired: boolean) => __TAURI_INVOKE<null>("set_resource_retired", { id, retired }),
+	getResourceHistory: (id: string) => __TAURI_INVOKE<AuditLine[]>("get_resource_history", { id }),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
 
 /* Types */
+/**  One line of a resource's history. */
+export type AuditLine = {
+	/**  RFC 3339 instant in UTC. */
+	at: string,
+	account: string,
+	/**  add, edit, retire, restore */
+	action: string,
+	detail: string,
+};
+
 export type Counts = {
 	records: number,
 	items: number,
@@ -89,6 +108,13 @@ export type FacetValue = {
 	labelZh: string | null,
 };
 
+/**  One problem with one field of a resource form. */
+export type FieldProblem = {
+	field: string,
+	code: string,
+	other: string | null,
+};
+
 export type HoldingView = {
 	libraryId: string,
 	libraryName: string,
@@ -136,6 +162,11 @@ export type Library = {
 
 export type ListedUnder = {
 	discipline: DisciplineName,
+	bestBet: boolean,
+};
+
+export type ListedUnderInput = {
+	discipline: string,
 	bestBet: boolean,
 };
 
@@ -200,12 +231,28 @@ export type ResourceDetail = {
 	disciplines: ListedUnder[],
 };
 
+/**  A resource as a librarian submits it; `id` is null for a new one. */
+export type ResourceForm = {
+	id: string | null,
+	kind: string,
+	name: string,
+	altNames: string[],
+	description: string,
+	vendor: string,
+	url: string,
+	access: string,
+	note: string,
+	disciplines: ListedUnderInput[],
+};
+
 /**  Filters of the resources A–Z; null or empty fields do not filter. */
 export type ResourceQuery = {
 	query: string,
 	discipline: string | null,
 	kind: string | null,
 	access: string | null,
+	/**  Retired resources too (librarians only; ignored otherwise). */
+	includeRetired: boolean,
 };
 
 export type ResourceSummary = {
@@ -222,6 +269,12 @@ export type ResourceSummary = {
 	note: string | null,
 	bestBet: boolean,
 	retired: boolean,
+};
+
+/**  What saving a resource did: its id, or the problems to fix. */
+export type SaveOutcome = {
+	id: string | null,
+	problems: FieldProblem[],
 };
 
 export type SearchHit = {
@@ -261,6 +314,12 @@ export type SeedEvent = {
 };
 
 export type SeedStage = "libraries" | "disciplines" | "catalogue" | "resources" | "librarians" | "documents" | "searchIndex";
+
+/**  The signed-in librarian. */
+export type SessionView = {
+	username: string,
+	displayName: string,
+};
 
 export type Sort = "relevance" | "newest" | "oldest" | "title";
 

@@ -57,6 +57,8 @@ pub enum CurateError {
     Invalid(Vec<FieldError>),
     #[error("there is no resource {0}")]
     NotFound(String),
+    #[error("sign in as a librarian first (or again: sessions end after 30 minutes unused)")]
+    NotSignedIn,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -66,6 +68,7 @@ impl CurateError {
         match self {
             CurateError::Invalid(_) => "invalid",
             CurateError::NotFound(_) => "not_found",
+            CurateError::NotSignedIn => "not_signed_in",
             CurateError::Store(e) => e.code(),
         }
     }
