@@ -83,3 +83,76 @@ test("tree, discipline page, A–Z filters, resource detail and its link", async
     await app.stop({ cleanup: true });
   }
 });
+
+test("a librarian signs in, adds a resource (a javascript: link is refused), edits and retires it", async () => {
+  const dir = dataDir("curation");
+  const app = await launch(dir);
+  try {
+    const s = app.session;
+    const type = async (css, text) => s.cmd("POST", `/element/${await s.find(css)}/value`, { text });
+    const clear = async (css) => s.cmd("POST", `/element/${await s.find(css)}/clear`, {});
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+
+    // A wrong password is refused; the demo librarian's is accepted.
+    await s.click(await s.find('a.sidebar-footer[href="#/librarian"]'));
+    await type("#lib-username", "librarian");
+    await type("#lib-password", "not the password");
+    await s.click(await s.find('.sign-in button[type="submit"]'));
+    const refused = await s.waitFor("the refusal", () => s.textOf("#sign-in-error"));
+    assert.match(refused, /user name or the password is wrong/);
+    await type("#lib-password", "meridian-demo");
+    await s.click(await s.find('.sign-in button[type="submit"]'));
+    await s.waitFor("signed in", () => s.textOf('[data-testid="session"]'));
+    assert.match(await s.textOf('[data-testid="session"]'), /Signed in as Demo Librarian/);
+
+    // A new resource: every problem is named; a javascript: address is refused.
+    await s.click(await s.find('.sign-in a.button-link'));
+    await s.click(await s.waitFor("the add button", () => s.find('[data-testid="add-resource"]')));
+    await s.waitFor("the form", () => s.find("#f-name"));
+    await type("#f-url", "javascript:alert(1)");
+    await s.click(await s.find('.resource-form button[type="submit"]'));
+    await s.waitFor("the problems", () => s.find('[data-problem="url/url_scheme"]'));
+    const shown = await s.execute("return [...document.querySelectorAll('[data-problem]')].map(e => e.dataset.problem)");
+    assert.deepEqual(shown.sort(), ["description/required", "disciplines/none", "name/required", "url/url_scheme"]);
+    assert.equal(await s.execute("return document.getElementById('f-url').getAttribute('aria-invalid')"), "true");
+    await screenshot(s, "curation-problems");
+
+    await type("#f-name", "Thesis Formatting Guide");
+    await type("#f-description", "How to format a thesis for deposit in the consortium's repository.");
+    await clear("#f-url");
+    await type("#f-url", "https://guides.meridian-libraries.example/thesis");
+    await s.click(await s.find('select#f-kind option[value="guide"]'));
+    await s.click(await s.find('input[data-discipline="higher-education"]'));
+    await s.click(await s.waitFor("the best-bet box", () => s.find('input[data-best-bet="higher-education"]')));
+    await s.click(await s.find('.resource-form button[type="submit"]'));
+    await s.waitFor("the new resource's page", () => s.find('article.resource-detail[data-resource="res-thesis-formatting-guide"]'));
+
+    // Edit its name; the history names the change.
+    await s.click(await s.find('[data-testid="edit-resource"]'));
+    await s.waitFor("the form with its values", async () => (await s.execute("return document.getElementById('f-name')?.value")) === "Thesis Formatting Guide");
+    await type("#f-name", " (2027)");
+    await s.click(await s.find('.resource-form button[type="submit"]'));
+    await s.waitFor("the edited name", async () => (await s.textOf("article.resource-detail h1")) === "Thesis Formatting Guide (2027)");
+
+    // Retire it: students no longer see it; the history has three lines.
+    await s.click(await s.find('[data-testid="retire"]'));
+    await s.waitFor("the retired note", () => s.find('[data-testid="retired"]'));
+    const actions = await s.waitFor("three history lines", async () => {
+      const a = await s.execute("return [...document.querySelectorAll('[data-testid=\"history\"] li')].map(l => l.dataset.action)");
+      return a.length === 3 ? a : null;
+    });
+    assert.deepEqual(actions, ["retire", "edit", "add"]);
+    assert.match(await s.textOf('[data-testid="history"]'), /librarian/);
+    await screenshot(s, "curation-history");
+
+    await s.click(await s.find('[data-testid="session"] button'));
+    await s.waitFor("signed out", async () => (await s.findAll('[data-testid="session"]')).length === 0);
+    await s.cmd("POST", "/url", { url: await s.execute("return location.href.split('#')[0] + '#/disciplines/a-z'") });
+    await s.waitFor("the A–Z list", () => s.find(".resources .resource-card"));
+    const names = await s.execute("return [...document.querySelectorAll('.resources .resource-name')].map(e => e.textContent.trim())");
+    assert.ok(!names.some((n) => n.startsWith("Thesis Formatting")), names.join(", "));
+    assert.equal(await s.execute("return document.querySelector('[data-testid=\"add-resource\"]')"), null);
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});

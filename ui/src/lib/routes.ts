@@ -1,10 +1,12 @@
 // The screens reachable from the main navigation, addressed by the URL hash (`#/catalogue`).
 export const routes = ["home", "catalogue", "disciplines", "documents", "consultations"] as const;
-export type Route = (typeof routes)[number];
+/** Screens outside the main navigation. */
+const otherRoutes = ["librarian"] as const;
+export type Route = (typeof routes)[number] | (typeof otherRoutes)[number];
 
 export function routeFromHash(hash: string): Route {
   const name = hash.replace(/^#\/?/, "").split(/[/?]/)[0] ?? "";
-  return (routes as readonly string[]).includes(name) ? (name as Route) : "home";
+  return ([...routes, ...otherRoutes] as readonly string[]).includes(name) ? (name as Route) : "home";
 }
 
 /** The path after the route: `#/catalogue/record/src%3A1` → `["record", "src:1"]`. */
@@ -36,4 +38,9 @@ export function disciplineHref(id: string): string {
 /** The address of a resource's page. */
 export function resourceHref(id: string): string {
   return `#/disciplines/resource/${encodeURIComponent(id)}`;
+}
+
+/** The address of a resource's edit form; `null` for a new resource. */
+export function resourceEditHref(id: string | null): string {
+  return `#/disciplines/edit/${id === null ? "new" : encodeURIComponent(id)}`;
 }
