@@ -32,19 +32,21 @@ test("home screen shows the demo consortium, switches language and remembers it"
 
     // Every navigation entry is a link that a keyboard reaches.
     const nav = await s.execute(
-      "return [...document.querySelectorAll('nav a')].map(a => [a.textContent.trim(), a.getAttribute('href')])",
+      "return [...document.querySelectorAll('nav ul a')].map(a => [a.textContent.trim(), a.getAttribute('href')])",
     );
     assert.deepEqual(
       nav.map(([t]) => t),
       ["Home", "Catalogue", "Disciplines", "Documents", "Consultations"],
     );
+    // Below them, the way in for librarians.
+    assert.equal(await s.textOf("nav a.sidebar-footer"), "Librarian sign-in");
     await screenshot(s, "home-en");
 
     // Switch to Chinese: every visible string changes, the consortium's name too.
     const englishText = await s.execute("return document.body.innerText");
     await s.click(await s.find('button[data-language="zh-Hans"]'));
     await s.waitFor("the Chinese heading", async () => (await s.textOf(".home h1")) === consortium.name_zh);
-    const zhNav = await s.execute("return [...document.querySelectorAll('nav a')].map(a => a.textContent.trim())");
+    const zhNav = await s.execute("return [...document.querySelectorAll('nav ul a')].map(a => a.textContent.trim())");
     assert.deepEqual(zhNav, ["首页", "联合目录", "学科导航", "全文文献", "咨询预约"]);
     assert.equal(await s.execute("return document.documentElement.lang"), "zh-Hans");
     const chineseText = await s.execute("return document.body.innerText");

@@ -183,12 +183,13 @@ impl Store {
             return Ok(());
         }
         let tx = self.write().map_err(|e| self.err(e))?;
-        for (offset, migration) in pending.iter().enumerate() {
-            tracing::info!(
-                version = version + offset as i64 + 1,
-                name = migration.name,
-                "migrating cache"
-            );
+        tracing::info!(
+            from = version,
+            to = MIGRATIONS.len(),
+            steps = ?pending.iter().map(|m| m.name).collect::<Vec<_>>(),
+            "migrating cache"
+        );
+        for migration in pending {
             tx.execute_batch(migration.sql).map_err(|e| self.err(e))?;
         }
         tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
