@@ -103,7 +103,7 @@ test("a librarian signs in, adds a resource (a javascript: link is refused), edi
     await type("#lib-password", "meridian-demo");
     await s.click(await s.find('.sign-in button[type="submit"]'));
     await s.waitFor("signed in", () => s.textOf('[data-testid="session"]'));
-    assert.match(await s.textOf('[data-testid="session"]'), /Signed in as Demo Librarian/);
+    assert.match(await s.textOf('[data-testid="session"]'), /Signed in as Adaeze Okafor/);
 
     // A new resource: every problem is named; a javascript: address is refused.
     await s.click(await s.find('.sign-in a.button-link'));

@@ -17,6 +17,7 @@ const CATALOGUE: &str = include_str!("../../../assets/demo/catalogue.json");
 const RESOURCES: &str = include_str!("../../../assets/demo/resources.json");
 const LIBRARIANS: &str = include_str!("../../../assets/demo/librarians.json");
 const DOCUMENTS: &str = include_str!("../../../assets/demo/documents.json");
+const CONSULTATION_TYPES: &str = include_str!("../../../assets/demo/consultation_types.json");
 const PDFS: &[(&str, &[u8])] = &[
     (
         "citing-sources.pdf",
@@ -39,6 +40,7 @@ const PDFS: &[(&str, &[u8])] = &[
 /// The librarian account of the demo consortium (documented in the README; demo data only).
 pub const DEMO_USERNAME: &str = "librarian";
 pub const DEMO_PASSWORD: &str = "meridian-demo";
+pub const DEMO_LIBRARIAN: &str = "lib-okafor";
 
 /// Why seeding failed.
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +179,20 @@ struct Hours {
 }
 
 #[derive(Debug, Deserialize)]
+struct ConsultationType {
+    id: String,
+    name: String,
+    name_zh: String,
+    minutes: i64,
+    buffer_before: i64,
+    buffer_after: i64,
+    min_notice_minutes: i64,
+    window_days: i64,
+    cancel_cutoff_minutes: i64,
+    capacity: i64,
+}
+
+#[derive(Debug, Deserialize)]
 struct Document {
     file: String,
     title: String,
@@ -223,6 +239,7 @@ pub fn seed(
     let records: Vec<Record> = parse("catalogue.json", CATALOGUE)?;
     let resources: Vec<Resource> = parse("resources.json", RESOURCES)?;
     let librarians: Vec<Librarian> = parse("librarians.json", LIBRARIANS)?;
+    let types: Vec<ConsultationType> = parse("consultation_types.json", CONSULTATION_TYPES)?;
     let documents: Vec<Document> = parse("documents.json", DOCUMENTS)?;
     let total = (consortium.libraries.len()
         + disciplines.len()
@@ -444,13 +461,40 @@ pub fn seed(
             report(SeedStage::Documents, 1, false);
         }
     }
-    // The demo's librarian account, so librarian mode can be tried (demo data only).
-    crate::accounts::create_in(&tx, DEMO_USERNAME, "Demo Librarian", DEMO_PASSWORD, None).map_err(
-        |e| SeedError::Asset {
-            file: "demo account",
-            detail: format!("{e:?}"),
-        },
-    )?;
+    for (i, t) in types.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO consultation_types(id, name, name_zh, minutes, buffer_before, buffer_after,
+                 min_notice_minutes, window_days, cancel_cutoff_minutes, capacity, position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            rusqlite::params![
+                t.id,
+                t.name,
+                t.name_zh,
+                t.minutes,
+                t.buffer_before,
+                t.buffer_after,
+                t.min_notice_minutes,
+                t.window_days,
+                t.cancel_cutoff_minutes,
+                t.capacity,
+                i as i64
+            ],
+        )
+        .map_err(sql)?;
+    }
+    // The demo's librarian account, so librarian mode can be tried (demo data only): it is
+    // Adaeze Okafor's, so her desk can be run too.
+    crate::accounts::create_in(
+        &tx,
+        DEMO_USERNAME,
+        "Adaeze Okafor",
+        DEMO_PASSWORD,
+        Some(DEMO_LIBRARIAN),
+    )
+    .map_err(|e| SeedError::Asset {
+        file: "demo account",
+        detail: format!("{e:?}"),
+    })?;
     crate::search::index::bump_generation(&tx).map_err(sql)?;
     tx.execute_batch("PRAGMA foreign_key_check").map_err(sql)?;
     for (key, value) in [

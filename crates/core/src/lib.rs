@@ -6,6 +6,7 @@
 //! it headless.
 
 pub mod accounts;
+pub mod bookings;
 pub mod catalogue;
 pub mod config;
 pub mod consortium;

@@ -1,0 +1,977 @@
+//! On-site consultation booking: slots from librarians' hours, bookings with a code, the
+//! librarian's desk (queue, check-in, outcome, no-shows), retention and statistics.
+//!
+//! Standalone, bookings live in the cache; a booking is written in one write transaction
+//! that first checks the slot is still free, so two students can never take the same
+//! librarian's time (SQLite admits one writer at a time). Instants are stored in UTC with
+//! second precision (`2026-03-02T16:00:00Z`), so they compare as text.
+
+pub mod slots;
+pub mod stats;
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{OptionalExtension, Row, Transaction};
+
+use crate::disciplines::curate::FieldError;
+use crate::store::{Store, StoreError};
+use slots::{Busy, Exception, Hours, Rules, Slot};
+
+/// A booked consultation that was not checked in this long after its start is a no-show.
+pub const NO_SHOW_GRACE: SignedDuration = SignedDuration::from_mins(15);
+
+/// Why a booking action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("the booking has {} problems", .0.len())]
+    Invalid(Vec<FieldError>),
+    #[error("this time has just been taken")]
+    SlotTaken { nearest: Vec<Slot> },
+    #[error(
+        "this time is not one the librarian offers (in the past, too soon, or outside the hours)"
+    )]
+    NotOffered,
+    #[error("no booking has the code {0}")]
+    UnknownCode(String),
+    #[error("it is too late to cancel online; please call or visit the desk")]
+    TooLateToCancel,
+    #[error("the booking is {0}; that cannot be done now")]
+    WrongState(String),
+    #[error("there is no librarian {0}")]
+    UnknownLibrarian(String),
+    #[error("there is no consultation type {0}")]
+    UnknownType(String),
+    #[error("the library's time zone {0} is unknown to this workstation")]
+    TimeZone(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl BookingError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            BookingError::Invalid(_) => "invalid",
+            BookingError::SlotTaken { .. } => "slot_taken",
+            BookingError::NotOffered => "slot_not_offered",
+            BookingError::UnknownCode(_) => "unknown_code",
+            BookingError::TooLateToCancel => "too_late_to_cancel",
+            BookingError::WrongState(_) => "wrong_state",
+            BookingError::UnknownLibrarian(_) => "not_found",
+            BookingError::UnknownType(_) => "not_found",
+            BookingError::TimeZone(_) => "time_zone",
+            BookingError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// A stored instant: UTC, whole seconds.
+pub fn stamp(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn parse_stamp(s: &str) -> Option<Timestamp> {
+    s.parse().ok()
+}
+
+/// A consultation type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsultationType {
+    pub id: String,
+    pub name: String,
+    pub name_zh: String,
+    pub rules: Rules,
+    pub cancel_cutoff_minutes: i64,
+}
+
+/// A librarian as students see them (no contact details).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub library_id: String,
+    pub library_name: String,
+    pub library_name_zh: String,
+    pub time_zone: String,
+    pub subjects: Vec<String>,
+    pub languages: Vec<String>,
+    pub disciplines: Vec<String>,
+}
+
+/// A booking. Personal fields are `None` once purged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub code: String,
+    pub librarian_id: String,
+    pub librarian_name: String,
+    pub library_name: String,
+    pub library_name_zh: String,
+    pub time_zone: String,
+    pub type_id: String,
+    pub discipline_id: Option<String>,
+    pub starts: Timestamp,
+    pub ends: Timestamp,
+    pub status: String,
+    pub topic: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+    pub outcome: Option<String>,
+    pub read_level: Option<i64>,
+}
+
+/// What a student submits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    pub librarian_id: String,
+    pub type_id: String,
+    pub starts: Option<Timestamp>,
+    pub name: String,
+    pub email: String,
+    pub topic: String,
+    pub discipline_id: Option<String>,
+    pub description: String,
+}
+
+fn list(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// Every consultation type, in order.
+pub fn types(store: &Store) -> Result<Vec<ConsultationType>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, name, name_zh, minutes, buffer_before, buffer_after, min_notice_minutes,
+                    window_days, capacity, cancel_cutoff_minutes
+             FROM consultation_types ORDER BY position, name",
+        )
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(ConsultationType {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                name_zh: r.get(2)?,
+                rules: Rules {
+                    minutes: r.get(3)?,
+                    buffer_before: r.get(4)?,
+                    buffer_after: r.get(5)?,
+                    min_notice_minutes: r.get(6)?,
+                    window_days: r.get(7)?,
+                    capacity: r.get(8)?,
+                },
+                cancel_cutoff_minutes: r.get(9)?,
+            })
+        })
+        .map_err(|e| store.err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
+}
+
+fn type_of(store: &Store, id: &str) -> Result<ConsultationType, BookingError> {
+    types(store)?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| BookingError::UnknownType(id.to_owned()))
+}
+
+/// Librarians who cover a discipline (or its parent or sub-disciplines), or all.
+pub fn librarians(store: &Store, discipline: Option<&str>) -> Result<Vec<Profile>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT l.id, l.name, b.id, b.name, b.name_zh, b.time_zone, l.subjects, l.languages,
+                    coalesce((SELECT json_group_array(discipline_id) FROM librarian_disciplines d
+                              WHERE d.librarian_id = l.id), '[]')
+             FROM librarians l JOIN libraries b ON b.id = l.library_id
+             WHERE ?1 IS NULL OR EXISTS (
+                 SELECT 1 FROM librarian_disciplines ld JOIN disciplines d ON d.id = ld.discipline_id
+                 WHERE ld.librarian_id = l.id
+                   AND (d.id = ?1 OR d.parent_id = ?1
+                        OR d.id = (SELECT parent_id FROM disciplines WHERE id = ?1)))
+             ORDER BY l.name",
+        )
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([discipline], |r| {
+            Ok(Profile {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                library_id: r.get(2)?,
+                library_name: r.get(3)?,
+                library_name_zh: r.get(4)?,
+                time_zone: r.get(5)?,
+                subjects: list(&r.get::<_, String>(6)?),
+                languages: list(&r.get::<_, String>(7)?),
+                disciplines: list(&r.get::<_, String>(8)?),
+            })
+        })
+        .map_err(|e| store.err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
+}
+
+fn profile(store: &Store, id: &str) -> Result<Profile, BookingError> {
+    librarians(store, None)?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| BookingError::UnknownLibrarian(id.to_owned()))
+}
+
+fn zone(name: &str) -> Result<TimeZone, BookingError> {
+    TimeZone::get(name).map_err(|_| BookingError::TimeZone(name.to_owned()))
+}
+
+fn hhmm(s: &str) -> Option<Time> {
+    Time::strptime("%H:%M", s).ok()
+}
+
+fn hours(store: &Store, librarian: &str) -> Result<Vec<Hours>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached("SELECT weekday, starts, ends FROM librarian_hours WHERE librarian_id = ?1")
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([librarian], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(|e| store.err(e))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (weekday, starts, ends) = row.map_err(|e| store.err(e))?;
+        if let (Ok(weekday), Some(starts), Some(ends)) =
+            (i8::try_from(weekday), hhmm(&starts), hhmm(&ends))
+        {
+            out.push(Hours {
+                weekday,
+                starts,
+                ends,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn exceptions(store: &Store, librarian: &str) -> Result<Vec<Exception>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT date, starts, ends FROM librarian_exceptions WHERE librarian_id = ?1",
+        )
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([librarian], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(|e| store.err(e))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (date, starts, ends) = row.map_err(|e| store.err(e))?;
+        let Ok(date) = date.parse::<Date>() else {
+            continue;
+        };
+        let range = match (
+            starts.as_deref().and_then(hhmm),
+            ends.as_deref().and_then(hhmm),
+        ) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
+        out.push(Exception { date, range });
+    }
+    Ok(out)
+}
+
+/// Bookings that hold the librarian's time (not cancelled), with their types' buffers.
+fn busy(conn: &rusqlite::Connection, librarian: &str) -> rusqlite::Result<Vec<Busy>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.starts_at, b.ends_at, b.type_id, t.buffer_before, t.buffer_after
+         FROM bookings b JOIN consultation_types t ON t.id = b.type_id
+         WHERE b.librarian_id = ?1 AND b.status != 'cancelled'",
+    )?;
+    let rows = stmt.query_map([librarian], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (s, e, type_id, buffer_before, buffer_after) = row?;
+        if let (Some(starts), Some(ends)) = (parse_stamp(&s), parse_stamp(&e)) {
+            out.push(Busy {
+                starts,
+                ends,
+                type_id,
+                buffer_before,
+                buffer_after,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A librarian's free slots of a type, from now to the end of the type's window.
+pub fn free_slots(
+    store: &Store,
+    librarian: &str,
+    type_id: &str,
+    now: Timestamp,
+) -> Result<Vec<Slot>, BookingError> {
+    let p = profile(store, librarian)?;
+    let ty = type_of(store, type_id)?;
+    let tz = zone(&p.time_zone)?;
+    let busy = busy(store.conn(), librarian).map_err(|e| store.err(e))?;
+    Ok(slots::free_slots(
+        &ty.rules,
+        type_id,
+        &hours(store, librarian)?,
+        &exceptions(store, librarian)?,
+        &busy,
+        &tz,
+        now,
+    ))
+}
+
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && e.len() <= 254
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+}
+
+/// Checks what a student typed; every problem at once.
+pub fn validate(store: &Store, r: &Request) -> Result<Request, BookingError> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &'static str, code: &'static str| {
+        problems.push(FieldError {
+            field,
+            code,
+            other: None,
+        });
+    };
+    let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let out = Request {
+        librarian_id: r.librarian_id.clone(),
+        type_id: r.type_id.clone(),
+        starts: r.starts,
+        name: clean(&r.name),
+        email: r.email.trim().to_owned(),
+        topic: clean(&r.topic),
+        discipline_id: r.discipline_id.clone().filter(|d| !d.is_empty()),
+        description: r.description.trim().to_owned(),
+    };
+    if out.name.is_empty() {
+        problem("name", "required");
+    } else if out.name.chars().count() > 100 {
+        problem("name", "too_long");
+    }
+    if out.email.is_empty() {
+        problem("email", "required");
+    } else if !valid_email(&out.email) {
+        problem("email", "invalid_email");
+    }
+    if out.topic.is_empty() {
+        problem("topic", "required");
+    } else if out.topic.chars().count() > 200 {
+        problem("topic", "too_long");
+    }
+    if out.description.chars().count() > 2000 {
+        problem("description", "too_long");
+    }
+    if out.starts.is_none() {
+        problem("slot", "required");
+    }
+    if let Some(d) = &out.discipline_id {
+        let known: bool = store
+            .conn()
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM disciplines WHERE id = ?1)",
+                [d],
+                |r| r.get(0),
+            )
+            .map_err(|e| store.err(e))?;
+        if !known {
+            problem("discipline", "unknown");
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(BookingError::Invalid(problems))
+    }
+}
+
+/// A new booking code: eight characters without look-alikes, as `ABCD-2345`.
+fn new_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // No system randomness: the clock still makes codes unlikely to repeat, and the
+        // unique index refuses a repeat.
+        let n = Timestamp::now().as_nanosecond();
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (n >> (i * 8)) as u8;
+        }
+    }
+    let chars: String = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+const BOOKING_COLUMNS: &str = "b.code, b.librarian_id, l.name, lib.name, lib.name_zh, lib.time_zone, \
+     b.type_id, b.discipline_id, b.starts_at, b.ends_at, b.status, b.topic, b.student_name, \
+     b.student_email, b.description, b.outcome, b.read_level";
+
+const BOOKING_FROM: &str = "FROM bookings b JOIN librarians l ON l.id = b.librarian_id \
+     JOIN libraries lib ON lib.id = l.library_id";
+
+fn booking(r: &Row<'_>) -> rusqlite::Result<Booking> {
+    let when = |i: usize| -> rusqlite::Result<Timestamp> {
+        let s: String = r.get(i)?;
+        parse_stamp(&s)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
+    };
+    Ok(Booking {
+        code: r.get(0)?,
+        librarian_id: r.get(1)?,
+        librarian_name: r.get(2)?,
+        library_name: r.get(3)?,
+        library_name_zh: r.get(4)?,
+        time_zone: r.get(5)?,
+        type_id: r.get(6)?,
+        discipline_id: r.get(7)?,
+        starts: when(8)?,
+        ends: when(9)?,
+        status: r.get(10)?,
+        topic: r.get(11)?,
+        name: r.get(12)?,
+        email: r.get(13)?,
+        description: r.get(14)?,
+        outcome: r.get(15)?,
+        read_level: r.get(16)?,
+    })
+}
+
+fn by_code(tx: &rusqlite::Connection, code: &str) -> rusqlite::Result<Option<Booking>> {
+    tx.query_row(
+        &format!("SELECT {BOOKING_COLUMNS} {BOOKING_FROM} WHERE b.code = ?1"),
+        [code],
+        booking,
+    )
+    .optional()
+}
+
+/// The booking code as typed: upper case, the dash optional.
+pub fn normalize_code(code: &str) -> String {
+    let c: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if c.len() == 8 {
+        format!("{}-{}", &c[..4], &c[4..])
+    } else {
+        c
+    }
+}
+
+/// Books a slot. The slot must be one the librarian offers now; taking it and checking it
+/// is free happen in one write transaction.
+pub fn book(store: &Store, request: &Request, now: Timestamp) -> Result<Booking, BookingError> {
+    let r = validate(store, request)?;
+    let Some(starts) = r.starts else {
+        return Err(BookingError::NotOffered);
+    };
+    let p = profile(store, &r.librarian_id)?;
+    let ty = type_of(store, &r.type_id)?;
+    let tz = zone(&p.time_zone)?;
+    let hours = hours(store, &r.librarian_id)?;
+    let exceptions = exceptions(store, &r.librarian_id)?;
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
+    let busy = busy(&tx, &r.librarian_id).map_err(sql)?;
+    let offered =
+        |busy: &[Busy]| slots::free_slots(&ty.rules, &ty.id, &hours, &exceptions, busy, &tz, now);
+    let free = offered(&busy);
+    if !free.iter().any(|s| s.starts == starts) {
+        // Offered at all (ignoring bookings)? Then someone took it: offer the nearest.
+        let open = offered(&[]);
+        let Some(wanted) = open.iter().find(|s| s.starts == starts) else {
+            return Err(BookingError::NotOffered);
+        };
+        let mut nearest = free.clone();
+        nearest.sort_by_key(|s| (s.starts.duration_since(wanted.starts)).abs());
+        nearest.truncate(3);
+        nearest.sort_by_key(|s| s.starts);
+        return Err(BookingError::SlotTaken { nearest });
+    }
+    let ends = starts
+        .checked_add(SignedDuration::from_mins(ty.rules.minutes))
+        .map_err(|_| BookingError::NotOffered)?;
+    let mut code = new_code();
+    while by_code(&tx, &code).map_err(sql)?.is_some() {
+        code = new_code();
+    }
+    let at = stamp(now);
+    tx.execute(
+        "INSERT INTO bookings(code, librarian_id, type_id, discipline_id, starts_at, ends_at, topic,
+             student_name, student_email, description, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        rusqlite::params![
+            code,
+            r.librarian_id,
+            r.type_id,
+            r.discipline_id,
+            stamp(starts),
+            stamp(ends),
+            r.topic,
+            r.name,
+            r.email,
+            (!r.description.is_empty()).then_some(&r.description),
+            at
+        ],
+    )
+    .map_err(sql)?;
+    let made = by_code(&tx, &code)
+        .map_err(sql)?
+        .ok_or(BookingError::NotOffered)?;
+    tx.commit().map_err(sql)?;
+    tracing::info!(code = %made.code, librarian = %made.librarian_id, "consultation booked");
+    Ok(made)
+}
+
+/// Bookings by their codes (a student's own, this session), in the order given.
+pub fn by_codes(store: &Store, codes: &[String]) -> Result<Vec<Booking>, StoreError> {
+    let mut out = Vec::new();
+    for c in codes {
+        if let Some(b) = by_code(store.conn(), &normalize_code(c)).map_err(|e| store.err(e))? {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Cancels with the booking code, until the type's cancellation cutoff.
+pub fn cancel(store: &Store, code: &str, now: Timestamp) -> Result<Booking, BookingError> {
+    let code = normalize_code(code);
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
+    let b = by_code(&tx, &code)
+        .map_err(sql)?
+        .ok_or_else(|| BookingError::UnknownCode(code.clone()))?;
+    if b.status != "booked" {
+        return Err(BookingError::WrongState(b.status));
+    }
+    let cutoff: i64 = tx
+        .query_row(
+            "SELECT cancel_cutoff_minutes FROM consultation_types WHERE id = ?1",
+            [&b.type_id],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    let deadline = b
+        .starts
+        .saturating_sub(SignedDuration::from_mins(cutoff))
+        .unwrap_or(b.starts);
+    if now > deadline {
+        return Err(BookingError::TooLateToCancel);
+    }
+    set_status(&tx, &code, "cancelled", now).map_err(sql)?;
+    let b = by_code(&tx, &code)
+        .map_err(sql)?
+        .ok_or_else(|| BookingError::UnknownCode(code.clone()))?;
+    tx.commit().map_err(sql)?;
+    Ok(b)
+}
+
+fn set_status(
+    tx: &Transaction<'_>,
+    code: &str,
+    status: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE bookings SET status = ?2, updated_at = ?3 WHERE code = ?1",
+        (code, status, stamp(now)),
+    )
+    .map(drop)
+}
+
+/// Booked consultations not checked in by their start plus the grace period become
+/// no-shows; returns how many.
+pub fn mark_no_shows(store: &Store, now: Timestamp) -> Result<usize, StoreError> {
+    let limit = stamp(now.saturating_sub(NO_SHOW_GRACE).unwrap_or(now));
+    store
+        .conn()
+        .execute(
+            "UPDATE bookings SET status = 'no_show', updated_at = ?2
+             WHERE status = 'booked' AND starts_at < ?1",
+            (limit, stamp(now)),
+        )
+        .map_err(|e| store.err(e))
+}
+
+/// Clears personal data (name, email, description, outcome notes) of consultations that
+/// ended more than `retention_days` ago; returns how many. Statistics keep the rest.
+pub fn purge(store: &Store, now: Timestamp, retention_days: u32) -> Result<usize, StoreError> {
+    let before = now
+        .saturating_sub(SignedDuration::from_hours(24 * i64::from(retention_days)))
+        .unwrap_or(now);
+    store
+        .conn()
+        .execute(
+            "UPDATE bookings SET student_name = NULL, student_email = NULL, description = NULL,
+                 outcome = NULL, purged_at = ?2
+             WHERE purged_at IS NULL AND ends_at < ?1",
+            (stamp(before), stamp(now)),
+        )
+        .map_err(|e| store.err(e))
+}
+
+/// A librarian's bookings on one local date of their library (not cancelled), by time.
+pub fn queue(
+    store: &Store,
+    librarian: &str,
+    now: Timestamp,
+    date: Option<Date>,
+) -> Result<Vec<Booking>, BookingError> {
+    mark_no_shows(store, now)?;
+    let p = profile(store, librarian)?;
+    let tz = zone(&p.time_zone)?;
+    let day = date.unwrap_or_else(|| now.to_zoned(tz.clone()).date());
+    let from = slots::instant(day, Time::midnight(), &tz).unwrap_or(now);
+    let next = day.tomorrow().map_err(|_| BookingError::NotOffered)?;
+    let to = slots::instant(next, Time::midnight(), &tz).unwrap_or(now);
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {BOOKING_COLUMNS} {BOOKING_FROM}
+             WHERE b.librarian_id = ?1 AND b.starts_at >= ?2 AND b.starts_at < ?3
+               AND b.status != 'cancelled'
+             ORDER BY b.starts_at"
+        ))
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map((librarian, stamp(from), stamp(to)), booking)
+        .map_err(|e| store.err(e))?;
+    Ok(rows.collect::<Result<_, _>>().map_err(|e| store.err(e))?)
+}
+
+/// The librarian's upcoming bookings (for their calendar feed).
+pub fn upcoming(
+    store: &Store,
+    librarian: &str,
+    now: Timestamp,
+) -> Result<Vec<Booking>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {BOOKING_COLUMNS} {BOOKING_FROM}
+             WHERE b.librarian_id = ?1 AND b.ends_at >= ?2 AND b.status IN ('booked', 'checked_in')
+             ORDER BY b.starts_at"
+        ))
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map((librarian, stamp(now)), booking)
+        .map_err(|e| store.err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
+}
+
+/// The desk's actions on a booking of the signed-in librarian.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeskAction {
+    CheckIn,
+    Complete { read_level: i64, outcome: String },
+    NoShow,
+}
+
+pub fn desk(
+    store: &Store,
+    librarian: &str,
+    code: &str,
+    action: &DeskAction,
+    now: Timestamp,
+) -> Result<Booking, BookingError> {
+    let code = normalize_code(code);
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
+    let b = by_code(&tx, &code)
+        .map_err(sql)?
+        .ok_or_else(|| BookingError::UnknownCode(code.clone()))?;
+    // A librarian acts on their own bookings only.
+    if b.librarian_id != librarian {
+        return Err(BookingError::UnknownCode(code));
+    }
+    match action {
+        DeskAction::CheckIn if matches!(b.status.as_str(), "booked" | "no_show") => {
+            set_status(&tx, &code, "checked_in", now).map_err(sql)?;
+        }
+        DeskAction::NoShow if b.status == "booked" => {
+            set_status(&tx, &code, "no_show", now).map_err(sql)?;
+        }
+        DeskAction::Complete {
+            read_level,
+            outcome,
+        } if matches!(b.status.as_str(), "booked" | "checked_in") => {
+            let mut problems = Vec::new();
+            if !(1..=6).contains(read_level) {
+                problems.push(FieldError {
+                    field: "read_level",
+                    code: "unknown",
+                    other: None,
+                });
+            }
+            if outcome.chars().count() > 2000 {
+                problems.push(FieldError {
+                    field: "outcome",
+                    code: "too_long",
+                    other: None,
+                });
+            }
+            if !problems.is_empty() {
+                return Err(BookingError::Invalid(problems));
+            }
+            tx.execute(
+                "UPDATE bookings SET status = 'completed', read_level = ?2, outcome = ?3, updated_at = ?4
+                 WHERE code = ?1",
+                (&code, read_level, (!outcome.trim().is_empty()).then(|| outcome.trim()), stamp(now)),
+            )
+            .map_err(sql)?;
+        }
+        _ => return Err(BookingError::WrongState(b.status)),
+    }
+    let b = by_code(&tx, &code)
+        .map_err(sql)?
+        .ok_or_else(|| BookingError::UnknownCode(code.clone()))?;
+    tx.commit().map_err(sql)?;
+    Ok(b)
+}
+
+/// Weekly hours of a librarian, replaced as a whole.
+pub fn set_hours(
+    store: &Store,
+    librarian: &str,
+    hours: &[(i64, String, String)],
+) -> Result<(), BookingError> {
+    let mut problems = Vec::new();
+    for (weekday, starts, ends) in hours {
+        let ok = (1..=7).contains(weekday)
+            && matches!((hhmm(starts), hhmm(ends)), (Some(a), Some(b)) if a < b);
+        if !ok {
+            problems.push(FieldError {
+                field: "hours",
+                code: "invalid_range",
+                other: Some(format!("{weekday} {starts}–{ends}")),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(BookingError::Invalid(problems));
+    }
+    profile(store, librarian)?;
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
+    tx.execute(
+        "DELETE FROM librarian_hours WHERE librarian_id = ?1",
+        [librarian],
+    )
+    .map_err(sql)?;
+    for (weekday, starts, ends) in hours {
+        tx.execute(
+            "INSERT OR IGNORE INTO librarian_hours(librarian_id, weekday, starts, ends) VALUES (?1, ?2, ?3, ?4)",
+            (librarian, weekday, starts, ends),
+        )
+        .map_err(sql)?;
+    }
+    tx.commit().map_err(sql)?;
+    Ok(())
+}
+
+/// An exception to a librarian's hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionRow {
+    pub id: i64,
+    pub date: String,
+    pub starts: Option<String>,
+    pub ends: Option<String>,
+    pub reason: String,
+}
+
+pub fn list_exceptions(store: &Store, librarian: &str) -> Result<Vec<ExceptionRow>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, date, starts, ends, reason FROM librarian_exceptions WHERE librarian_id = ?1
+             ORDER BY date, starts",
+        )
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([librarian], |r| {
+            Ok(ExceptionRow {
+                id: r.get(0)?,
+                date: r.get(1)?,
+                starts: r.get(2)?,
+                ends: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })
+        .map_err(|e| store.err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
+}
+
+/// Adds time off: a whole day (no times) or a range, with a reason.
+pub fn add_exception(
+    store: &Store,
+    librarian: &str,
+    date: &str,
+    range: Option<(&str, &str)>,
+    reason: &str,
+) -> Result<(), BookingError> {
+    let mut problems = Vec::new();
+    if date.parse::<Date>().is_err() {
+        problems.push(FieldError {
+            field: "date",
+            code: "invalid_date",
+            other: None,
+        });
+    }
+    if let Some((a, b)) = range
+        && !matches!((hhmm(a), hhmm(b)), (Some(a), Some(b)) if a < b)
+    {
+        problems.push(FieldError {
+            field: "range",
+            code: "invalid_range",
+            other: None,
+        });
+    }
+    if reason.chars().count() > 200 {
+        problems.push(FieldError {
+            field: "reason",
+            code: "too_long",
+            other: None,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(BookingError::Invalid(problems));
+    }
+    profile(store, librarian)?;
+    store
+        .conn()
+        .execute(
+            "INSERT INTO librarian_exceptions(librarian_id, date, starts, ends, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            (librarian, date, range.map(|r| r.0), range.map(|r| r.1), reason.trim()),
+        )
+        .map_err(|e| store.err(e))?;
+    Ok(())
+}
+
+pub fn remove_exception(store: &Store, librarian: &str, id: i64) -> Result<(), StoreError> {
+    store
+        .conn()
+        .execute(
+            "DELETE FROM librarian_exceptions WHERE id = ?1 AND librarian_id = ?2",
+            (id, librarian),
+        )
+        .map(drop)
+        .map_err(|e| store.err(e))
+}
+
+/// An iCalendar (RFC 5545) file of bookings.
+pub fn ics(bookings: &[Booking], now: Timestamp) -> String {
+    fn text(s: &str) -> String {
+        s.replace('\\', "\\\\")
+            .replace(';', "\\;")
+            .replace(',', "\\,")
+            .replace('\n', "\\n")
+            .replace('\r', "")
+    }
+    fn utc(t: Timestamp) -> String {
+        t.strftime("%Y%m%dT%H%M%SZ").to_string()
+    }
+    /// Lines longer than 75 octets are folded (a space starts each continuation).
+    fn fold(line: &str, out: &mut String) {
+        let mut count = 0;
+        for c in line.chars() {
+            if count + c.len_utf8() > 75 {
+                out.push_str("\r\n ");
+                count = 1;
+            }
+            out.push(c);
+            count += c.len_utf8();
+        }
+        out.push_str("\r\n");
+    }
+    let mut out = String::new();
+    for l in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Commons//Consultations//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ] {
+        fold(l, &mut out);
+    }
+    for b in bookings {
+        fold("BEGIN:VEVENT", &mut out);
+        fold(&format!("UID:{}@consultations.commons", b.code), &mut out);
+        fold(&format!("DTSTAMP:{}", utc(now)), &mut out);
+        fold(&format!("DTSTART:{}", utc(b.starts)), &mut out);
+        fold(&format!("DTEND:{}", utc(b.ends)), &mut out);
+        fold(
+            &format!(
+                "SUMMARY:{}",
+                text(&format!("Library consultation: {}", b.topic))
+            ),
+            &mut out,
+        );
+        fold(&format!("LOCATION:{}", text(&b.library_name)), &mut out);
+        fold(
+            &format!(
+                "DESCRIPTION:{}",
+                text(&format!(
+                    "With {}. Booking code {}.",
+                    b.librarian_name, b.code
+                ))
+            ),
+            &mut out,
+        );
+        fold(
+            &format!(
+                "STATUS:{}",
+                if b.status == "cancelled" {
+                    "CANCELLED"
+                } else {
+                    "CONFIRMED"
+                }
+            ),
+            &mut out,
+        );
+        fold("END:VEVENT", &mut out);
+    }
+    fold("END:VCALENDAR", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests;
