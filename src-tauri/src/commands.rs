@@ -8,10 +8,16 @@ use commons_core::Workstation;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
+use commons_core::bookings::DeskAction;
+
 use crate::ipc::{
     AuditLine, DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language,
     Overview, Rebuilt, RecordView, ResourceDetail, ResourceForm, ResourceQuery, ResourceSummary,
     SaveOutcome, SearchPage, SearchQuery, SeedEvent, SessionView,
+};
+use crate::ipc::{
+    BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView, ExceptionView,
+    HoursRow, LibrarianProfile, SlotView, StatisticsView,
 };
 
 /// What every command can reach.
@@ -263,6 +269,260 @@ pub async fn get_resource_history(
     .await
 }
 
+#[tauri::command]
+#[specta::specta]
+pub async fn get_consultation_types(
+    state: State<'_, AppState>,
+) -> Result<Vec<ConsultationTypeView>, IpcError> {
+    blocking(&state, |ws| {
+        Ok(ws
+            .consultation_types()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    })
+    .await
+}
+
+/// Librarians who cover a discipline (null: all).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_booking_librarians(
+    state: State<'_, AppState>,
+    discipline: Option<String>,
+) -> Result<Vec<LibrarianProfile>, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws
+            .booking_librarians(discipline.as_deref().filter(|d| !d.is_empty()))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_free_slots(
+    state: State<'_, AppState>,
+    librarian: String,
+    consultation_type: String,
+) -> Result<Vec<SlotView>, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws
+            .free_slots(&librarian, &consultation_type)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn book_consultation(
+    state: State<'_, AppState>,
+    request: BookingRequest,
+) -> Result<BookOutcome, IpcError> {
+    blocking(&state, move |ws| {
+        BookOutcome::from_result(ws.book(&request.into()))
+    })
+    .await
+}
+
+/// The bookings with these codes (the student's own, this session).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_bookings(
+    state: State<'_, AppState>,
+    codes: Vec<String>,
+) -> Result<Vec<BookingView>, IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws.bookings(&codes)?.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_booking(
+    state: State<'_, AppState>,
+    code: String,
+) -> Result<BookingView, IpcError> {
+    blocking(&state, move |ws| Ok(ws.cancel_booking(&code)?.into())).await
+}
+
+/// Saves the bookings as an .ics file in the downloads folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_booking_calendar(
+    state: State<'_, AppState>,
+    codes: Vec<String>,
+) -> Result<Exported, IpcError> {
+    blocking(&state, move |ws| {
+        let path = ws.booking_calendar(&codes)?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            records: u32::try_from(codes.len()).unwrap_or(u32::MAX),
+        })
+    })
+    .await
+}
+
+/// The signed-in librarian's desk for a local date (`YYYY-MM-DD`; null: today).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_desk(
+    state: State<'_, AppState>,
+    date: Option<String>,
+) -> Result<DeskView, IpcError> {
+    blocking(&state, move |ws| {
+        let date = date.and_then(|d| d.parse().ok());
+        Ok(DeskView {
+            librarian: ws.desk_profile()?.into(),
+            queue: ws.desk_queue(date)?.into_iter().map(Into::into).collect(),
+        })
+    })
+    .await
+}
+
+/// `checkIn`, `noShow`, or `complete` with a READ level (1–6) and outcome notes.
+#[tauri::command]
+#[specta::specta]
+pub async fn desk_action(
+    state: State<'_, AppState>,
+    code: String,
+    action: String,
+    read_level: Option<u32>,
+    outcome: Option<String>,
+) -> Result<BookingView, IpcError> {
+    blocking(&state, move |ws| {
+        let action = match action.as_str() {
+            "checkIn" => DeskAction::CheckIn,
+            "noShow" => DeskAction::NoShow,
+            "complete" => DeskAction::Complete {
+                read_level: i64::from(read_level.unwrap_or(0)),
+                outcome: outcome.unwrap_or_default(),
+            },
+            other => return Err(IpcError::internal(format!("unknown desk action {other}"))),
+        };
+        Ok(ws.desk_action(&code, &action)?.into())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_desk_calendar(state: State<'_, AppState>) -> Result<Exported, IpcError> {
+    blocking(&state, |ws| {
+        let path = ws.desk_calendar()?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            records: 0,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_desk_hours(state: State<'_, AppState>) -> Result<Vec<HoursRow>, IpcError> {
+    blocking(&state, |ws| {
+        Ok(ws
+            .desk_hours()?
+            .into_iter()
+            .map(|(weekday, starts, ends)| HoursRow {
+                weekday: u32::try_from(weekday).unwrap_or(0),
+                starts,
+                ends,
+            })
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_desk_hours(
+    state: State<'_, AppState>,
+    hours: Vec<HoursRow>,
+) -> Result<(), IpcError> {
+    blocking(&state, move |ws| {
+        let rows: Vec<(i64, String, String)> = hours
+            .into_iter()
+            .map(|h| (i64::from(h.weekday), h.starts, h.ends))
+            .collect();
+        Ok(ws.set_desk_hours(&rows)?)
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_desk_exceptions(
+    state: State<'_, AppState>,
+) -> Result<Vec<ExceptionView>, IpcError> {
+    blocking(&state, |ws| {
+        Ok(ws.desk_exceptions()?.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
+/// Time off: a whole day (no times) or a local time range on a date.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_desk_exception(
+    state: State<'_, AppState>,
+    date: String,
+    starts: Option<String>,
+    ends: Option<String>,
+    reason: String,
+) -> Result<(), IpcError> {
+    blocking(&state, move |ws| {
+        let range = match (&starts, &ends) {
+            (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => Some((a.as_str(), b.as_str())),
+            _ => None,
+        };
+        Ok(ws.add_desk_exception(&date, range, &reason)?)
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_desk_exception(state: State<'_, AppState>, id: u32) -> Result<(), IpcError> {
+    blocking(&state, move |ws| {
+        Ok(ws.remove_desk_exception(i64::from(id))?)
+    })
+    .await
+}
+
+/// Statistics over the last `days` days (null: all).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_booking_statistics(
+    state: State<'_, AppState>,
+    days: Option<u32>,
+) -> Result<StatisticsView, IpcError> {
+    blocking(&state, move |ws| Ok(ws.booking_statistics(days)?.into())).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn export_booking_statistics(
+    state: State<'_, AppState>,
+    days: Option<u32>,
+) -> Result<Exported, IpcError> {
+    blocking(&state, move |ws| {
+        let path = ws.booking_statistics_csv(days)?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            records: 0,
+        })
+    })
+    .await
+}
+
 /// The page has drawn its first screen.
 #[tauri::command]
 #[specta::specta]
@@ -301,6 +561,23 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             save_resource,
             set_resource_retired,
             get_resource_history,
+            get_consultation_types,
+            get_booking_librarians,
+            get_free_slots,
+            book_consultation,
+            get_bookings,
+            cancel_booking,
+            save_booking_calendar,
+            get_desk,
+            desk_action,
+            save_desk_calendar,
+            get_desk_hours,
+            set_desk_hours,
+            get_desk_exceptions,
+            add_desk_exception,
+            remove_desk_exception,
+            get_booking_statistics,
+            export_booking_statistics,
             ui_ready,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

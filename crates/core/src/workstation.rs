@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::accounts::{self, Account, AccountError, Session};
+use crate::bookings::{self, BookingError};
 use crate::catalogue::{self, ImportError, ImportReport, RecordDetail};
 use crate::config::{Config, Language};
 use crate::consortium::{self, Overview};
@@ -22,6 +23,7 @@ use crate::links::{self, LinkError};
 use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::settings;
 use crate::store::{self, Store, StoreError};
+use jiff::Timestamp;
 
 /// Display names of facet values that are ids (libraries, disciplines): English, Chinese.
 pub type Labels = HashMap<(String, String), (String, String)>;
@@ -80,6 +82,15 @@ impl Workstation {
         let index_dir = self.index_dir();
         self.with_store(|store| {
             demo::seed(store, &documents, progress)?;
+            // Personal data of past consultations goes on schedule.
+            let purged = bookings::purge(
+                store,
+                Timestamp::now(),
+                self.config.booking_retention_days.value,
+            )?;
+            if purged > 0 {
+                tracing::info!(purged, "personal data of past consultations purged");
+            }
             let (index, _) = SearchIndex::open(&index_dir, store, &mut |done, total| {
                 progress(SeedProgress {
                     stage: SeedStage::SearchIndex,
@@ -182,6 +193,22 @@ impl Workstation {
             return Err(ExportError::Nothing);
         }
         let text = catalogue::export(&records, format);
+        let base = if records.len() == 1 {
+            "commons-record"
+        } else {
+            "commons-list"
+        };
+        let path = self.save_download(base, format.extension(), &text)?;
+        Ok((path, records.len()))
+    }
+
+    /// Writes a file into the downloads folder under a fresh name (`base-YYYYMMDD-HHMMSS.ext`).
+    pub fn save_download(
+        &self,
+        base: &str,
+        extension: &str,
+        text: &str,
+    ) -> Result<PathBuf, ExportError> {
         let dir = &self.config.downloads_dir;
         let io = |source| ExportError::Write {
             path: dir.clone(),
@@ -189,23 +216,18 @@ impl Workstation {
         };
         std::fs::create_dir_all(dir).map_err(io)?;
         let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
-        let base = if records.len() == 1 {
-            "commons-record"
-        } else {
-            "commons-list"
-        };
-        let mut path = dir.join(format!("{base}-{stamp}.{}", format.extension()));
+        let mut path = dir.join(format!("{base}-{stamp}.{extension}"));
         let mut n = 2;
         while path.exists() {
-            path = dir.join(format!("{base}-{stamp}-{n}.{}", format.extension()));
+            path = dir.join(format!("{base}-{stamp}-{n}.{extension}"));
             n += 1;
         }
         std::fs::write(&path, text).map_err(io)?;
-        Ok((path, records.len()))
+        Ok(path)
     }
 
     /// When the catalogue's availability was last refreshed.
-    pub fn refreshed_at(&self) -> Result<Option<jiff::Timestamp>, StoreError> {
+    pub fn refreshed_at(&self) -> Result<Option<Timestamp>, StoreError> {
         self.with_store(|store| {
             Ok(consortium::meta_value(store, "refreshed_at")?.and_then(|s| s.parse().ok()))
         })
@@ -304,6 +326,163 @@ impl Workstation {
         Ok(account)
     }
 
+    /// The consultation types.
+    pub fn consultation_types(&self) -> Result<Vec<bookings::ConsultationType>, StoreError> {
+        self.with_store(bookings::types)
+    }
+
+    /// Librarians covering a discipline (or all), as students see them.
+    pub fn booking_librarians(
+        &self,
+        discipline: Option<&str>,
+    ) -> Result<Vec<bookings::Profile>, StoreError> {
+        self.with_store(|s| bookings::librarians(s, discipline))
+    }
+
+    /// A librarian's free slots of a type from now on.
+    pub fn free_slots(
+        &self,
+        librarian: &str,
+        type_id: &str,
+    ) -> Result<Vec<bookings::slots::Slot>, BookingError> {
+        self.with_store(|s| bookings::free_slots(s, librarian, type_id, Timestamp::now()))
+    }
+
+    /// Books a consultation.
+    pub fn book(&self, request: &bookings::Request) -> Result<bookings::Booking, BookingError> {
+        self.with_store(|s| bookings::book(s, request, Timestamp::now()))
+    }
+
+    /// Bookings by code (a student's own, this session).
+    pub fn bookings(&self, codes: &[String]) -> Result<Vec<bookings::Booking>, StoreError> {
+        self.with_store(|s| bookings::by_codes(s, codes))
+    }
+
+    /// Cancels a booking with its code.
+    pub fn cancel_booking(&self, code: &str) -> Result<bookings::Booking, BookingError> {
+        self.with_store(|s| bookings::cancel(s, code, Timestamp::now()))
+    }
+
+    /// Saves the bookings with these codes as an iCalendar file in the downloads folder.
+    pub fn booking_calendar(&self, codes: &[String]) -> Result<PathBuf, ExportError> {
+        let found = self.bookings(codes)?;
+        if found.is_empty() {
+            return Err(ExportError::Nothing);
+        }
+        self.save_download(
+            "consultation",
+            "ics",
+            &bookings::ics(&found, Timestamp::now()),
+        )
+    }
+
+    /// The signed-in librarian's own librarian id.
+    fn desk_librarian(&self) -> Result<String, BookingError> {
+        let account = self.signed_in().ok_or(BookingError::NotSignedIn)?;
+        account.librarian_id.ok_or(BookingError::NotALibrarian)
+    }
+
+    /// The signed-in librarian's profile (for the desk's heading and time zone).
+    pub fn desk_profile(&self) -> Result<bookings::Profile, BookingError> {
+        let me = self.desk_librarian()?;
+        self.booking_librarians(None)?
+            .into_iter()
+            .find(|p| p.id == me)
+            .ok_or(BookingError::UnknownLibrarian(me))
+    }
+
+    /// The signed-in librarian's queue for a local date of their library (today by default).
+    pub fn desk_queue(
+        &self,
+        date: Option<jiff::civil::Date>,
+    ) -> Result<Vec<bookings::Booking>, BookingError> {
+        let me = self.desk_librarian()?;
+        self.with_store(|s| {
+            bookings::purge(
+                s,
+                Timestamp::now(),
+                self.config.booking_retention_days.value,
+            )?;
+            bookings::queue(s, &me, Timestamp::now(), date)
+        })
+    }
+
+    /// Check-in, completion or no-show at the desk.
+    pub fn desk_action(
+        &self,
+        code: &str,
+        action: &bookings::DeskAction,
+    ) -> Result<bookings::Booking, BookingError> {
+        let me = self.desk_librarian()?;
+        self.with_store(|s| bookings::desk(s, &me, code, action, Timestamp::now()))
+    }
+
+    /// The signed-in librarian's upcoming bookings as an iCalendar file in the downloads folder.
+    pub fn desk_calendar(&self) -> Result<PathBuf, BookingError> {
+        let me = self.desk_librarian()?;
+        let upcoming = self.with_store(|s| bookings::upcoming(s, &me, Timestamp::now()))?;
+        self.save_download(
+            "my-consultations",
+            "ics",
+            &bookings::ics(&upcoming, Timestamp::now()),
+        )
+        .map_err(|e| BookingError::Download(e.to_string()))
+    }
+
+    /// The signed-in librarian's weekly hours.
+    pub fn desk_hours(&self) -> Result<Vec<(i64, String, String)>, BookingError> {
+        let me = self.desk_librarian()?;
+        Ok(self.with_store(|s| bookings::hours_rows(s, &me))?)
+    }
+
+    pub fn set_desk_hours(&self, hours: &[(i64, String, String)]) -> Result<(), BookingError> {
+        let me = self.desk_librarian()?;
+        self.with_store(|s| bookings::set_hours(s, &me, hours))
+    }
+
+    pub fn desk_exceptions(&self) -> Result<Vec<bookings::ExceptionRow>, BookingError> {
+        let me = self.desk_librarian()?;
+        Ok(self.with_store(|s| bookings::list_exceptions(s, &me))?)
+    }
+
+    pub fn add_desk_exception(
+        &self,
+        date: &str,
+        range: Option<(&str, &str)>,
+        reason: &str,
+    ) -> Result<(), BookingError> {
+        let me = self.desk_librarian()?;
+        self.with_store(|s| bookings::add_exception(s, &me, date, range, reason))
+    }
+
+    pub fn remove_desk_exception(&self, id: i64) -> Result<(), BookingError> {
+        let me = self.desk_librarian()?;
+        Ok(self.with_store(|s| bookings::remove_exception(s, &me, id))?)
+    }
+
+    /// Consultation statistics (any signed-in librarian) over the last `days` days, or all.
+    pub fn booking_statistics(
+        &self,
+        days: Option<u32>,
+    ) -> Result<bookings::stats::Statistics, BookingError> {
+        self.signed_in().ok_or(BookingError::NotSignedIn)?;
+        let from = since(days);
+        self.with_store(|s| {
+            bookings::mark_no_shows(s, Timestamp::now())?;
+            Ok(bookings::stats::aggregate(&bookings::stats::rows(s, from)?))
+        })
+    }
+
+    /// The anonymised consultations of the last `days` days (or all) as CSV in the downloads
+    /// folder.
+    pub fn booking_statistics_csv(&self, days: Option<u32>) -> Result<PathBuf, BookingError> {
+        self.signed_in().ok_or(BookingError::NotSignedIn)?;
+        let from = since(days);
+        let rows = self.with_store(|s| bookings::stats::rows(s, from))?;
+        self.save_download("consultations", "csv", &bookings::stats::csv(&rows))
+            .map_err(|e| BookingError::Download(e.to_string()))
+    }
+
     /// Creates a local librarian account.
     pub fn create_account(
         &self,
@@ -359,6 +538,15 @@ impl Workstation {
             self.config.link_opener.value.as_deref(),
         )
     }
+}
+
+/// The instant `days` days ago.
+fn since(days: Option<u32>) -> Option<Timestamp> {
+    days.and_then(|d| {
+        Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(d)))
+            .ok()
+    })
 }
 
 /// Why an export failed.

@@ -28,6 +28,30 @@ export const commands = {
 	saveResource: (form: ResourceForm) => __TAURI_INVOKE<SaveOutcome>("save_resource", { form }),
 	setResourceRetired: (id: string, retired: boolean) => __TAURI_INVOKE<null>("set_resource_retired", { id, retired }),
 	getResourceHistory: (id: string) => __TAURI_INVOKE<AuditLine[]>("get_resource_history", { id }),
+	getConsultationTypes: () => __TAURI_INVOKE<ConsultationTypeView[]>("get_consultation_types"),
+	/**  Librarians who cover a discipline (null: all). */
+	getBookingLibrarians: (discipline: string | null) => __TAURI_INVOKE<LibrarianProfile[]>("get_booking_librarians", { discipline }),
+	getFreeSlots: (librarian: string, consultationType: string) => __TAURI_INVOKE<SlotView[]>("get_free_slots", { librarian, consultationType }),
+	bookConsultation: (request: BookingRequest) => __TAURI_INVOKE<BookOutcome>("book_consultation", { request }),
+	/**  The bookings with these codes (the student's own, this session). */
+	getBookings: (codes: string[]) => __TAURI_INVOKE<BookingView[]>("get_bookings", { codes }),
+	cancelBooking: (code: string) => __TAURI_INVOKE<BookingView>("cancel_booking", { code }),
+	/**  Saves the bookings as an .ics file in the downloads folder. */
+	saveBookingCalendar: (codes: string[]) => __TAURI_INVOKE<Exported>("save_booking_calendar", { codes }),
+	/**  The signed-in librarian's desk for a local date (`YYYY-MM-DD`; null: today). */
+	getDesk: (date: string | null) => __TAURI_INVOKE<DeskView>("get_desk", { date }),
+	/**  `checkIn`, `noShow`, or `complete` with a READ level (1–6) and outcome notes. */
+	deskAction: (code: string, action: string, readLevel: number | null, outcome: string | null) => __TAURI_INVOKE<BookingView>("desk_action", { code, action, readLevel, outcome }),
+	saveDeskCalendar: () => __TAURI_INVOKE<Exported>("save_desk_calendar"),
+	getDeskHours: () => __TAURI_INVOKE<HoursRow[]>("get_desk_hours"),
+	setDeskHours: (hours: HoursRow[]) => __TAURI_INVOKE<null>("set_desk_hours", { hours }),
+	getDeskExceptions: () => __TAURI_INVOKE<ExceptionView[]>("get_desk_exceptions"),
+	/**  Time off: a whole day (no times) or a local time range on a date. */
+	addDeskException: (date: string, starts: string | null, ends: string | null, reason: string) => __TAURI_INVOKE<null>("add_desk_exception", { date, starts, ends, reason }),
+	removeDeskException: (id: number) => __TAURI_INVOKE<null>("remove_desk_exception", { id }),
+	/**  Statistics over the last `days` days (null: all). */
+	getBookingStatistics: (days: number | null) => __TAURI_INVOKE<StatisticsView>("get_booking_statistics", { days }),
+	exportBookingStatistics: (days: number | null) => __TAURI_INVOKE<Exported>("export_booking_statistics", { days }),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
@@ -43,6 +67,67 @@ export type AuditLine = {
 	detail: string,
 };
 
+/**
+ *  What booking did: the booking, or the problems with the form, or the slot was taken
+ *  meanwhile (with the nearest free ones).
+ */
+export type BookOutcome = {
+	booking: BookingView | null,
+	problems: FieldProblem[],
+	taken: boolean,
+	nearest: SlotView[],
+};
+
+/**  What a student submits to book. */
+export type BookingRequest = {
+	librarianId: string,
+	typeId: string,
+	/**  The slot's start as given by `get_free_slots`. */
+	starts: string,
+	name: string,
+	email: string,
+	topic: string,
+	disciplineId: string | null,
+	description: string,
+};
+
+export type BookingView = {
+	code: string,
+	librarianId: string,
+	librarianName: string,
+	libraryName: string,
+	libraryNameZh: string,
+	timeZone: string,
+	typeId: string,
+	disciplineId: string | null,
+	starts: string,
+	ends: string,
+	/**  booked, checked_in, completed, no_show, cancelled */
+	status: string,
+	topic: string,
+	/**  Personal data: null once purged. */
+	name: string | null,
+	email: string | null,
+	description: string | null,
+	outcome: string | null,
+	readLevel: number | null,
+};
+
+export type ConsultationTypeView = {
+	id: string,
+	name: string,
+	nameZh: string,
+	minutes: number,
+	capacity: number,
+	windowDays: number,
+	cancelCutoffMinutes: number,
+};
+
+export type CountOf = {
+	key: string,
+	count: number,
+};
+
 export type Counts = {
 	records: number,
 	items: number,
@@ -54,6 +139,12 @@ export type Counts = {
 };
 
 export type DataSource = "demo" | "hub";
+
+/**  The signed-in librarian's desk: who they are and the day's queue. */
+export type DeskView = {
+	librarian: LibrarianProfile,
+	queue: BookingView[],
+};
 
 /**  A discipline's id and names. */
 export type DisciplineName = {
@@ -91,6 +182,14 @@ export type DocumentSummary = {
 	pages: number,
 };
 
+export type ExceptionView = {
+	id: number,
+	date: string,
+	starts: string | null,
+	ends: string | null,
+	reason: string,
+};
+
 export type ExportFormat = "ris" | "bibtex" | "cslJson";
 
 /**  An export written to the user's downloads folder. */
@@ -126,6 +225,14 @@ export type HoldingView = {
 	dueDate: string | null,
 };
 
+export type HoursRow = {
+	/**  1 = Monday … 7 = Sunday. */
+	weekday: number,
+	/**  Local wall-clock "HH:MM". */
+	starts: string,
+	ends: string,
+};
+
 /**
  *  The one error every command returns. `code` is stable and what the UI branches on;
  *  `message` is a sentence for logs and for the details line under the UI's own text.
@@ -138,6 +245,18 @@ export type IpcError = {
 };
 
 export type Language = "en" | "zh-Hans";
+
+/**  A librarian as students see them: no contact details. */
+export type LibrarianProfile = {
+	id: string,
+	name: string,
+	library: DisciplineName,
+	/**  IANA time zone of the library; slots are shown in it. */
+	timeZone: string,
+	subjects: string[],
+	languages: string[],
+	disciplines: string[],
+};
 
 export type LibrarianSummary = {
 	id: string,
@@ -321,5 +440,27 @@ export type SessionView = {
 	displayName: string,
 };
 
+export type SlotView = {
+	/**  RFC 3339, UTC. */
+	starts: string,
+	ends: string,
+	places: number,
+};
+
 export type Sort = "relevance" | "newest" | "oldest" | "title";
+
+export type StatisticsView = {
+	total: number,
+	completed: number,
+	noShows: number,
+	cancelled: number,
+	/**  0–1. */
+	noShowRate: number | null,
+	byDiscipline: CountOf[],
+	byWeek: CountOf[],
+	byLibrarian: CountOf[],
+	byLibrary: CountOf[],
+	/**  Completed consultations at READ levels 1 to 6. */
+	readLevels: number[],
+};
 

@@ -44,6 +44,12 @@ pub enum BookingError {
     UnknownType(String),
     #[error("the library's time zone {0} is unknown to this workstation")]
     TimeZone(String),
+    #[error("sign in as a librarian first (or again: sessions end after 30 minutes unused)")]
+    NotSignedIn,
+    #[error("this account is not a librarian's, so it has no desk")]
+    NotALibrarian,
+    #[error("the file could not be saved: {0}")]
+    Download(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -60,6 +66,9 @@ impl BookingError {
             BookingError::UnknownLibrarian(_) => "not_found",
             BookingError::UnknownType(_) => "not_found",
             BookingError::TimeZone(_) => "time_zone",
+            BookingError::NotSignedIn => "not_signed_in",
+            BookingError::NotALibrarian => "not_a_librarian",
+            BookingError::Download(_) => "export_unwritable",
             BookingError::Store(e) => e.code(),
         }
     }
@@ -806,6 +815,23 @@ pub fn set_hours(
     }
     tx.commit().map_err(sql)?;
     Ok(())
+}
+
+/// A librarian's weekly hours as stored: weekday (1 = Monday), start, end.
+pub fn hours_rows(
+    store: &Store,
+    librarian: &str,
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT weekday, starts, ends FROM librarian_hours WHERE librarian_id = ?1 ORDER BY weekday, starts",
+        )
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([librarian], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(|e| store.err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
 }
 
 /// An exception to a librarian's hours.

@@ -50,6 +50,14 @@ struct FileLayer {
     log: LogLayer,
     #[serde(default)]
     links: LinksLayer,
+    #[serde(default)]
+    bookings: BookingsLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BookingsLayer {
+    retention_days: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,6 +210,15 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
             source: from(start),
         };
     }
+    if let Some(v) = layer.bookings.retention_days {
+        let start = v.span().start;
+        let days = check_retention(*v.get_ref())
+            .map_err(|m| invalid(start, Some("bookings.retention_days".into()), m))?;
+        config.booking_retention_days = Setting {
+            value: days,
+            source: from(start),
+        };
+    }
     if let Some(v) = layer.links.allowed_domains {
         let start = v.span().start;
         let domains = check_domains(v.get_ref())
@@ -308,6 +325,17 @@ pub(super) fn apply_env(
         },
     )?;
     set(
+        &mut config.booking_retention_days,
+        env,
+        "COMMONS_BOOKINGS_RETENTION_DAYS",
+        |s| {
+            let n = s
+                .parse::<u32>()
+                .map_err(|_| format!("`{s}` is not a whole number of days"))?;
+            check_retention(n)
+        },
+    )?;
+    set(
         &mut config.link_domains,
         env,
         "COMMONS_LINKS_ALLOWED_DOMAINS",
@@ -330,6 +358,14 @@ pub(super) fn apply_env(
         }
     })?;
     Ok(())
+}
+
+fn check_retention(days: u32) -> Result<u32, String> {
+    if (1..=3650).contains(&days) {
+        Ok(days)
+    } else {
+        Err(format!("{days} is not between 1 and 3650 days"))
+    }
 }
 
 /// Domains as hosts: lower case, no scheme, path or port.

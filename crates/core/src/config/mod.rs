@@ -118,6 +118,8 @@ pub struct Config {
     pub log_level: Setting<LogLevel>,
     /// How many daily log files to keep.
     pub log_keep_files: Setting<u32>,
+    /// Days after a consultation when its personal data is purged.
+    pub booking_retention_days: Setting<u32>,
     /// Outside links open only on these domains (and their subdomains); empty allows any.
     pub link_domains: Setting<Vec<String>>,
     /// The program that opens links in the system browser; `None` uses the platform's.
@@ -160,6 +162,7 @@ impl Config {
             hub_timeout: Setting::default(Duration::from_secs(10)),
             log_level: Setting::default(LogLevel::Info),
             log_keep_files: Setting::default(7),
+            booking_retention_days: Setting::default(30),
             link_domains: Setting::default(Vec::new()),
             link_opener: Setting::default(None),
             state_dir: dirs.state,
@@ -237,6 +240,11 @@ impl Config {
                 "log.keep_files",
                 self.log_keep_files.value.to_string(),
                 &self.log_keep_files.source,
+            ),
+            (
+                "bookings.retention_days",
+                self.booking_retention_days.value.to_string(),
+                &self.booking_retention_days.source,
             ),
             (
                 "links.allowed_domains",
