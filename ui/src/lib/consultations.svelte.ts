@@ -1,0 +1,59 @@
+// The Consultations screens' shared state: the codes a student booked in this session (in
+// memory only, so the next student at this workstation does not see them), and formatting
+// of times in a library's time zone.
+import type { Language } from "./bindings";
+
+export const mine = $state<{ codes: string[] }>({ codes: [] });
+
+export function remember(code: string): void {
+  if (!mine.codes.includes(code)) mine.codes = [code, ...mine.codes];
+}
+
+/** A slot's time in the library's zone: "Mon 2 Mar, 10:00". */
+export function slotTime(iso: string, timeZone: string, language: Language): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  try {
+    return new Intl.DateTimeFormat(language, {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      hour: "numeric",
+      minute: "2-digit",
+      timeZone,
+    }).format(date);
+  } catch {
+    return iso;
+  }
+}
+
+/** Only the time of day in the library's zone: "10:00". */
+export function timeOfDay(iso: string, timeZone: string, language: Language): string {
+  const date = new Date(iso);
+  try {
+    return new Intl.DateTimeFormat(language, { hour: "numeric", minute: "2-digit", timeZone }).format(date);
+  } catch {
+    return iso;
+  }
+}
+
+/** The zone's short name as the reader's language writes it ("CST"), else the IANA name. */
+export function zoneName(timeZone: string, language: Language, at: Date = new Date()): string {
+  try {
+    const part = new Intl.DateTimeFormat(language, { timeZone, timeZoneName: "short" })
+      .formatToParts(at)
+      .find((p) => p.type === "timeZoneName");
+    return part?.value ?? timeZone;
+  } catch {
+    return timeZone;
+  }
+}
+
+/** Today's date (YYYY-MM-DD) in a zone. */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  } catch {
+    return now.toISOString().slice(0, 10);
+  }
+}
