@@ -49,10 +49,12 @@ export function zoneName(timeZone: string, language: Language, at: Date = new Da
   }
 }
 
-/** Today's date (YYYY-MM-DD) in a zone. */
+/** Today's date (YYYY-MM-DD) in a zone, built from parts (locale formats differ by engine). */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
   try {
-    return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(now);
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+    return `${get("year")}-${get("month")}-${get("day")}`;
   } catch {
     return now.toISOString().slice(0, 10);
   }
