@@ -371,6 +371,7 @@ export const en = {
   "stats.level": "Level {level}",
   "stats.none": "No consultations in this period.",
   "stats.csv": "Export as CSV",
+  "stats.saved": "Saved the statistics to {path}",
   "stats.noDiscipline": "No subject given",
 } as const;
 

@@ -372,5 +372,6 @@ export const zhHans: Record<MessageKey, string> = {
   "stats.level": "等级 {level}",
   "stats.none": "此时间范围内没有咨询。",
   "stats.csv": "导出为 CSV",
+  "stats.saved": "统计数据已保存到 {path}",
   "stats.noDiscipline": "未指定学科",
 };
