@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "remove_desk_exception",
     "get_booking_statistics",
     "export_booking_statistics",
+    "get_documents",
     "ui_ready",
 ];
 

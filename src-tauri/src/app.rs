@@ -5,9 +5,29 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use commons_core::{Config, Workstation};
+use tauri::Manager as _;
 
 use crate::commands::{self, AppState};
 use crate::logging;
+
+fn document_response(ws: &Workstation, sha: &str) -> tauri::http::Response<Vec<u8>> {
+    let builder = tauri::http::Response::builder().header("Cache-Control", "no-store");
+    let response = match ws.document_bytes(sha) {
+        Ok(bytes) => builder
+            .status(200)
+            .header("Content-Type", "application/pdf")
+            .body(bytes),
+        Err(e) => {
+            tracing::warn!(error = %e, "a document could not be served");
+            let status = if e.code() == "not_found" { 404 } else { 500 };
+            builder
+                .status(status)
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .body(e.code().as_bytes().to_vec())
+        }
+    };
+    response.unwrap_or_default()
+}
 
 pub fn run(config: Config) -> ExitCode {
     let started = Instant::now();
@@ -26,6 +46,16 @@ pub fn run(config: Config) -> ExitCode {
     };
     let result = tauri::Builder::default()
         .manage(state)
+        .register_asynchronous_uri_scheme_protocol("doc", |ctx, request, responder| {
+            // `doc://localhost/<sha256>`: a stored document, for the viewer. Only an id is
+            // accepted, never a path; core checks the bytes against it.
+            let state = ctx.app_handle().state::<AppState>();
+            let ws = Arc::clone(&state.workstation);
+            let sha = request.uri().path().trim_start_matches('/').to_owned();
+            tauri::async_runtime::spawn_blocking(move || {
+                responder.respond(document_response(&ws, &sha));
+            });
+        })
         .invoke_handler(specta.invoke_handler())
         .run(tauri::generate_context!());
     match result {

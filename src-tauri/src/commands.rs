@@ -16,8 +16,8 @@ use crate::ipc::{
     SaveOutcome, SearchPage, SearchQuery, SeedEvent, SessionView,
 };
 use crate::ipc::{
-    BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView, ExceptionView,
-    HoursRow, LibrarianProfile, SlotView, StatisticsView,
+    BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView, DocumentView,
+    ExceptionView, HoursRow, LibrarianProfile, SlotView, StatisticsView,
 };
 
 /// What every command can reach.
@@ -523,6 +523,16 @@ pub async fn export_booking_statistics(
     .await
 }
 
+/// The documents in the cache (their bytes come through the `doc:` protocol).
+#[tauri::command]
+#[specta::specta]
+pub async fn get_documents(state: State<'_, AppState>) -> Result<Vec<DocumentView>, IpcError> {
+    blocking(&state, |ws| {
+        Ok(ws.documents()?.into_iter().map(Into::into).collect())
+    })
+    .await
+}
+
 /// The page has drawn its first screen.
 #[tauri::command]
 #[specta::specta]
@@ -578,6 +588,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             remove_desk_exception,
             get_booking_statistics,
             export_booking_statistics,
+            get_documents,
             ui_ready,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

@@ -1184,3 +1184,39 @@ impl From<bookings::stats::Statistics> for StatisticsView {
         }
     }
 }
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordLink {
+    pub id: String,
+    pub title: String,
+}
+
+/// A document as the Documents screen lists it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentView {
+    pub sha256: String,
+    pub title: String,
+    pub pages: u32,
+    pub bytes: u32,
+    pub discipline: Option<DisciplineName>,
+    pub record: Option<RecordLink>,
+}
+
+impl From<commons_core::documents::Entry> for DocumentView {
+    fn from(d: commons_core::documents::Entry) -> Self {
+        DocumentView {
+            sha256: d.sha256,
+            title: d.title,
+            pages: count(d.pages),
+            bytes: count(d.bytes),
+            discipline: d.discipline.map(|(id, name, name_zh)| DisciplineName {
+                id,
+                name,
+                name_zh,
+            }),
+            record: d.record.map(|(id, title)| RecordLink { id, title }),
+        }
+    }
+}

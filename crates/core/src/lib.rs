@@ -13,6 +13,7 @@ pub mod consortium;
 pub mod demo;
 pub mod disciplines;
 pub mod doctor;
+pub mod documents;
 pub mod links;
 pub mod search;
 pub mod settings;

@@ -19,6 +19,7 @@ use crate::consortium::{self, Overview};
 use crate::demo::{self, SeedError, SeedProgress, SeedStage};
 use crate::disciplines::browse;
 use crate::disciplines::curate::{self, CurateError};
+use crate::documents;
 use crate::links::{self, LinkError};
 use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::settings;
@@ -324,6 +325,16 @@ impl Workstation {
         self.session().start(account.clone(), Instant::now());
         tracing::info!(account = %account.username, "librarian signed in");
         Ok(account)
+    }
+
+    /// The documents in the cache.
+    pub fn documents(&self) -> Result<Vec<documents::Entry>, StoreError> {
+        self.with_store(documents::list)
+    }
+
+    /// A stored document's bytes (checked against its SHA-256), for the viewer.
+    pub fn document_bytes(&self, sha: &str) -> Result<Vec<u8>, documents::DocumentError> {
+        documents::read(&self.config.documents_dir(), sha)
     }
 
     /// The consultation types.

@@ -52,6 +52,8 @@ export const commands = {
 	/**  Statistics over the last `days` days (null: all). */
 	getBookingStatistics: (days: number | null) => __TAURI_INVOKE<StatisticsView>("get_booking_statistics", { days }),
 	exportBookingStatistics: (days: number | null) => __TAURI_INVOKE<Exported>("export_booking_statistics", { days }),
+	/**  The documents in the cache (their bytes come through the `doc:` protocol). */
+	getDocuments: () => __TAURI_INVOKE<DocumentView[]>("get_documents"),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
@@ -182,6 +184,16 @@ export type DocumentSummary = {
 	pages: number,
 };
 
+/**  A document as the Documents screen lists it. */
+export type DocumentView = {
+	sha256: string,
+	title: string,
+	pages: number,
+	bytes: number,
+	discipline: DisciplineName | null,
+	record: RecordLink | null,
+};
+
 export type ExceptionView = {
 	id: number,
 	date: string,
@@ -303,6 +315,11 @@ export type Rebuilt = {
 	/**  Where the old cache was kept, if there was one. */
 	setAside: string | null,
 	overview: Overview,
+};
+
+export type RecordLink = {
+	id: string,
+	title: string,
 };
 
 export type RecordSummary = {

@@ -1,0 +1,171 @@
+//! Full-text documents: the content-addressed store and what the Documents screen lists.
+//!
+//! Documents live under the data directory as `documents/<first two hex digits>/<sha256>.pdf`.
+//! The viewer reads them only through [`read`], which accepts nothing but a SHA-256 in
+//! lower-case hex (never a path) and checks the bytes against it before handing them out.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::store::{Store, StoreError};
+
+/// Why a document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("`{0}` is not a document identifier")]
+    BadId(String),
+    #[error("the document {0} is not in this workstation's store")]
+    Missing(String),
+    #[error("the stored document {0} is damaged (its content no longer matches its SHA-256)")]
+    Damaged(String),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl DocumentError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocumentError::BadId(_) | DocumentError::Missing(_) => "not_found",
+            DocumentError::Damaged(_) => "document_damaged",
+            DocumentError::Read { .. } => "document_unreadable",
+            DocumentError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// Whether `id` is a SHA-256 in lower-case hex.
+pub fn is_sha256(id: &str) -> bool {
+    id.len() == 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Where the store keeps a document.
+pub fn path_of(dir: &Path, sha: &str) -> PathBuf {
+    dir.join(&sha[..2]).join(format!("{sha}.pdf"))
+}
+
+/// The bytes of a stored document, checked against their SHA-256.
+pub fn read(dir: &Path, sha: &str) -> Result<Vec<u8>, DocumentError> {
+    if !is_sha256(sha) {
+        return Err(DocumentError::BadId(sha.chars().take(80).collect()));
+    }
+    let path = path_of(dir, sha);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(DocumentError::Missing(sha.to_owned()));
+        }
+        Err(source) => return Err(DocumentError::Read { path, source }),
+    };
+    let actual: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if actual != sha {
+        return Err(DocumentError::Damaged(sha.to_owned()));
+    }
+    Ok(bytes)
+}
+
+/// A document as the Documents screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub sha256: String,
+    pub title: String,
+    pub pages: u64,
+    pub bytes: u64,
+    pub discipline: Option<(String, String, String)>,
+    pub record: Option<(String, String)>,
+}
+
+/// Every document in the cache, by title.
+pub fn list(store: &Store) -> Result<Vec<Entry>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT d.sha256, d.title, d.pages, d.bytes, s.id, s.name, s.name_zh, r.id, r.title
+             FROM documents d
+             LEFT JOIN disciplines s ON s.id = d.discipline_id
+             LEFT JOIN records r ON r.id = d.record_id
+             ORDER BY d.title COLLATE NOCASE",
+        )
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            let discipline = match r.get::<_, Option<String>>(4)? {
+                Some(id) => Some((id, r.get(5)?, r.get(6)?)),
+                None => None,
+            };
+            let record = match r.get::<_, Option<String>>(7)? {
+                Some(id) => Some((id, r.get(8)?)),
+                None => None,
+            };
+            Ok(Entry {
+                sha256: r.get(0)?,
+                title: r.get(1)?,
+                pages: r.get::<_, i64>(2)?.unsigned_abs(),
+                bytes: r.get::<_, i64>(3)?.unsigned_abs(),
+                discipline,
+                record,
+            })
+        })
+        .map_err(|e| store.err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_stored_intact_documents_by_their_hash_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let sha = crate::demo::store_document(dir.path(), b"%PDF-1.4 test").unwrap();
+        assert_eq!(read(dir.path(), &sha).unwrap(), b"%PDF-1.4 test");
+        for bad in [
+            "../../etc/passwd",
+            "",
+            "ABCDEF",
+            &sha.to_uppercase(),
+            &format!("{sha}/.."),
+        ] {
+            assert_eq!(
+                read(dir.path(), bad).unwrap_err().code(),
+                "not_found",
+                "{bad}"
+            );
+        }
+        let other = "0".repeat(64);
+        assert_eq!(read(dir.path(), &other).unwrap_err().code(), "not_found");
+        std::fs::write(path_of(dir.path(), &sha), b"tampered").unwrap();
+        assert_eq!(
+            read(dir.path(), &sha).unwrap_err().code(),
+            "document_damaged"
+        );
+    }
+
+    #[test]
+    fn the_demo_documents_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("commons.db")).unwrap();
+        crate::demo::seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
+        let all = list(&store).unwrap();
+        assert_eq!(all.len(), 4);
+        for d in &all {
+            assert!(d.pages > 0 && d.bytes > 0);
+            read(&dir.path().join("documents"), &d.sha256).unwrap();
+        }
+        assert!(
+            all.iter()
+                .any(|d| d.discipline.as_ref().is_some_and(|x| x.0 == "data-science"))
+        );
+    }
+}
