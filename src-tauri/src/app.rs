@@ -11,7 +11,11 @@ use crate::commands::{self, AppState};
 use crate::logging;
 
 fn document_response(ws: &Workstation, sha: &str) -> tauri::http::Response<Vec<u8>> {
-    let builder = tauri::http::Response::builder().header("Cache-Control", "no-store");
+    // The page's origin (tauri://localhost) differs from doc://localhost; the scheme is only
+    // reachable from the app's own webview, so any origin may read it.
+    let builder = tauri::http::Response::builder()
+        .header("Cache-Control", "no-store")
+        .header("Access-Control-Allow-Origin", "*");
     let response = match ws.document_bytes(sha) {
         Ok(bytes) => builder
             .status(200)

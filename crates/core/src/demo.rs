@@ -35,6 +35,10 @@ const PDFS: &[(&str, &[u8])] = &[
         "statistics-software.pdf",
         include_bytes!("../../../assets/demo/documents/statistics-software.pdf"),
     ),
+    (
+        "reference-desk-questions.pdf",
+        include_bytes!("../../../assets/demo/documents/reference-desk-questions.pdf"),
+    ),
 ];
 
 /// The librarian account of the demo consortium (documented in the README; demo data only).

@@ -1033,13 +1033,76 @@ fn main() {
             json!({ "file": file, "title": title, "discipline": discipline, "pages": pages.len() }),
         );
     }
+    // A longer reading, so the viewer has pages to move between.
+    let (file, title, discipline) = (
+        "reference-desk-questions.pdf",
+        "Questions at the Reference Desk: A Reader for New Students",
+        "information-science",
+    );
+    let paragraphs = reference_questions();
+    let borrowed: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    let pages = paginate(title, &borrowed, 88, 44);
+    std::fs::write(out.join("documents").join(file), pdf(title, &pages)).expect("write pdf");
+    documents.push(
+        json!({ "file": file, "title": title, "discipline": discipline, "pages": pages.len() }),
+    );
     write("documents.json", &Value::Array(documents));
     println!(
         "wrote {} records and {} documents to {}",
         records.len(),
-        DOCUMENTS.len(),
+        DOCUMENTS.len() + 1,
         out.display()
     );
+}
+
+/// Questions students ask at the reference desk, one section per subject.
+fn reference_questions() -> Vec<String> {
+    const SUBJECTS: &[&str] = &[
+        "history",
+        "chemistry",
+        "law",
+        "nursing",
+        "economics",
+        "linguistics",
+        "music",
+        "geology",
+    ];
+    const TASKS: &[(&str, &str)] = &[
+        (
+            "How do I find a peer-reviewed article on",
+            "Start in the best bet database of the discipline, limit the results to peer-reviewed journals, and read the references of the best article you find: they lead to the next ones. A reference librarian can show you the thesaurus of subject terms that the database uses.",
+        ),
+        (
+            "Where is a print book about",
+            "Search the catalogue, write down the call number and the branch, and check the availability, which the record shows as of the time of your search. Books on loan can be requested from any member library and collected at the desk of your choice.",
+        ),
+        (
+            "How do I cite a government report on",
+            "Give the organisation as the author, then the year, the title in italics, the report number and the publisher. For a report read online, add the web address and the date you consulted it. The citation guide in the Documents screen has examples in four styles.",
+        ),
+        (
+            "Can I borrow a thesis on",
+            "Theses are reference only in most branches. Read them in the Information Commons, where the full text of many recent theses is also on the workstations; the thesis record in the catalogue says where the printed copy is kept.",
+        ),
+        (
+            "Who can help me with the statistics for a project in",
+            "Book a consultation with the data librarian from the Consultations screen. Bring your data file, your research question and the name of the software you plan to use; the workstations have R, Stata and SPSS installed.",
+        ),
+    ];
+    let mut out = vec![
+        "This reader collects the questions students most often bring to the reference desks of the Meridian Library Consortium, with the answers the librarians give. Each section takes one subject; the answers apply, with small changes, to every other subject too.".to_owned(),
+    ];
+    for subject in SUBJECTS {
+        let mut heading = subject.to_string();
+        heading[..1].make_ascii_uppercase();
+        out.push(format!("# {heading}"));
+        for (question, answer) in TASKS {
+            out.push(format!("{question} {subject}? {answer}"));
+        }
+    }
+    out.push("# Still stuck?".to_owned());
+    out.push("Ask at any desk, book a consultation, or write to the librarians from the Consultations screen. No question is too small: the librarians would rather help early than late.".to_owned());
+    out
 }
 
 type Doc = (

@@ -158,7 +158,7 @@ mod tests {
         let store = Store::open(&dir.path().join("commons.db")).unwrap();
         crate::demo::seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
         let all = list(&store).unwrap();
-        assert_eq!(all.len(), 4);
+        assert_eq!(all.len(), 5);
         for d in &all {
             assert!(d.pages > 0 && d.bytes > 0);
             read(&dir.path().join("documents"), &d.sha256).unwrap();
