@@ -35,6 +35,11 @@ pub enum Command {
     },
     /// Rebuild the catalogue's search index from the cache
     Reindex,
+    /// Extract the text of documents not yet extracted, and index it
+    Extract,
+    /// Extract one PDF's text and print it as JSON (used by Commons itself, isolated)
+    #[command(hide = true)]
+    ExtractWorker { file: PathBuf },
     /// Librarian accounts of a standalone workstation
     Account {
         #[command(subcommand)]
@@ -237,6 +242,44 @@ pub fn reindex(config: &Config) -> ExitCode {
         }
         Err(e) => {
             eprintln!("\ncommons: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `commons extract`: extracts pending documents with progress, then prints the counts.
+pub fn extract(config: &Config) -> ExitCode {
+    let ws = Workstation::new(config.clone());
+    if let Err(e) = ws.prepare(&mut |_| {}) {
+        eprintln!("commons: {e}");
+        return ExitCode::FAILURE;
+    }
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("commons: cannot find its own program file: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = ws.extract_pending(&exe, &mut |done, total, title| {
+        eprint!("\rextracting {done} of {total}: {title:<60.60}");
+        let _ = std::io::stderr().flush();
+    });
+    eprintln!();
+    match (result, ws.extraction_status()) {
+        (Ok(_), Ok((c, _))) => {
+            println!(
+                "documents: {} indexed ({} pages), {} without text, {} pending",
+                c.indexed, c.pages, c.rejected, c.pending
+            );
+            ExitCode::SUCCESS
+        }
+        (Err(e), _) => {
+            eprintln!("commons: {e}");
+            ExitCode::FAILURE
+        }
+        (_, Err(e)) => {
+            eprintln!("commons: {e}");
             ExitCode::FAILURE
         }
     }

@@ -18,6 +18,12 @@ use commons_core::Config;
 /// Parses the command line and runs what it asks for.
 pub fn run() -> ExitCode {
     let cli = cli::Cli::parse();
+    // The extraction worker needs no configuration: it reads one file and prints its text.
+    if let Some(cli::Command::ExtractWorker { file }) = &cli.command {
+        return ExitCode::from(
+            u8::try_from(commons_core::documents::extract::worker_main(file)).unwrap_or(1),
+        );
+    }
     // All or nothing: with a configuration that does not read cleanly, nothing starts.
     let config = match Config::load() {
         Ok(config) => config,
@@ -32,6 +38,8 @@ pub fn run() -> ExitCode {
         Some(cli::Command::Import { files }) => cli::import(&config, &files),
         Some(cli::Command::Reindex) => cli::reindex(&config),
         Some(cli::Command::Account { action }) => cli::account(&config, &action),
+        Some(cli::Command::Extract) => cli::extract(&config),
+        Some(cli::Command::ExtractWorker { .. }) => ExitCode::FAILURE,
         None => app::run(config),
     }
 }

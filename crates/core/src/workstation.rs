@@ -5,6 +5,7 @@
 //! holds no UI state.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -37,6 +38,11 @@ pub struct Workstation {
     index: Mutex<Option<SearchIndex>>,
     /// The signed-in librarian, if any.
     session: Mutex<Session>,
+    /// The documents' page index, once opened.
+    page_index: Mutex<Option<documents::pages::PageIndex>>,
+    /// Set while background extraction runs; `cancel_extraction` asks it to stop.
+    extracting: AtomicBool,
+    cancel: AtomicBool,
 }
 
 impl Workstation {
@@ -46,6 +52,9 @@ impl Workstation {
             store: Mutex::new(None),
             index: Mutex::new(None),
             session: Mutex::new(Session::default()),
+            page_index: Mutex::new(None),
+            extracting: AtomicBool::new(false),
+            cancel: AtomicBool::new(false),
         }
     }
 
@@ -335,6 +344,88 @@ impl Workstation {
     /// A stored document's bytes (checked against its SHA-256), for the viewer.
     pub fn document_bytes(&self, sha: &str) -> Result<Vec<u8>, documents::DocumentError> {
         documents::read(&self.config.documents_dir(), sha)
+    }
+
+    fn with_page_index<T>(
+        &self,
+        f: impl FnOnce(
+            &Store,
+            &documents::pages::PageIndex,
+        ) -> Result<T, documents::pages::PageIndexError>,
+    ) -> Result<T, documents::pages::PageIndexError> {
+        let dir = self.config.data_dir.value.join("document-index");
+        self.with_store(|store| {
+            let mut guard = self
+                .page_index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if guard.is_none() {
+                *guard = Some(documents::pages::PageIndex::open(&dir, store)?);
+            }
+            match guard.as_ref() {
+                Some(index) => f(store, index),
+                None => unreachable!("the page index was just opened"),
+            }
+        })
+    }
+
+    /// Pages of every document that match a query (the catalogue's query language).
+    pub fn search_documents(
+        &self,
+        query: &str,
+    ) -> Result<Vec<documents::pages::PageHit>, documents::pages::PageIndexError> {
+        self.with_page_index(|store, index| index.search(store, query, 50))
+    }
+
+    /// How far text extraction has come, and whether it is running.
+    pub fn extraction_status(&self) -> Result<(documents::ExtractionCounts, bool), StoreError> {
+        let counts = self.with_store(documents::counts)?;
+        Ok((counts, self.extracting.load(Ordering::SeqCst)))
+    }
+
+    /// Extracts the text of every pending document, one isolated worker at a time (`exe` is
+    /// the `commons` binary). Stops between documents when cancelled; what is left stays
+    /// pending for the next run. Returns how many documents were processed.
+    pub fn extract_pending(
+        &self,
+        exe: &Path,
+        progress: &mut dyn FnMut(usize, usize, &str),
+    ) -> Result<usize, documents::pages::PageIndexError> {
+        if self.extracting.swap(true, Ordering::SeqCst) {
+            return Ok(0);
+        }
+        self.cancel.store(false, Ordering::SeqCst);
+        let result = (|| {
+            let pending = self.with_store(documents::pending)?;
+            let total = pending.len();
+            let dir = self.config.documents_dir();
+            for (done, (sha, title)) in pending.iter().enumerate() {
+                if self.cancel.load(Ordering::SeqCst) {
+                    return Ok(done);
+                }
+                progress(done, total, title);
+                let outcome = documents::extract::extract_isolated(
+                    exe,
+                    &documents::path_of(&dir, sha),
+                    documents::extract::Limits::default(),
+                );
+                if let documents::extract::Outcome::Rejected { reason, detail } = &outcome {
+                    tracing::warn!(document = %sha, reason = reason.as_str(), detail, "no text extracted");
+                }
+                self.with_page_index(|store, index| {
+                    documents::record_outcome(store, index, sha, &outcome)
+                })?;
+            }
+            progress(total, total, "");
+            Ok(total)
+        })();
+        self.extracting.store(false, Ordering::SeqCst);
+        result
+    }
+
+    /// Asks a running extraction to stop after the current document.
+    pub fn cancel_extraction(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
     }
 
     /// The consultation types.

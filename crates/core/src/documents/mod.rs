@@ -4,6 +4,9 @@
 //! The viewer reads them only through [`read`], which accepts nothing but a SHA-256 in
 //! lower-case hex (never a path) and checks the bytes against it before handing them out.
 
+pub mod extract;
+pub mod pages;
+
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -168,4 +171,99 @@ mod tests {
                 .any(|d| d.discipline.as_ref().is_some_and(|x| x.0 == "data-science"))
         );
     }
+}
+
+/// Documents whose text has not been extracted yet: `(sha256, title)`.
+pub fn pending(store: &Store) -> Result<Vec<(String, String)>, StoreError> {
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached("SELECT sha256, title FROM documents WHERE extraction = 'pending' ORDER BY added_at, title")
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(|e| store.err(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
+}
+
+/// How far extraction has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExtractionCounts {
+    pub pending: u64,
+    pub indexed: u64,
+    pub rejected: u64,
+    pub pages: u64,
+}
+
+pub fn counts(store: &Store) -> Result<ExtractionCounts, StoreError> {
+    store
+        .conn()
+        .query_row(
+            "SELECT count(*) FILTER (WHERE extraction = 'pending'),
+                    count(*) FILTER (WHERE extraction = 'indexed'),
+                    count(*) FILTER (WHERE extraction = 'rejected'),
+                    (SELECT count(*) FROM document_pages)
+             FROM documents",
+            [],
+            |r| {
+                Ok(ExtractionCounts {
+                    pending: r.get::<_, i64>(0)?.unsigned_abs(),
+                    indexed: r.get::<_, i64>(1)?.unsigned_abs(),
+                    rejected: r.get::<_, i64>(2)?.unsigned_abs(),
+                    pages: r.get::<_, i64>(3)?.unsigned_abs(),
+                })
+            },
+        )
+        .map_err(|e| store.err(e))
+}
+
+/// Stores what extraction gave for a document: its pages (and indexes them) or the reason
+/// it has none. The cache is written first; the index follows (and is rebuilt from the
+/// cache if it ever disagrees).
+pub fn record_outcome(
+    store: &Store,
+    index: &pages::PageIndex,
+    sha: &str,
+    outcome: &extract::Outcome,
+) -> Result<(), pages::PageIndexError> {
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
+    tx.execute("DELETE FROM document_pages WHERE sha256 = ?1", [sha])
+        .map_err(sql)?;
+    match outcome {
+        extract::Outcome::Pages(list) => {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO document_pages(sha256, page, text) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(sql)?;
+            for (i, text) in list.iter().enumerate() {
+                insert.execute((sha, i as i64 + 1, text)).map_err(sql)?;
+            }
+            drop(insert);
+            tx.execute(
+                "UPDATE documents SET extraction = 'indexed', extraction_reason = NULL,
+                     extraction_detail = NULL, pages = ?2 WHERE sha256 = ?1",
+                (sha, list.len() as i64),
+            )
+            .map_err(sql)?;
+        }
+        extract::Outcome::Rejected { reason, detail } => {
+            tx.execute(
+                "UPDATE documents SET extraction = 'rejected', extraction_reason = ?2,
+                     extraction_detail = ?3 WHERE sha256 = ?1",
+                (
+                    sha,
+                    reason.as_str(),
+                    detail.chars().take(500).collect::<String>(),
+                ),
+            )
+            .map_err(sql)?;
+        }
+    }
+    tx.commit().map_err(sql)?;
+    let pages = match outcome {
+        extract::Outcome::Pages(list) => list.as_slice(),
+        extract::Outcome::Rejected { .. } => &[],
+    };
+    index.set_document(sha, pages)
 }

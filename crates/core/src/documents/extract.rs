@@ -1,0 +1,304 @@
+//! Text extraction that never takes the app down: pdf-extract runs in a separate process
+//! (the `commons` binary started as `commons extract-worker FILE`), with a time limit and,
+//! where `prlimit` exists, a memory limit. A panic in the extractor is caught in the worker;
+//! a crash, a hang or an exhausted memory limit ends only the worker, and the document is
+//! reported with a specific reason.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Why a document has no searchable text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Not a readable PDF (broken structure, not a PDF at all).
+    Damaged,
+    /// Encrypted with a password other than the empty one.
+    PasswordProtected,
+    /// A valid PDF whose pages carry no text (scanned images).
+    NoText,
+    /// The extractor did not finish within the time limit.
+    TimeLimit,
+    /// The extractor stopped (crashed or ran out of memory) on this file.
+    Crashed,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Damaged => "damaged",
+            Reason::PasswordProtected => "password_protected",
+            Reason::NoText => "no_text",
+            Reason::TimeLimit => "time_limit",
+            Reason::Crashed => "crashed",
+        }
+    }
+}
+
+/// What extraction gave.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Normalised text of every page, in order.
+    Pages(Vec<String>),
+    Rejected {
+        reason: Reason,
+        detail: String,
+    },
+}
+
+/// Normalises one page's text for reading and indexing: compatibility forms (ligatures
+/// "ﬁ" → "fi"), soft hyphens removed, words hyphenated at the end of a line joined, and
+/// whitespace collapsed.
+pub fn normalize_page(text: &str) -> String {
+    let text: String = text.nfkc().filter(|c| *c != '\u{00AD}').collect();
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        // "exam-\n  ple" → "example" (a letter, a hyphen, a line break, a lower-case letter).
+        if c == '-' && i > 0 && chars[i - 1].is_alphabetic() {
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j] == ' ' || chars[j] == '\t') {
+                j += 1;
+            }
+            if j < chars.len() && (chars[j] == '\n' || chars[j] == '\r') {
+                let mut k = j;
+                while k < chars.len() && chars[k].is_whitespace() {
+                    k += 1;
+                }
+                if k < chars.len() && chars[k].is_lowercase() {
+                    i = k;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Extracts in this process, catching panics (the worker's side).
+pub fn extract_in_process(bytes: &[u8]) -> Outcome {
+    if !bytes.starts_with(b"%PDF")
+        && !bytes[..bytes.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+    {
+        return Outcome::Rejected {
+            reason: Reason::Damaged,
+            detail: "the file does not start like a PDF".into(),
+        };
+    }
+    let result = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes));
+    match result {
+        Ok(Ok(pages)) => {
+            let pages: Vec<String> = pages.iter().map(|p| normalize_page(p)).collect();
+            if pages.is_empty() {
+                Outcome::Rejected {
+                    reason: Reason::Damaged,
+                    detail: "no page could be read".into(),
+                }
+            } else if pages
+                .iter()
+                .all(|p| p.chars().filter(|c| c.is_alphanumeric()).count() < 3)
+            {
+                Outcome::Rejected {
+                    reason: Reason::NoText,
+                    detail: format!("{} pages without a text layer", pages.len()),
+                }
+            } else {
+                Outcome::Pages(pages)
+            }
+        }
+        Ok(Err(e)) => {
+            let detail = e.to_string();
+            let lower = detail.to_lowercase();
+            let reason = if lower.contains("decrypt")
+                || lower.contains("password")
+                || lower.contains("encrypt")
+            {
+                Reason::PasswordProtected
+            } else {
+                Reason::Damaged
+            };
+            Outcome::Rejected { reason, detail }
+        }
+        Err(panic) => Outcome::Rejected {
+            reason: Reason::Crashed,
+            detail: panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "the extractor panicked".into()),
+        },
+    }
+}
+
+/// The worker's main: reads `file`, writes the outcome as one JSON line on stdout.
+pub fn worker_main(file: &Path) -> i32 {
+    // The extractor's panics are caught and reported; keep its messages off the terminal.
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = match std::fs::read(file) {
+        Ok(bytes) => extract_in_process(&bytes),
+        Err(e) => Outcome::Rejected {
+            reason: Reason::Damaged,
+            detail: format!("cannot read the file: {e}"),
+        },
+    };
+    match serde_json::to_string(&outcome) {
+        Ok(line) => {
+            println!("{line}");
+            0
+        }
+        Err(_) => 1,
+    }
+}
+
+/// Limits of one extraction.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub time: Duration,
+    pub memory_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            time: Duration::from_secs(20),
+            memory_bytes: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// Extracts `file` in a worker process started from `exe` (`exe extract-worker FILE`).
+pub fn extract_isolated(exe: &Path, file: &Path, limits: Limits) -> Outcome {
+    let prlimit = Path::new("/usr/bin/prlimit");
+    let mut command = if prlimit.exists() {
+        let mut c = Command::new(prlimit);
+        c.arg(format!("--as={}", limits.memory_bytes))
+            .arg("--")
+            .arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    command
+        .arg("extract-worker")
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        // The worker needs no display and no configuration of its own.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome::Rejected {
+                reason: Reason::Crashed,
+                detail: format!("the extraction worker could not start: {e}"),
+            };
+        }
+    };
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.read_to_string(&mut out);
+        }
+        out
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() > limits.time => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(_) => break None,
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    match status {
+        None => Outcome::Rejected {
+            reason: Reason::TimeLimit,
+            detail: format!("no result within {} s", limits.time.as_secs()),
+        },
+        Some(status) => match serde_json::from_str::<Outcome>(out.trim()) {
+            Ok(outcome) if status.success() => outcome,
+            _ => Outcome::Rejected {
+                reason: Reason::Crashed,
+                detail: format!("the extraction worker stopped ({status})"),
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_text_is_normalised() {
+        for (raw, expected) in [
+            ("the ﬁrst ﬂoor", "the first floor"),
+            ("infor\u{00AD}mation", "information"),
+            ("an exam-\nple of it", "an example of it"),
+            ("an exam- \r\n  ple", "an example"),
+            ("well-known\nthing", "well-known thing"),
+            ("New York-\nBased", "New York- Based"),
+            ("  many   spaces\n\nand lines ", "many spaces and lines"),
+            ("研究数据\n管理", "研究数据 管理"),
+            ("ＡＢＣ", "ABC"),
+        ] {
+            assert_eq!(normalize_page(raw), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_pdf_is_damaged() {
+        for bytes in [&b""[..], b"hello", b"\x00\x01\x02", b"%PDF-1.4 truncated"] {
+            match extract_in_process(bytes) {
+                Outcome::Rejected { reason, .. } => {
+                    assert!(
+                        matches!(reason, Reason::Damaged | Reason::Crashed),
+                        "{bytes:?}: {reason:?}"
+                    )
+                }
+                other => panic!("{bytes:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_demo_documents_give_their_text() {
+        let bytes =
+            include_bytes!("../../../../assets/demo/documents/reference-desk-questions.pdf");
+        match extract_in_process(bytes) {
+            Outcome::Pages(pages) => {
+                assert_eq!(pages.len(), 6);
+                assert!(
+                    pages[0].contains("reference desks of the Meridian Library Consortium"),
+                    "{}",
+                    pages[0]
+                );
+                assert!(
+                    pages
+                        .iter()
+                        .any(|p| p.contains("Book a consultation with the data librarian"))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
