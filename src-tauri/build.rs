@@ -40,6 +40,10 @@ const COMMANDS: &[&str] = &[
     "get_booking_statistics",
     "export_booking_statistics",
     "get_documents",
+    "search_documents",
+    "get_extraction_status",
+    "start_extraction",
+    "cancel_extraction",
     "ui_ready",
 ];
 

@@ -17,7 +17,8 @@ use crate::ipc::{
 };
 use crate::ipc::{
     BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView, DocumentView,
-    ExceptionView, HoursRow, LibrarianProfile, SlotView, StatisticsView,
+    ExceptionView, ExtractionStatus, HoursRow, LibrarianProfile, PageHitView, SlotView,
+    StatisticsView,
 };
 
 /// What every command can reach.
@@ -58,13 +59,19 @@ pub async fn open_cache(
     state: State<'_, AppState>,
     on_progress: Channel<SeedEvent>,
 ) -> Result<Overview, IpcError> {
-    blocking(&state, move |ws| {
+    let overview = blocking(&state, move |ws| {
         let overview = ws.prepare(&mut |p| {
             let _ = on_progress.send(p.into());
         })?;
         Ok(overview.into())
     })
-    .await
+    .await?;
+    // Text extraction of documents not yet searchable goes on in the background, resuming
+    // where an earlier run stopped.
+    if std::env::var_os("COMMONS_NO_BACKGROUND_EXTRACTION").is_none() {
+        spawn_extraction(&state.workstation);
+    }
+    Ok(overview)
 }
 
 #[tauri::command]
@@ -533,6 +540,75 @@ pub async fn get_documents(state: State<'_, AppState>) -> Result<Vec<DocumentVie
     .await
 }
 
+/// Pages of documents matching a query, best first, with snippets.
+#[tauri::command]
+#[specta::specta]
+pub async fn search_documents(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<Vec<PageHitView>, IpcError> {
+    blocking(&state, move |ws| {
+        let query: String = query.chars().take(1000).collect();
+        Ok(ws
+            .search_documents(&query)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_extraction_status(
+    state: State<'_, AppState>,
+) -> Result<ExtractionStatus, IpcError> {
+    blocking(&state, |ws| {
+        let (c, running) = ws.extraction_status()?;
+        let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(ExtractionStatus {
+            pending: n(c.pending),
+            indexed: n(c.indexed),
+            rejected: n(c.rejected),
+            pages: n(c.pages),
+            running,
+        })
+    })
+    .await
+}
+
+/// Starts background extraction of pending documents (no-op while one runs).
+#[tauri::command]
+#[specta::specta]
+pub fn start_extraction(state: State<'_, AppState>) {
+    spawn_extraction(&state.workstation);
+}
+
+/// Asks background extraction to stop after the current document.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_extraction(state: State<'_, AppState>) {
+    state.workstation.cancel_extraction();
+}
+
+/// Runs extraction of pending documents on a background thread, in isolated workers.
+pub fn spawn_extraction(ws: &Arc<Workstation>) {
+    let ws = Arc::clone(ws);
+    std::thread::spawn(move || {
+        let Ok(exe) = std::env::current_exe() else {
+            tracing::error!("cannot find the program file to start extraction workers");
+            return;
+        };
+        match ws.extract_pending(&exe, &mut |done, total, _| {
+            tracing::debug!(done, total, "extracting document text");
+        }) {
+            Ok(n) if n > 0 => tracing::info!(documents = n, "document text extracted"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "document text extraction stopped"),
+        }
+    });
+}
+
 /// The page has drawn its first screen.
 #[tauri::command]
 #[specta::specta]
@@ -589,6 +665,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             get_booking_statistics,
             export_booking_statistics,
             get_documents,
+            search_documents,
+            get_extraction_status,
+            start_extraction,
+            cancel_extraction,
             ui_ready,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

@@ -1220,3 +1220,62 @@ impl From<commons_core::documents::Entry> for DocumentView {
         }
     }
 }
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SnippetPiece {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A page of a document that matches a search.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PageHitView {
+    pub sha256: String,
+    pub title: String,
+    pub page: u32,
+    pub snippet: Vec<SnippetPiece>,
+}
+
+impl From<commons_core::documents::pages::PageHit> for PageHitView {
+    fn from(h: commons_core::documents::pages::PageHit) -> Self {
+        PageHitView {
+            sha256: h.sha256,
+            title: h.title,
+            page: count(h.page),
+            snippet: h
+                .snippet
+                .into_iter()
+                .map(|p| SnippetPiece {
+                    text: p.text,
+                    hit: p.hit,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How far text extraction has come.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtractionStatus {
+    pub pending: u32,
+    pub indexed: u32,
+    pub rejected: u32,
+    pub pages: u32,
+    pub running: bool,
+}
+
+impl From<commons_core::documents::pages::PageIndexError> for IpcError {
+    fn from(e: commons_core::documents::pages::PageIndexError) -> Self {
+        match e {
+            commons_core::documents::pages::PageIndexError::Store(e) => e.into(),
+            other => IpcError {
+                code: other.code().to_owned(),
+                message: other.to_string(),
+                rebuildable: false,
+            },
+        }
+    }
+}

@@ -60,6 +60,25 @@ test("open a document, go to page 3, find a word and jump between its hits", asy
     await s.cmd("POST", `/element/${find}/clear`, {});
     await s.cmd("POST", `/element/${find}/value`, { text: "zyzzyva" });
     await s.waitFor("no hits", async () => (await s.textOf('[data-testid="hit-count"]')) === "Not found");
+
+    // Search across every document: the result names the page, and opens the viewer there
+    // with the words marked.
+    await s.click(await s.find("a.back"));
+    const q = await s.waitFor("the search box", () => s.find("#documents-q"));
+    await s.waitFor("every document searchable", async () => (await s.execute("return document.querySelector('[data-testid=\"extraction\"]')?.dataset.pending")) === "0");
+    await s.cmd("POST", `/element/${q}/value`, { text: "\"data librarian\"" });
+    const results = await s.waitFor("the results", async () => {
+      const n = Number(await s.execute("return document.getElementById('doc-results')?.dataset.total ?? '0'"));
+      return n > 0 ? n : null;
+    });
+    assert.ok(results >= 4, `${results} pages mention the data librarian`);
+    assert.match(await s.textOf(".doc-results .snippet mark"), /data|librarian/i);
+    const target = await s.execute("return [...document.querySelectorAll('.doc-results .hit')].find(h => Number(h.dataset.page) >= 3)?.dataset.page");
+    assert.ok(target, "a hit beyond page 2");
+    await s.click(await s.find(`.doc-results .hit[data-page="${target}"] a`));
+    await s.waitFor("the viewer at that page", async () => (await s.execute("return document.querySelector('.viewer')?.dataset.currentPage")) === target);
+    await s.waitFor("the words marked", () => s.find(`.pdf-page[data-page="${target}"] .highlight`));
+    await screenshot(s, "documents-search-result");
   } finally {
     await app.stop({ cleanup: true });
   }

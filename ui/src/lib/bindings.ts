@@ -54,6 +54,13 @@ export const commands = {
 	exportBookingStatistics: (days: number | null) => __TAURI_INVOKE<Exported>("export_booking_statistics", { days }),
 	/**  The documents in the cache (their bytes come through the `doc:` protocol). */
 	getDocuments: () => __TAURI_INVOKE<DocumentView[]>("get_documents"),
+	/**  Pages of documents matching a query, best first, with snippets. */
+	searchDocuments: (query: string) => __TAURI_INVOKE<PageHitView[]>("search_documents", { query }),
+	getExtractionStatus: () => __TAURI_INVOKE<ExtractionStatus>("get_extraction_status"),
+	/**  Starts background extraction of pending documents (no-op while one runs). */
+	startExtraction: () => __TAURI_INVOKE<void>("start_extraction"),
+	/**  Asks background extraction to stop after the current document. */
+	cancelExtraction: () => __TAURI_INVOKE<void>("cancel_extraction"),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
@@ -210,6 +217,15 @@ export type Exported = {
 	records: number,
 };
 
+/**  How far text extraction has come. */
+export type ExtractionStatus = {
+	pending: number,
+	indexed: number,
+	rejected: number,
+	pages: number,
+	running: boolean,
+};
+
 /**  One facet value with its count; `label`/`labelZh` name ids (libraries, disciplines). */
 export type FacetValue = {
 	group: string,
@@ -309,6 +325,14 @@ export type Overview = {
 	refreshedAt: string | null,
 	libraries: Library[],
 	counts: Counts,
+};
+
+/**  A page of a document that matches a search. */
+export type PageHitView = {
+	sha256: string,
+	title: string,
+	page: number,
+	snippet: SnippetPiece[],
 };
 
 export type Rebuilt = {
@@ -462,6 +486,11 @@ export type SlotView = {
 	starts: string,
 	ends: string,
 	places: number,
+};
+
+export type SnippetPiece = {
+	text: string,
+	hit: boolean,
 };
 
 export type Sort = "relevance" | "newest" | "oldest" | "title";

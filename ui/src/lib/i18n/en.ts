@@ -404,6 +404,16 @@ export const en = {
   "view.thumbnails": "Pages",
   "view.pageLabel": "Page {page}",
   "view.password": "This document is password protected.",
+  "doc.searchLabel": "Search the full text of every document",
+  "doc.searchPlaceholder": "A word, a \"phrase\", or the start of a word",
+  "doc.results": "Pages found: {count}",
+  "doc.noResults": "No page matches. Try fewer or other words.",
+  "doc.hitPage": "{title}, page {page}",
+  "doc.extracting": "Making documents searchable: {done} of {total} done.",
+  "doc.pause": "Pause",
+  "doc.resume": "Resume",
+  "doc.paused": "Making documents searchable is paused; {pending} documents are not searchable yet.",
+  "doc.notSearchable": "{rejected} documents have no searchable text (scanned, damaged or password protected).",
 } as const;
 
 export type MessageKey = keyof typeof en;
