@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "get_booking_statistics",
     "export_booking_statistics",
     "get_documents",
+    "add_document",
     "search_documents",
     "get_extraction_status",
     "start_extraction",

@@ -11,14 +11,14 @@ use tauri::{AppHandle, State};
 use commons_core::bookings::DeskAction;
 
 use crate::ipc::{
+    AddDocumentOutcome, BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView,
+    DocumentView, ExceptionView, ExtractionStatus, HoursRow, LibrarianProfile, NewDocumentForm,
+    PageHitView, SlotView, StatisticsView,
+};
+use crate::ipc::{
     AuditLine, DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language,
     Overview, Rebuilt, RecordView, ResourceDetail, ResourceForm, ResourceQuery, ResourceSummary,
     SaveOutcome, SearchPage, SearchQuery, SeedEvent, SessionView,
-};
-use crate::ipc::{
-    BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView, DocumentView,
-    ExceptionView, ExtractionStatus, HoursRow, LibrarianProfile, PageHitView, SlotView,
-    StatisticsView,
 };
 
 /// What every command can reach.
@@ -540,6 +540,29 @@ pub async fn get_documents(state: State<'_, AppState>) -> Result<Vec<DocumentVie
     .await
 }
 
+/// A librarian adds a PDF; its text is then extracted in the background.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_document(
+    state: State<'_, AppState>,
+    form: NewDocumentForm,
+) -> Result<AddDocumentOutcome, IpcError> {
+    let outcome = blocking(&state, move |ws| {
+        let doc = commons_core::documents::NewDocument {
+            file_name: form.file_name,
+            title: form.title,
+            discipline_id: form.discipline_id,
+            record_id: form.record_id,
+        };
+        AddDocumentOutcome::from_result(ws.add_document(&form.base64, &doc))
+    })
+    .await?;
+    if outcome.sha256.is_some() {
+        spawn_extraction(&state.workstation);
+    }
+    Ok(outcome)
+}
+
 /// Pages of documents matching a query, best first, with snippets.
 #[tauri::command]
 #[specta::specta]
@@ -665,6 +688,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             get_booking_statistics,
             export_booking_statistics,
             get_documents,
+            add_document,
             search_documents,
             get_extraction_status,
             start_extraction,

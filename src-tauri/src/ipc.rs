@@ -1279,3 +1279,64 @@ impl From<commons_core::documents::pages::PageIndexError> for IpcError {
         }
     }
 }
+
+/// A PDF a librarian adds: its bytes base64-encoded, a title and what it belongs to.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewDocumentForm {
+    pub file_name: String,
+    pub base64: String,
+    pub title: String,
+    pub discipline_id: Option<String>,
+    pub record_id: Option<String>,
+}
+
+/// What adding a document did: its id, or the problems to fix.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AddDocumentOutcome {
+    pub sha256: Option<String>,
+    pub problems: Vec<FieldProblem>,
+    /// The title of the document already in the store, when this PDF is a duplicate.
+    pub duplicate_of: Option<String>,
+}
+
+impl AddDocumentOutcome {
+    pub fn from_result(
+        result: Result<String, commons_core::documents::AddError>,
+    ) -> Result<AddDocumentOutcome, IpcError> {
+        use commons_core::documents::AddError;
+        let empty = AddDocumentOutcome {
+            sha256: None,
+            problems: Vec::new(),
+            duplicate_of: None,
+        };
+        match result {
+            Ok(sha) => Ok(AddDocumentOutcome {
+                sha256: Some(sha),
+                ..empty
+            }),
+            Err(AddError::Invalid(list)) => Ok(AddDocumentOutcome {
+                problems: list
+                    .into_iter()
+                    .map(|p| FieldProblem {
+                        field: p.field.to_owned(),
+                        code: p.code.to_owned(),
+                        other: p.other,
+                    })
+                    .collect(),
+                ..empty
+            }),
+            Err(AddError::Duplicate(title)) => Ok(AddDocumentOutcome {
+                duplicate_of: Some(title),
+                ..empty
+            }),
+            Err(AddError::Store(e)) => Err(e.into()),
+            Err(other) => Err(IpcError {
+                code: other.code().to_owned(),
+                message: other.to_string(),
+                rebuildable: false,
+            }),
+        }
+    }
+}

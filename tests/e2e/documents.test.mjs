@@ -83,3 +83,72 @@ test("open a document, go to page 3, find a word and jump between its hits", asy
     await app.stop({ cleanup: true });
   }
 });
+
+/** A one-page PDF whose text is `text`, with a correct cross-reference table. */
+function tinyPdf(text) {
+  const content = `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets = [];
+  objects.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return out;
+}
+
+test("a librarian adds a PDF; a non-PDF is refused; the new text becomes searchable", async () => {
+  const dir = dataDir("add-document");
+  const app = await launch(dir);
+  try {
+    const s = app.session;
+    const type = async (css, text) => s.cmd("POST", `/element/${await s.find(css)}/value`, { text });
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+    await s.cmd("POST", "/url", { url: await s.execute("return location.href.split('#')[0] + '#/librarian'") });
+    await type("#lib-username", "librarian");
+    await type("#lib-password", "meridian-demo");
+    await s.click(await s.find('.sign-in button[type="submit"]'));
+    await s.waitFor("signed in", () => s.textOf('[data-testid="session"]'));
+    await s.click(await s.find('nav a[data-route="documents"]'));
+    await s.waitFor("the add form", () => s.find('[data-testid="add-file"]'));
+    const choose = async (name, body) =>
+      s.execute(
+        `const dt = new DataTransfer(); dt.items.add(new File([arguments[0]], arguments[1], { type: 'application/pdf' }));
+         const input = document.querySelector('[data-testid="add-file"]'); input.files = dt.files;
+         input.dispatchEvent(new Event('change', { bubbles: true }));`,
+        [body, name],
+      );
+    // Not a PDF: refused with the reason.
+    await choose("notes.pdf", "just some text, not a PDF");
+    await s.click(await s.find('.add-document button[type="submit"]'));
+    await s.waitFor("the refusal", () => s.find('[data-problem="file/not_a_pdf"]'));
+    // A real one, attached to History.
+    await choose("palimpsest-notes.pdf", tinyPdf("Palimpsest manuscripts of the Meridian archive"));
+    assert.equal(await s.execute("return document.getElementById('add-title').value"), "palimpsest notes");
+    await s.click(await s.find('#add-discipline option[value="history"]'));
+    await s.click(await s.find('.add-document button[type="submit"]'));
+    await s.waitFor("added", () => s.textOf('[data-testid="add-notice"]'));
+    await s.waitFor("listed", () => s.find('.document-list a[aria-label="Open palimpsest notes"]'));
+    await screenshot(s, "documents-added");
+    // Its text is extracted in the background and found by search.
+    const q = await s.find("#documents-q");
+    await s.cmd("POST", `/element/${q}/value`, { text: "palimpsest" });
+    await s.waitFor("the new document found", async () => {
+      await s.execute("document.getElementById('documents-q').dispatchEvent(new Event('input', { bubbles: true }))");
+      return (await s.execute("return document.getElementById('doc-results')?.dataset.total")) === "1";
+    }, 30000);
+    assert.match(await s.textOf(".doc-results .hit-title"), /palimpsest notes, page 1/);
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});

@@ -428,6 +428,28 @@ impl Workstation {
         self.cancel.store(true, Ordering::SeqCst);
     }
 
+    /// Adds a PDF (sent base64-encoded by the page) to the store, for signed-in librarians;
+    /// its text is extracted afterwards.
+    pub fn add_document(
+        &self,
+        base64_bytes: &str,
+        doc: &documents::NewDocument,
+    ) -> Result<String, documents::AddError> {
+        use base64::Engine as _;
+        if self.signed_in().is_none() {
+            return Err(documents::AddError::Invalid(vec![curate::FieldError {
+                field: "account",
+                code: "not_signed_in",
+                other: None,
+            }]));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(base64_bytes.trim())
+            .unwrap_or_default();
+        let dir = self.config.documents_dir();
+        self.with_store(|s| documents::add(s, &dir, &bytes, doc))
+    }
+
     /// The consultation types.
     pub fn consultation_types(&self) -> Result<Vec<bookings::ConsultationType>, StoreError> {
         self.with_store(bookings::types)

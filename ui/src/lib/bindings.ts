@@ -54,6 +54,8 @@ export const commands = {
 	exportBookingStatistics: (days: number | null) => __TAURI_INVOKE<Exported>("export_booking_statistics", { days }),
 	/**  The documents in the cache (their bytes come through the `doc:` protocol). */
 	getDocuments: () => __TAURI_INVOKE<DocumentView[]>("get_documents"),
+	/**  A librarian adds a PDF; its text is then extracted in the background. */
+	addDocument: (form: NewDocumentForm) => __TAURI_INVOKE<AddDocumentOutcome>("add_document", { form }),
 	/**  Pages of documents matching a query, best first, with snippets. */
 	searchDocuments: (query: string) => __TAURI_INVOKE<PageHitView[]>("search_documents", { query }),
 	getExtractionStatus: () => __TAURI_INVOKE<ExtractionStatus>("get_extraction_status"),
@@ -66,6 +68,14 @@ export const commands = {
 };
 
 /* Types */
+/**  What adding a document did: its id, or the problems to fix. */
+export type AddDocumentOutcome = {
+	sha256: string | null,
+	problems: FieldProblem[],
+	/**  The title of the document already in the store, when this PDF is a duplicate. */
+	duplicateOf: string | null,
+};
+
 /**  One line of a resource's history. */
 export type AuditLine = {
 	/**  RFC 3339 instant in UTC. */
@@ -315,6 +325,15 @@ export type ListedUnder = {
 export type ListedUnderInput = {
 	discipline: string,
 	bestBet: boolean,
+};
+
+/**  A PDF a librarian adds: its bytes base64-encoded, a title and what it belongs to. */
+export type NewDocumentForm = {
+	fileName: string,
+	base64: string,
+	title: string,
+	disciplineId: string | null,
+	recordId: string | null,
 };
 
 export type Overview = {

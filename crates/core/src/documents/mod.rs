@@ -267,3 +267,219 @@ pub fn record_outcome(
     };
     index.set_document(sha, pages)
 }
+
+/// The largest PDF a librarian may add.
+pub const MAX_DOCUMENT_BYTES: usize = 200 * 1024 * 1024;
+
+/// What a librarian adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewDocument {
+    pub file_name: String,
+    pub title: String,
+    pub discipline_id: Option<String>,
+    pub record_id: Option<String>,
+}
+
+/// Why a document was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error("the document has {} problems", .0.len())]
+    Invalid(Vec<crate::disciplines::curate::FieldError>),
+    #[error("this PDF is already in the store as “{0}”")]
+    Duplicate(String),
+    #[error("the document could not be written to the store: {0}")]
+    Write(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AddError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AddError::Invalid(_) => "invalid",
+            AddError::Duplicate(_) => "duplicate_document",
+            AddError::Write(_) => "documents_unwritable",
+            AddError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// Adds a PDF to the store and the cache (its text is extracted afterwards, in the
+/// background). Returns its SHA-256.
+pub fn add(store: &Store, dir: &Path, bytes: &[u8], doc: &NewDocument) -> Result<String, AddError> {
+    use crate::disciplines::curate::FieldError;
+    let mut problems = Vec::new();
+    let problem = |field: &'static str, code: &'static str| FieldError {
+        field,
+        code,
+        other: None,
+    };
+    if bytes.is_empty() {
+        problems.push(problem("file", "required"));
+    } else if bytes.len() > MAX_DOCUMENT_BYTES {
+        problems.push(problem("file", "too_large"));
+    } else if !bytes[..bytes.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
+    {
+        problems.push(problem("file", "not_a_pdf"));
+    }
+    let title = doc.title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() {
+        problems.push(problem("title", "required"));
+    } else if title.chars().count() > 300 {
+        problems.push(problem("title", "too_long"));
+    }
+    let exists = |table: &str, id: &str| -> Result<bool, StoreError> {
+        store
+            .conn()
+            .query_row(
+                &format!("SELECT EXISTS(SELECT 1 FROM {table} WHERE id = ?1)"),
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(|e| store.err(e))
+    };
+    let discipline = doc.discipline_id.clone().filter(|d| !d.is_empty());
+    if let Some(d) = &discipline
+        && !exists("disciplines", d)?
+    {
+        problems.push(problem("discipline", "unknown"));
+    }
+    let record = doc
+        .record_id
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| r.trim().to_owned());
+    if let Some(r) = &record
+        && !exists("records", r)?
+    {
+        problems.push(problem("record", "unknown"));
+    }
+    if !problems.is_empty() {
+        return Err(AddError::Invalid(problems));
+    }
+    let sha: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let existing: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT title FROM documents WHERE sha256 = ?1",
+            [&sha],
+            |r| r.get(0),
+        )
+        .ok();
+    if let Some(t) = existing {
+        return Err(AddError::Duplicate(t));
+    }
+    crate::demo::store_document(dir, bytes).map_err(|e| AddError::Write(e.to_string()))?;
+    let file_name: String = Path::new(&doc.file_name)
+        .file_name()
+        .map(|n| n.to_string_lossy().chars().take(200).collect())
+        .unwrap_or_else(|| format!("{}.pdf", &sha[..12]));
+    store
+        .conn()
+        .execute(
+            "INSERT INTO documents(sha256, title, file_name, bytes, pages, record_id, discipline_id, added_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7)",
+            rusqlite::params![
+                sha,
+                title,
+                file_name,
+                bytes.len() as i64,
+                record,
+                discipline,
+                jiff::Timestamp::now().to_string()
+            ],
+        )
+        .map_err(|e| store.err(e))?;
+    Ok(sha)
+}
+
+#[cfg(test)]
+mod add_tests {
+    use super::*;
+
+    #[test]
+    fn a_librarian_adds_a_pdf_once_with_checked_attachments() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("commons.db")).unwrap();
+        crate::demo::seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
+        let docs = dir.path().join("documents");
+        let pdf = include_bytes!("../../../../assets/demo/documents/citing-sources.pdf");
+        let mut changed = pdf.to_vec();
+        changed.extend_from_slice(b"\n% a different file\n");
+        let new = NewDocument {
+            file_name: "/home/someone/../thesis.pdf".into(),
+            title: "  A   Thesis ".into(),
+            discipline_id: Some("history".into()),
+            record_id: Some("demo-00001".into()),
+        };
+        for (bytes, doc, expected) in [
+            (&b""[..], new.clone(), vec![("file", "required")]),
+            (
+                &b"PK\x03\x04 a zip"[..],
+                new.clone(),
+                vec![("file", "not_a_pdf")],
+            ),
+            (
+                &changed[..],
+                NewDocument {
+                    title: String::new(),
+                    ..new.clone()
+                },
+                vec![("title", "required")],
+            ),
+            (
+                &changed[..],
+                NewDocument {
+                    discipline_id: Some("nowhere".into()),
+                    record_id: Some("no-record".into()),
+                    ..new.clone()
+                },
+                vec![("discipline", "unknown"), ("record", "unknown")],
+            ),
+        ] {
+            match add(&store, &docs, bytes, &doc).unwrap_err() {
+                AddError::Invalid(p) => assert_eq!(
+                    p.iter().map(|e| (e.field, e.code)).collect::<Vec<_>>(),
+                    expected
+                ),
+                other => panic!("{other}"),
+            }
+        }
+        // The demo's own copy is already there.
+        assert_eq!(
+            add(&store, &docs, pdf, &new).unwrap_err().code(),
+            "duplicate_document"
+        );
+        let sha = add(&store, &docs, &changed, &new).unwrap();
+        assert_eq!(read(&docs, &sha).unwrap(), changed);
+        let listed = list(&store)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.sha256 == sha)
+            .unwrap();
+        assert_eq!(listed.title, "A Thesis");
+        assert_eq!(listed.record.unwrap().0, "demo-00001");
+        assert_eq!(
+            pending(&store)
+                .unwrap()
+                .iter()
+                .filter(|(s, _)| *s == sha)
+                .count(),
+            1
+        );
+        let name: String = store
+            .conn()
+            .query_row(
+                "SELECT file_name FROM documents WHERE sha256 = ?1",
+                [&sha],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(name, "thesis.pdf");
+    }
+}

@@ -414,6 +414,21 @@ export const en = {
   "doc.resume": "Resume",
   "doc.paused": "Making documents searchable is paused; {pending} documents are not searchable yet.",
   "doc.notSearchable": "{rejected} documents have no searchable text (scanned, damaged or password protected).",
+  "add.title": "Add a document",
+  "add.drop": "Drop a PDF here, or choose one",
+  "add.choose": "Choose a PDF",
+  "add.chosen": "Chosen: {name}",
+  "add.docTitle": "Title",
+  "add.discipline": "Discipline",
+  "add.none": "None",
+  "add.record": "Catalogue record id (optional)",
+  "add.submit": "Add the document",
+  "add.adding": "Adding…",
+  "add.added": "Added “{title}”. Its text is being made searchable.",
+  "add.duplicate": "This PDF is already here as “{title}”.",
+  "problem.not_a_pdf": "This file is not a PDF.",
+  "problem.too_large": "This file is larger than 200 MB.",
+  "problem.not_signed_in": "Please sign in again as a librarian.",
 } as const;
 
 export type MessageKey = keyof typeof en;
