@@ -396,28 +396,36 @@ impl Workstation {
         }
         self.cancel.store(false, Ordering::SeqCst);
         let result = (|| {
-            let pending = self.with_store(documents::pending)?;
-            let total = pending.len();
             let dir = self.config.documents_dir();
-            for (done, (sha, title)) in pending.iter().enumerate() {
-                if self.cancel.load(Ordering::SeqCst) {
-                    return Ok(done);
+            let mut processed = 0;
+            // Documents added while this runs are picked up by the next round.
+            loop {
+                let pending = self.with_store(documents::pending)?;
+                if pending.is_empty() {
+                    break;
                 }
-                progress(done, total, title);
-                let outcome = documents::extract::extract_isolated(
-                    exe,
-                    &documents::path_of(&dir, sha),
-                    documents::extract::Limits::default(),
-                );
-                if let documents::extract::Outcome::Rejected { reason, detail } = &outcome {
-                    tracing::warn!(document = %sha, reason = reason.as_str(), detail, "no text extracted");
+                let total = processed + pending.len();
+                for (sha, title) in &pending {
+                    if self.cancel.load(Ordering::SeqCst) {
+                        return Ok(processed);
+                    }
+                    progress(processed, total, title);
+                    let outcome = documents::extract::extract_isolated(
+                        exe,
+                        &documents::path_of(&dir, sha),
+                        documents::extract::Limits::default(),
+                    );
+                    if let documents::extract::Outcome::Rejected { reason, detail } = &outcome {
+                        tracing::warn!(document = %sha, reason = reason.as_str(), detail, "no text extracted");
+                    }
+                    self.with_page_index(|store, index| {
+                        documents::record_outcome(store, index, sha, &outcome)
+                    })?;
+                    processed += 1;
                 }
-                self.with_page_index(|store, index| {
-                    documents::record_outcome(store, index, sha, &outcome)
-                })?;
             }
-            progress(total, total, "");
-            Ok(total)
+            progress(processed, processed, "");
+            Ok(processed)
         })();
         self.extracting.store(false, Ordering::SeqCst);
         result
