@@ -1,0 +1,92 @@
+//! The connection pool and the migrations.
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+
+/// Why a hub operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("the database is unreachable or refused the request: {0}")]
+    Database(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<tokio_postgres::Error> for HubError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        HubError::Database(e.to_string())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for HubError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        HubError::Database(e.to_string())
+    }
+}
+
+/// The migrations, in order. Append only: a migration that has run is never edited.
+pub const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_feed", include_str!("../migrations/0001_feed.sql"))];
+
+/// The hub's database.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: Pool,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Connects with a libpq-style connection string (`host=/run/postgresql dbname=hub`).
+    pub fn connect(config: &str, size: usize) -> Result<Db, HubError> {
+        let pg: tokio_postgres::Config = config.parse().map_err(|e: tokio_postgres::Error| {
+            HubError::Invalid(format!("database setting: {e}"))
+        })?;
+        let manager = Manager::from_config(
+            pg,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(size.max(1))
+            .build()
+            .map_err(|e| HubError::Invalid(e.to_string()))?;
+        Ok(Db { pool })
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction; returns how many.
+    pub async fn migrate(&self) -> Result<usize, HubError> {
+        let mut client = self.pool.get().await?;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     name TEXT PRIMARY KEY,
+                     applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            )
+            .await?;
+        let mut applied = 0;
+        for (name, sql) in MIGRATIONS {
+            let tx = client.transaction().await?;
+            // One migrator at a time.
+            tx.batch_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+                .await?;
+            let done = tx
+                .query_opt("SELECT 1 FROM schema_migrations WHERE name = $1", &[name])
+                .await?
+                .is_some();
+            if !done {
+                tx.batch_execute(sql).await?;
+                tx.execute("INSERT INTO schema_migrations(name) VALUES ($1)", &[name])
+                    .await?;
+                applied += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(applied)
+    }
+}

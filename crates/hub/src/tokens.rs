@@ -1,0 +1,91 @@
+//! Workstation tokens: created once (the plain token is shown only then), kept as SHA-256
+//! hashes, revocable.
+
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, HubError};
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+/// Creates a token for a workstation; returns it (shown once).
+pub async fn create(db: &Db, name: &str) -> Result<String, HubError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(HubError::Invalid(
+            "a token's name is 1 to 100 characters".into(),
+        ));
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| HubError::Invalid(e.to_string()))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let client = db.pool.get().await?;
+    client
+        .execute(
+            "INSERT INTO tokens(name, hash) VALUES ($1, $2)",
+            &[&name, &hash(&token)],
+        )
+        .await?;
+    Ok(token)
+}
+
+pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, HubError> {
+    let client = db.pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT id, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                    revoked_at IS NOT NULL
+             FROM tokens ORDER BY id",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| TokenInfo {
+            id: r.get(0),
+            name: r.get(1),
+            created_at: r.get(2),
+            revoked: r.get(3),
+        })
+        .collect())
+}
+
+/// Revokes a token by id; `false` when there is no such live token.
+pub async fn revoke(db: &Db, id: i64) -> Result<bool, HubError> {
+    let client = db.pool.get().await?;
+    let n = client
+        .execute(
+            "UPDATE tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+            &[&id],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Whether `token` is a live workstation token.
+pub async fn check(db: &Db, token: &str) -> Result<bool, HubError> {
+    if token.is_empty() || token.len() > 512 {
+        return Ok(false);
+    }
+    let client = db.pool.get().await?;
+    Ok(client
+        .query_opt(
+            "SELECT 1 FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
+            &[&hash(token)],
+        )
+        .await?
+        .is_some())
+}
