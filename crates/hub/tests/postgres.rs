@@ -43,9 +43,13 @@ impl Postgres {
                 .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
                 .arg(&exe)
                 .args(args)
+                .stdout(std::process::Stdio::null())
                 .status()
         } else {
-            Command::new(&exe).args(args).status()
+            Command::new(&exe)
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .status()
         }
         .unwrap_or_else(|e| panic!("{program}: {e}"));
         assert!(status.success(), "{program} {args:?} failed");
