@@ -46,7 +46,7 @@ test("tree, discipline page, A–Z filters, resource detail and its link", async
       const total = Number(await s.execute("return document.getElementById('results-heading')?.dataset.total ?? '0'"));
       return total > 0 ? total : null;
     });
-    const checked = await s.execute("return document.querySelector('input[data-filter=\"discipline/mathematics\"]')?.checked === true");
+    const checked = await s.execute("return document.querySelector('input[data-filter=\"subdiscipline/statistics\"]')?.checked === true");
     assert.ok(checked, `the catalogue shows the discipline's records (${expected})`);
 
     // The A–Z list: filter by type, then search.

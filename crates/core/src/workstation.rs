@@ -710,6 +710,7 @@ fn labels(store: &Store) -> Result<Labels, StoreError> {
     for (group, sql) in [
         ("library", "SELECT id, name, name_zh FROM libraries"),
         ("discipline", "SELECT id, name, name_zh FROM disciplines"),
+        ("subdiscipline", "SELECT id, name, name_zh FROM disciplines"),
     ] {
         let mut stmt = store.conn().prepare_cached(sql).map_err(|e| store.err(e))?;
         let rows = stmt

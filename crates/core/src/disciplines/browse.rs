@@ -341,7 +341,10 @@ pub fn page(store: &Store, id: &str) -> Result<Option<DisciplinePage>, StoreErro
         .map_err(sql)?
         .collect::<Result<_, _>>()
         .map_err(sql)?;
-    let catalogue_filter = format!("discipline/{}", parent_id.as_deref().unwrap_or(id));
+    let catalogue_filter = match &parent_id {
+        Some(_) => format!("subdiscipline/{id}"),
+        None => format!("discipline/{id}"),
+    };
     Ok(Some(DisciplinePage {
         discipline,
         parent,
@@ -551,7 +554,7 @@ mod tests {
         assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
         let copies: Vec<u64> = page.most_held.iter().map(|r| r.copies).collect();
         assert!(copies.windows(2).all(|w| w[0] >= w[1]), "{copies:?}");
-        assert_eq!(page.catalogue_filter, "discipline/mathematics");
+        assert_eq!(page.catalogue_filter, "subdiscipline/statistics");
         // A top-level page gathers its sub-disciplines.
         let top = page_of(&store, "mathematics");
         assert!(top.records >= page.records);

@@ -97,6 +97,7 @@ export const en = {
   "facet.available.yes": "On the shelf now",
   "facet.format": "Format",
   "facet.discipline": "Discipline",
+  "facet.subdiscipline": "Sub-discipline",
   "facet.language": "Language",
   "facet.decade": "Published",
   "facet.decade.value": "{decade}s",

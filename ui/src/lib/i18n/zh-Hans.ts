@@ -98,6 +98,7 @@ export const zhHans: Record<MessageKey, string> = {
   "facet.available.yes": "现在在架",
   "facet.format": "文献类型",
   "facet.discipline": "学科",
+  "facet.subdiscipline": "子学科",
   "facet.language": "语种",
   "facet.decade": "出版年代",
   "facet.decade.value": "{decade} 年代",

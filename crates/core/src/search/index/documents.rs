@@ -55,6 +55,7 @@ pub(super) fn for_each_document(
     let mut holdings: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
     let mut idents: HashMap<String, Vec<String>> = HashMap::new();
     let mut disciplines: HashMap<String, Vec<String>> = HashMap::new();
+    let mut subdisciplines: HashMap<String, Vec<String>> = HashMap::new();
     {
         let mut stmt = conn
             .prepare(&format!(
@@ -85,7 +86,9 @@ pub(super) fn for_each_document(
         }
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT d.record_id, coalesce(p.id, d.discipline_id) FROM record_disciplines d
+                "SELECT d.record_id, coalesce(p.id, d.discipline_id),
+                        CASE WHEN p.id IS NULL THEN NULL ELSE d.discipline_id END
+                 FROM record_disciplines d
                  JOIN records r ON r.id = d.record_id
                  JOIN disciplines s ON s.id = d.discipline_id
                  LEFT JOIN disciplines p ON p.id = s.parent_id {filter}"
@@ -93,10 +96,14 @@ pub(super) fn for_each_document(
             .map_err(sql)?;
         let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
         while let Some(row) = rows.next().map_err(sql)? {
+            let id: String = row.get(0).map_err(sql)?;
             disciplines
-                .entry(row.get(0).map_err(sql)?)
+                .entry(id.clone())
                 .or_default()
                 .push(row.get(1).map_err(sql)?);
+            if let Some(sub) = row.get::<_, Option<String>>(2).map_err(sql)? {
+                subdisciplines.entry(id).or_default().push(sub);
+            }
         }
     }
     let mut stmt = conn
@@ -174,6 +181,12 @@ pub(super) fn for_each_document(
         discs.dedup();
         for d in discs {
             facet(&mut doc, "discipline", &d);
+        }
+        let mut subs = subdisciplines.remove(&id).unwrap_or_default();
+        subs.sort_unstable();
+        subs.dedup();
+        for d in subs {
+            facet(&mut doc, "subdiscipline", &d);
         }
         for (field, word) in f.slots.iter().zip(words) {
             doc.add_u64(*field, word);

@@ -101,11 +101,16 @@ pub struct SearchResults {
     pub facets: Vec<FacetCount>,
 }
 
+/// What the index holds for each record, beyond its schema; an index of another format is
+/// rebuilt on open. 2: sub-discipline facets.
+const INDEX_FORMAT: &str = "2";
+
 /// Facet groups, in the order the catalogue screen shows them.
 pub const FACET_GROUPS: &[&str] = &[
     "available",
     "format",
     "discipline",
+    "subdiscipline",
     "language",
     "decade",
     "library",
@@ -229,6 +234,7 @@ impl SearchIndex {
         if have == Some(want)
             && let Ok(index) = Index::open_in_dir(dir)
             && index.schema() == schema().0
+            && std::fs::read_to_string(dir.join("format")).ok().as_deref() == Some(INDEX_FORMAT)
             && let Some(slots) = FacetSlots::load(dir)
             && let Ok(si) = SearchIndex::from_index(dir, index, slots)
         {
@@ -298,6 +304,7 @@ impl SearchIndex {
             progress(total, total);
         }
         std::fs::write(building.join("generation"), want.to_string()).map_err(|e| fail(&e))?;
+        std::fs::write(building.join("format"), INDEX_FORMAT).map_err(|e| fail(&e))?;
         let _ = std::fs::remove_dir_all(dir);
         std::fs::rename(&building, dir).map_err(|e| fail(&e))?;
         let index = Index::open_in_dir(dir).map_err(|e| fail(&e))?;

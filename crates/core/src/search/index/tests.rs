@@ -346,3 +346,32 @@ fn phrases_through_word_pairs_match_exactly_what_positions_match() {
     }
     assert!(checked > 60, "{checked}");
 }
+
+#[test]
+fn sub_disciplines_filter_exactly_and_an_older_format_is_rebuilt() {
+    let f = fixture();
+    let expected: i64 = f
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(DISTINCT record_id) FROM record_disciplines WHERE discipline_id = 'statistics'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(expected > 0);
+    let r = f.search_with("", &["subdiscipline/statistics"], Sort::Relevance);
+    assert_eq!(r.total as i64, expected);
+    assert!(
+        f.search("")
+            .facets
+            .iter()
+            .any(|c| c.group == "subdiscipline" && c.value == "statistics")
+    );
+    let dir = f.dir.path().join("index");
+    std::fs::write(dir.join("format"), "1").unwrap();
+    assert!(
+        SearchIndex::open(&dir, &f.store, &mut |_, _| {}).unwrap().1,
+        "an index of an older format is rebuilt"
+    );
+}
