@@ -553,6 +553,7 @@ pub async fn add_document(
             title: form.title,
             discipline_id: form.discipline_id,
             record_id: form.record_id,
+            resource_id: form.resource_id,
         };
         AddDocumentOutcome::from_result(ws.add_document(&form.base64, &doc))
     })

@@ -707,6 +707,7 @@ pub struct ListedUnder {
 pub struct ResourceDetail {
     pub resource: ResourceSummary,
     pub disciplines: Vec<ListedUnder>,
+    pub documents: Vec<DocumentSummary>,
 }
 
 impl From<browse::ResourceDetail> for ResourceDetail {
@@ -719,6 +720,15 @@ impl From<browse::ResourceDetail> for ResourceDetail {
                 .map(|(n, best_bet)| ListedUnder {
                     discipline: n.into(),
                     best_bet,
+                })
+                .collect(),
+            documents: d
+                .documents
+                .into_iter()
+                .map(|d| DocumentSummary {
+                    sha256: d.sha256,
+                    title: d.title,
+                    pages: count(d.pages),
                 })
                 .collect(),
         }
@@ -1289,6 +1299,7 @@ pub struct NewDocumentForm {
     pub title: String,
     pub discipline_id: Option<String>,
     pub record_id: Option<String>,
+    pub resource_id: Option<String>,
 }
 
 /// What adding a document did: its id, or the problems to fix.

@@ -11,7 +11,8 @@ test("tree, discipline page, A–Z filters, resource detail and its link", async
   const dir = dataDir("disciplines");
   const opened = join(dir, "opened.txt");
   const opener = join(dir, "opener.sh");
-  writeFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+  // Written whole, then renamed: the test never reads a half-written file.
+  writeFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${opened}.tmp' && mv '${opened}.tmp' '${opened}'\n`);
   chmodSync(opener, 0o755);
   const app = await launch(dir, { COMMONS_LINKS_OPENER: opener });
   try {

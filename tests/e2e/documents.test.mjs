@@ -136,6 +136,7 @@ test("a librarian adds a PDF; a non-PDF is refused; the new text becomes searcha
     await choose("palimpsest-notes.pdf", tinyPdf("Palimpsest manuscripts of the Meridian archive"));
     assert.equal(await s.execute("return document.getElementById('add-title').value"), "palimpsest notes");
     await s.click(await s.find('#add-discipline option[value="history"]'));
+    await s.click(await s.waitFor("the resources", () => s.find('#add-resource option[value="res-stata"]')));
     await s.click(await s.find('.add-document button[type="submit"]'));
     await s.waitFor("added", () => s.textOf('[data-testid="add-notice"]'));
     await s.waitFor("listed", () => s.find('.document-list a[aria-label="Open palimpsest notes"]'));
@@ -148,6 +149,10 @@ test("a librarian adds a PDF; a non-PDF is refused; the new text becomes searcha
       return (await s.execute("return document.getElementById('doc-results')?.dataset.total")) === "1";
     }, 30000);
     assert.match(await s.textOf(".doc-results .hit-title"), /palimpsest notes, page 1/);
+    // Attached to Stata: its page lists the document.
+    await s.cmd("POST", "/url", { url: await s.execute("return location.href.split('#')[0] + '#/disciplines/resource/res-stata'") });
+    const attached = await s.waitFor("the attached document", () => s.textOf("#resource-documents + ul a"));
+    assert.equal(attached, "palimpsest notes");
   } finally {
     await app.stop({ cleanup: true });
   }

@@ -149,7 +149,8 @@ mod tests {
         std::fs::write(
             &script,
             format!(
-                "#!/bin/sh\nprintf '%s|%s' \"$1\" \"$#\" > {}\n",
+                // Written whole, then renamed: the test never reads a half-written file.
+                "#!/bin/sh\nprintf '%s|%s' \"$1\" \"$#\" > {0}.tmp && mv {0}.tmp {0}\n",
                 out.display()
             ),
         )

@@ -334,6 +334,7 @@ export type NewDocumentForm = {
 	title: string,
 	disciplineId: string | null,
 	recordId: string | null,
+	resourceId: string | null,
 };
 
 export type Overview = {
@@ -408,6 +409,7 @@ export type RecordView = {
 export type ResourceDetail = {
 	resource: ResourceSummary,
 	disciplines: ListedUnder[],
+	documents: DocumentSummary[],
 };
 
 /**  A resource as a librarian submits it; `id` is null for a new one. */

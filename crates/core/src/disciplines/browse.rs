@@ -434,6 +434,8 @@ pub struct ResourceDetail {
     pub resource: ResourceSummary,
     /// Disciplines it is listed under, and whether it is a best bet there.
     pub disciplines: Vec<(Named, bool)>,
+    /// Documents attached to it.
+    pub documents: Vec<DocumentSummary>,
 }
 
 /// One resource; `None` when there is no such resource.
@@ -462,9 +464,26 @@ pub fn resource_detail(store: &Store, id: &str) -> Result<Option<ResourceDetail>
         .map_err(sql)?
         .collect::<Result<_, _>>()
         .map_err(sql)?;
+    let documents = conn
+        .prepare_cached(
+            "SELECT d.sha256, d.title, d.pages FROM resource_documents rd
+             JOIN documents d ON d.sha256 = rd.sha256 WHERE rd.resource_id = ?1 ORDER BY d.title",
+        )
+        .map_err(sql)?
+        .query_map([id], |r| {
+            Ok(DocumentSummary {
+                sha256: r.get(0)?,
+                title: r.get(1)?,
+                pages: r.get::<_, i64>(2)?.unsigned_abs(),
+            })
+        })
+        .map_err(sql)?
+        .collect::<Result<_, _>>()
+        .map_err(sql)?;
     Ok(Some(ResourceDetail {
         resource,
         disciplines,
+        documents,
     }))
 }
 

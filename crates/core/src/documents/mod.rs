@@ -278,6 +278,7 @@ pub struct NewDocument {
     pub title: String,
     pub discipline_id: Option<String>,
     pub record_id: Option<String>,
+    pub resource_id: Option<String>,
 }
 
 /// Why a document was not added.
@@ -356,6 +357,12 @@ pub fn add(store: &Store, dir: &Path, bytes: &[u8], doc: &NewDocument) -> Result
     {
         problems.push(problem("record", "unknown"));
     }
+    let resource = doc.resource_id.clone().filter(|r| !r.is_empty());
+    if let Some(r) = &resource
+        && !exists("resources", r)?
+    {
+        problems.push(problem("resource", "unknown"));
+    }
     if !problems.is_empty() {
         return Err(AddError::Invalid(problems));
     }
@@ -395,6 +402,15 @@ pub fn add(store: &Store, dir: &Path, bytes: &[u8], doc: &NewDocument) -> Result
             ],
         )
         .map_err(|e| store.err(e))?;
+    if let Some(r) = &resource {
+        store
+            .conn()
+            .execute(
+                "INSERT OR IGNORE INTO resource_documents(resource_id, sha256) VALUES (?1, ?2)",
+                (r, &sha),
+            )
+            .map_err(|e| store.err(e))?;
+    }
     Ok(sha)
 }
 
@@ -416,6 +432,7 @@ mod add_tests {
             title: "  A   Thesis ".into(),
             discipline_id: Some("history".into()),
             record_id: Some("demo-00001".into()),
+            resource_id: Some("res-stata".into()),
         };
         for (bytes, doc, expected) in [
             (&b""[..], new.clone(), vec![("file", "required")]),
@@ -464,6 +481,27 @@ mod add_tests {
             .unwrap();
         assert_eq!(listed.title, "A Thesis");
         assert_eq!(listed.record.unwrap().0, "demo-00001");
+        let of_stata = crate::disciplines::browse::resource_detail(&store, "res-stata")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            of_stata
+                .documents
+                .iter()
+                .map(|d| d.sha256.as_str())
+                .collect::<Vec<_>>(),
+            vec![sha.as_str()]
+        );
+        let bad = NewDocument {
+            resource_id: Some("res-none".into()),
+            ..new.clone()
+        };
+        let mut other = changed.clone();
+        other.push(b'x');
+        match add(&store, &docs, &other, &bad).unwrap_err() {
+            AddError::Invalid(p) => assert_eq!(p[0].field, "resource"),
+            e => panic!("{e}"),
+        }
         assert_eq!(
             pending(&store)
                 .unwrap()

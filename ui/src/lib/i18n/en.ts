@@ -422,6 +422,8 @@ export const en = {
   "add.docTitle": "Title",
   "add.discipline": "Discipline",
   "add.none": "None",
+  "add.resource": "Resource",
+  "res.documents": "Documents for this resource",
   "add.record": "Catalogue record id (optional)",
   "add.submit": "Add the document",
   "add.adding": "Adding…",

@@ -423,6 +423,8 @@ export const zhHans: Record<MessageKey, string> = {
   "add.docTitle": "标题",
   "add.discipline": "学科",
   "add.none": "无",
+  "add.resource": "资源",
+  "res.documents": "该资源的文献",
   "add.record": "目录记录编号（可选）",
   "add.submit": "添加文献",
   "add.adding": "正在添加…",
