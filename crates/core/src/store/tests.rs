@@ -62,6 +62,7 @@ const SHIPPED: &[u64] = &[
     0x233e59e94cac8259,
     0xfe54d644a197ff57,
     0xe77285347c926ea8,
+    0x35a00fc4297c0885,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
