@@ -43,11 +43,7 @@ impl From<SeedError> for IpcError {
     fn from(e: SeedError) -> Self {
         match e {
             SeedError::Store(e) => e.into(),
-            other => IpcError {
-                code: other.code().to_owned(),
-                rebuildable: false,
-                message: other.to_string(),
-            },
+            other => IpcError::new(other.code(), other),
         }
     }
 }
@@ -56,26 +52,27 @@ impl From<SearchError> for IpcError {
     fn from(e: SearchError) -> Self {
         match e {
             SearchError::Store(e) => e.into(),
-            other => IpcError {
-                code: other.code().to_owned(),
-                rebuildable: false,
-                message: other.to_string(),
-            },
+            other => IpcError::new(other.code(), other),
         }
     }
 }
 
 impl From<commons_core::workstation::ExportError> for IpcError {
     fn from(e: commons_core::workstation::ExportError) -> Self {
-        IpcError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-            rebuildable: false,
-        }
+        IpcError::new(e.code(), e)
     }
 }
 
 impl IpcError {
+    /// An error the cache cannot cause: `code` for the page, the error's text for the log.
+    pub fn new(code: &str, message: impl std::fmt::Display) -> IpcError {
+        IpcError {
+            code: code.to_owned(),
+            message: message.to_string(),
+            rebuildable: false,
+        }
+    }
+
     pub fn not_found(what: &str) -> IpcError {
         IpcError {
             code: "not_found".to_owned(),
@@ -484,11 +481,7 @@ pub struct Exported {
 
 impl From<commons_core::links::LinkError> for IpcError {
     fn from(e: commons_core::links::LinkError) -> Self {
-        IpcError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-            rebuildable: false,
-        }
+        IpcError::new(e.code(), e)
     }
 }
 
@@ -739,11 +732,7 @@ impl From<commons_core::accounts::AccountError> for IpcError {
     fn from(e: commons_core::accounts::AccountError) -> Self {
         match e {
             commons_core::accounts::AccountError::Store(e) => e.into(),
-            other => IpcError {
-                code: other.code().to_owned(),
-                message: other.to_string(),
-                rebuildable: false,
-            },
+            other => IpcError::new(other.code(), other),
         }
     }
 }
@@ -752,11 +741,7 @@ impl From<curate::CurateError> for IpcError {
     fn from(e: curate::CurateError) -> Self {
         match e {
             curate::CurateError::Store(e) => e.into(),
-            other => IpcError {
-                code: other.code().to_owned(),
-                message: other.to_string(),
-                rebuildable: false,
-            },
+            other => IpcError::new(other.code(), other),
         }
     }
 }
@@ -831,6 +816,16 @@ pub struct FieldProblem {
     pub other: Option<String>,
 }
 
+impl From<curate::FieldError> for FieldProblem {
+    fn from(p: curate::FieldError) -> Self {
+        FieldProblem {
+            field: p.field.to_owned(),
+            code: p.code.to_owned(),
+            other: p.other,
+        }
+    }
+}
+
 /// What saving a resource did: its id, or the problems to fix.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -850,14 +845,7 @@ impl SaveOutcome {
             }),
             Err(curate::CurateError::Invalid(list)) => Ok(SaveOutcome {
                 id: None,
-                problems: list
-                    .into_iter()
-                    .map(|p| FieldProblem {
-                        field: p.field.to_owned(),
-                        code: p.code.to_owned(),
-                        other: p.other,
-                    })
-                    .collect(),
+                problems: list.into_iter().map(Into::into).collect(),
             }),
             Err(e) => Err(e.into()),
         }
@@ -891,11 +879,7 @@ impl From<bookings::BookingError> for IpcError {
     fn from(e: bookings::BookingError) -> Self {
         match e {
             bookings::BookingError::Store(e) => e.into(),
-            other => IpcError {
-                code: other.code().to_owned(),
-                message: other.to_string(),
-                rebuildable: false,
-            },
+            other => IpcError::new(other.code(), other),
         }
     }
 }
@@ -1086,14 +1070,7 @@ impl BookOutcome {
                 ..empty
             }),
             Err(bookings::BookingError::Invalid(list)) => Ok(BookOutcome {
-                problems: list
-                    .into_iter()
-                    .map(|p| FieldProblem {
-                        field: p.field.to_owned(),
-                        code: p.code.to_owned(),
-                        other: p.other,
-                    })
-                    .collect(),
+                problems: list.into_iter().map(Into::into).collect(),
                 ..empty
             }),
             Err(bookings::BookingError::SlotTaken { nearest }) => Ok(BookOutcome {
@@ -1281,11 +1258,7 @@ impl From<commons_core::documents::pages::PageIndexError> for IpcError {
     fn from(e: commons_core::documents::pages::PageIndexError) -> Self {
         match e {
             commons_core::documents::pages::PageIndexError::Store(e) => e.into(),
-            other => IpcError {
-                code: other.code().to_owned(),
-                message: other.to_string(),
-                rebuildable: false,
-            },
+            other => IpcError::new(other.code(), other),
         }
     }
 }
@@ -1328,14 +1301,7 @@ impl AddDocumentOutcome {
                 ..empty
             }),
             Err(AddError::Invalid(list)) => Ok(AddDocumentOutcome {
-                problems: list
-                    .into_iter()
-                    .map(|p| FieldProblem {
-                        field: p.field.to_owned(),
-                        code: p.code.to_owned(),
-                        other: p.other,
-                    })
-                    .collect(),
+                problems: list.into_iter().map(Into::into).collect(),
                 ..empty
             }),
             Err(AddError::Duplicate(title)) => Ok(AddDocumentOutcome {
@@ -1343,11 +1309,7 @@ impl AddDocumentOutcome {
                 ..empty
             }),
             Err(AddError::Store(e)) => Err(e.into()),
-            Err(other) => Err(IpcError {
-                code: other.code().to_owned(),
-                message: other.to_string(),
-                rebuildable: false,
-            }),
+            Err(other) => Err(IpcError::new(other.code(), other)),
         }
     }
 }
