@@ -72,7 +72,7 @@ test("open a document, go to page 3, find a word and jump between its hits", asy
       return n > 0 ? n : null;
     });
     assert.ok(results >= 4, `${results} pages mention the data librarian`);
-    assert.match(await s.textOf(".doc-results .snippet mark"), /data|librarian/i);
+    assert.match(await s.waitFor("a marked word", () => s.textOf(".doc-results .snippet mark")), /data|librarian/i);
     const target = await s.execute("return [...document.querySelectorAll('.doc-results .hit')].find(h => Number(h.dataset.page) >= 3)?.dataset.page");
     assert.ok(target, "a hit beyond page 2");
     await s.click(await s.find(`.doc-results .hit[data-page="${target}"] a`));

@@ -63,10 +63,13 @@ export class Session {
     }
   }
 
-  /** Text of the first element matching `css`, or null when there is none yet. */
+  /**
+   * Visible text of the first element matching `css`, or null when there is none yet. Read in
+   * one script so that an element replaced between finding and reading is never stale.
+   */
   async textOf(css) {
     try {
-      return await this.text(await this.find(css));
+      return await this.execute("const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : null;", [css]);
     } catch {
       return null;
     }

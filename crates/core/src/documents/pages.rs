@@ -416,3 +416,44 @@ mod tests {
         assert!(snippet("", &["x".into()], 5).is_empty());
     }
 }
+
+#[cfg(test)]
+mod demo_tests {
+    use super::*;
+    use crate::documents::extract::{Outcome, extract_in_process};
+
+    #[test]
+    fn every_hit_of_every_prefix_typed_marks_a_word() {
+        let bytes =
+            include_bytes!("../../../../assets/demo/documents/reference-desk-questions.pdf");
+        let Outcome::Pages(pages) = extract_in_process(bytes) else {
+            panic!("demo document unreadable")
+        };
+        let temp = tempfile::tempdir().unwrap();
+        let store = Store::open(&temp.path().join("commons.db")).unwrap();
+        let sha = format!("{:064x}", 1);
+        {
+            let tx = store.write().unwrap();
+            tx.execute(
+                "INSERT INTO documents(sha256, title, file_name, bytes, pages, added_at) VALUES (?1, 'Demo', 'x.pdf', 1, 6, 'now')",
+                [&sha],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let index = PageIndex::open(&temp.path().join("index"), &store).unwrap();
+        index.set_document(&sha, &pages).unwrap();
+        let typed = "\"data librarian\"";
+        for end in 1..=typed.len() {
+            let q = &typed[..end];
+            for hit in index.search(&store, q, 50).unwrap() {
+                assert!(
+                    hit.snippet.iter().any(|p| p.hit),
+                    "{q:?} page {} {:?}",
+                    hit.page,
+                    hit.snippet
+                );
+            }
+        }
+    }
+}
