@@ -18,6 +18,7 @@ pub mod links;
 pub mod search;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod workstation;
 
 pub use config::Config;

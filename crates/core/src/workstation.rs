@@ -25,6 +25,7 @@ use crate::links::{self, LinkError};
 use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
 use crate::settings;
 use crate::store::{self, Store, StoreError};
+use crate::sync;
 use jiff::Timestamp;
 
 /// Display names of facet values that are ids (libraries, disciplines): English, Chinese.
@@ -43,6 +44,36 @@ pub struct Workstation {
     /// Set while background extraction runs; `cancel_extraction` asks it to stop.
     extracting: AtomicBool,
     cancel: AtomicBool,
+    /// How syncing with the hub goes.
+    sync: Mutex<SyncStatus>,
+}
+
+/// How syncing with the hub goes, for the status line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// A hub is configured.
+    pub configured: bool,
+    /// A sync is running now.
+    pub running: bool,
+    /// The last attempt reached the hub (false before the first attempt).
+    pub online: bool,
+    /// Changes applied in the running (or last) sync.
+    pub applied: u64,
+    /// When the cache last caught up with the hub.
+    pub synced_at: Option<Timestamp>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    /// Changes the last sync could not read (kept for the librarian, not fatal).
+    pub skipped: Vec<String>,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pages: usize,
+    pub records: usize,
+    pub libraries: usize,
+    pub skipped: Vec<String>,
 }
 
 impl Workstation {
@@ -55,6 +86,97 @@ impl Workstation {
             page_index: Mutex::new(None),
             extracting: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
+            sync: Mutex::new(SyncStatus::default()),
+        }
+    }
+
+    /// The hub this workstation is configured for, if any.
+    pub fn hub(&self) -> Result<Option<sync::Hub>, sync::SyncError> {
+        match (&self.config.hub_url.value, &self.config.hub_token.value) {
+            (Some(url), Some(token)) => Ok(Some(sync::Hub::new(
+                url.clone(),
+                token.clone(),
+                self.config.hub_timeout.value,
+            )?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// How syncing with the hub goes.
+    pub fn sync_status(&self) -> SyncStatus {
+        let mut status = self
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        status.configured = self.config.hub_url.value.is_some();
+        if status.synced_at.is_none() {
+            status.synced_at = self
+                .with_store(|store| consortium::meta_value(store, "hub_synced_at"))
+                .ok()
+                .flatten()
+                .and_then(|s| s.parse().ok());
+        }
+        status
+    }
+
+    fn set_sync(&self, f: impl FnOnce(&mut SyncStatus)) {
+        f(&mut self
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner));
+    }
+
+    /// Pulls every change the hub has after the stored cursor, page by page; each page is
+    /// applied with its cursor in one transaction, then the search index follows.
+    pub fn sync_from(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
+        self.set_sync(|s| {
+            s.running = true;
+            s.applied = 0;
+        });
+        let result = self.sync_pages(hub);
+        self.set_sync(|s| {
+            s.running = false;
+            match &result {
+                Ok(report) => {
+                    s.online = true;
+                    s.error = None;
+                    s.synced_at = Some(Timestamp::now());
+                    s.skipped = report.skipped.clone();
+                }
+                Err(e) => {
+                    s.online = !e.is_offline();
+                    s.error = Some(e.to_string());
+                }
+            }
+        });
+        result
+    }
+
+    fn sync_pages(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
+        let mut report = SyncReport::default();
+        loop {
+            let since = self.with_store(sync::cursor)?;
+            let page = hub.changes(&since, sync::PAGE)?;
+            if page.changes.is_empty() {
+                // Caught up: the time of this answer is what "as of" means.
+                self.with_store(|store| sync::apply(store, &since, &page))?;
+                return Ok(report);
+            }
+            let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
+            if !applied.changed.is_empty() {
+                self.with_index(|store, index| index.update(store, &applied.changed))
+                    .map_err(|e| sync::SyncError::Index(e.to_string()))?;
+            }
+            report.pages += 1;
+            report.records += applied.changed.len();
+            report.libraries += applied.libraries;
+            report.skipped.extend(applied.skipped);
+            let n = page.changes.len() as u64;
+            self.set_sync(|s| {
+                s.online = true;
+                s.applied += n;
+            });
         }
     }
 

@@ -9,6 +9,8 @@ pub enum HubError {
     Database(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("harvest failed: {0}")]
+    Harvest(String),
 }
 
 impl From<tokio_postgres::Error> for HubError {
@@ -24,8 +26,10 @@ impl From<deadpool_postgres::PoolError> for HubError {
 }
 
 /// The migrations, in order. Append only: a migration that has run is never edited.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_feed", include_str!("../migrations/0001_feed.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_feed", include_str!("../migrations/0001_feed.sql")),
+    ("0002_union", include_str!("../migrations/0002_union.sql")),
+];
 
 /// The hub's database.
 #[derive(Clone)]

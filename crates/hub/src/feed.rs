@@ -64,13 +64,20 @@ pub async fn changes(db: &Db, since: Cursor, limit: i64) -> Result<Page, HubErro
     })
 }
 
+/// A member library to add or update.
+#[derive(Debug, Clone, Copy)]
+pub struct LibraryInput<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub base_url: Option<&'a str>,
+    /// `marcxml` or `oai_dc`.
+    pub metadata_prefix: &'a str,
+    pub set_spec: Option<&'a str>,
+}
+
 /// Adds or updates a member library, with its change, in one transaction.
-pub async fn upsert_library(
-    db: &Db,
-    id: &str,
-    name: &str,
-    base_url: Option<&str>,
-) -> Result<(), HubError> {
+pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubError> {
+    let id = l.id;
     if id.is_empty()
         || !id
             .chars()
@@ -80,15 +87,29 @@ pub async fn upsert_library(
             "`{id}` is not a library id (letters, digits, - and _)"
         )));
     }
+    if !matches!(l.metadata_prefix, "marcxml" | "oai_dc") {
+        return Err(HubError::Invalid(format!(
+            "metadata prefix `{}`: Commons reads marcxml and oai_dc",
+            l.metadata_prefix
+        )));
+    }
+    if let Some(url) = l.base_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(HubError::Invalid(format!(
+            "`{url}` is not an http or https URL"
+        )));
+    }
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     tx.execute(
-        "INSERT INTO libraries(id, name, base_url) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url, updated_at = now()",
-        &[&id, &name, &base_url],
+        "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
+             metadata_prefix = excluded.metadata_prefix, set_spec = excluded.set_spec, updated_at = now()",
+        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec],
     )
     .await?;
-    let body = serde_json::json!({ "id": id, "name": name });
+    let body = serde_json::json!({ "id": id, "name": l.name });
     tx.execute(
         "INSERT INTO changes(kind, key, op, body) VALUES ('library', $1, 'upsert', $2)",
         &[&id, &body],
@@ -96,4 +117,39 @@ pub async fn upsert_library(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A member library and where its harvest stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Library {
+    pub id: String,
+    pub name: String,
+    pub base_url: Option<String>,
+    pub metadata_prefix: String,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// Every member library, by id.
+pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
+    let client = db.pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT l.id, l.name, l.base_url, l.metadata_prefix,
+                    to_char(h.last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.last_error
+             FROM libraries l LEFT JOIN harvests h ON h.library_id = l.id ORDER BY l.id",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Library {
+            id: r.get(0),
+            name: r.get(1),
+            base_url: r.get(2),
+            metadata_prefix: r.get(3),
+            last_success: r.get(4),
+            last_error: r.get(5),
+        })
+        .collect())
 }

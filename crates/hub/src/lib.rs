@@ -14,6 +14,9 @@
 
 pub mod db;
 pub mod feed;
+pub mod harvest;
+pub mod merge;
+pub mod oai;
 pub mod server;
 pub mod tokens;
 

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use commons_hub::{Db, feed, server, tokens};
+use commons_hub::{Db, feed, harvest, server, tokens};
 
 #[derive(Debug, Parser)]
 #[command(name = "commons-hub", version, about = "The Commons consortium hub")]
@@ -23,6 +23,13 @@ enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8470")]
         listen: String,
+    },
+    /// Harvest member libraries over OAI-PMH (every library with a base URL when none is named)
+    Harvest {
+        libraries: Vec<String>,
+        /// Seconds before a request to a provider is given up (then retried)
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
     },
     /// Workstation tokens
     Token {
@@ -55,9 +62,18 @@ enum LibraryAction {
         id: String,
         #[arg(long)]
         name: String,
+        /// OAI-PMH base URL
         #[arg(long)]
         oai: Option<String>,
+        /// OAI-PMH metadata prefix: marcxml or oai_dc
+        #[arg(long, default_value = "marcxml")]
+        prefix: String,
+        /// OAI-PMH set to harvest
+        #[arg(long)]
+        set: Option<String>,
     },
+    /// List member libraries and where their harvests stand
+    List,
 }
 
 #[tokio::main]
@@ -122,12 +138,84 @@ async fn main() -> ExitCode {
                     return Err(format!("no live token {id}"));
                 }
             }
+            Command::Harvest { libraries, timeout } => {
+                db.migrate().await.map_err(|e| e.to_string())?;
+                let libraries = if libraries.is_empty() {
+                    feed::libraries(&db)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .filter(|l| l.base_url.is_some())
+                        .map(|l| l.id)
+                        .collect()
+                } else {
+                    libraries
+                };
+                let mut failed = 0;
+                for library in &libraries {
+                    match harvest::harvest(&db, library, std::time::Duration::from_secs(timeout)).await {
+                        Ok(r) => {
+                            println!(
+                                "{library}: {} pages, {} records added or changed, {} unchanged, {} deleted, {} rejected{}{}",
+                                r.pages,
+                                r.records,
+                                r.unchanged,
+                                r.deleted,
+                                r.rejected.len(),
+                                if r.resumed { ", resumed from its last token" } else { "" },
+                                if r.restarted { ", started again (token refused)" } else { "" },
+                            );
+                            for reason in &r.rejected {
+                                println!("  rejected: {reason}");
+                            }
+                        }
+                        Err(e) => {
+                            failed += 1;
+                            eprintln!("{library}: {e}");
+                        }
+                    }
+                }
+                if failed > 0 {
+                    return Err(format!("{failed} of {} harvests failed", libraries.len()));
+                }
+            }
             Command::Library {
-                action: LibraryAction::Add { id, name, oai },
+                action:
+                    LibraryAction::Add {
+                        id,
+                        name,
+                        oai,
+                        prefix,
+                        set,
+                    },
             } => {
-                feed::upsert_library(&db, &id, &name, oai.as_deref())
-                    .await
-                    .map_err(|e| e.to_string())?;
+                feed::upsert_library(
+                    &db,
+                    &feed::LibraryInput {
+                        id: &id,
+                        name: &name,
+                        base_url: oai.as_deref(),
+                        metadata_prefix: &prefix,
+                        set_spec: set.as_deref(),
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            }
+            Command::Library {
+                action: LibraryAction::List,
+            } => {
+                for l in feed::libraries(&db).await.map_err(|e| e.to_string())? {
+                    println!(
+                        "{}\t{}\t{}\t{}\tlast success: {}\t{}",
+                        l.id,
+                        l.name,
+                        l.base_url.as_deref().unwrap_or("-"),
+                        l.metadata_prefix,
+                        l.last_success.as_deref().unwrap_or("never"),
+                        l.last_error.as_deref().unwrap_or(""),
+                    );
+                }
             }
         }
         Ok(())

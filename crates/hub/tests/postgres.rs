@@ -2,124 +2,13 @@
 //! temporary directory, as an unprivileged user when the tests run as root), reached over a
 //! Unix socket in that directory only.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
+
+mod support;
+use support::Postgres;
 
 use commons_hub::feed::{self, Cursor};
 use commons_hub::{Db, server, tokens};
-
-struct Postgres {
-    dir: tempfile::TempDir,
-    bin: PathBuf,
-}
-
-fn postgres_bin() -> PathBuf {
-    let base = Path::new("/usr/lib/postgresql");
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(base)
-        .expect("PostgreSQL is installed (scripts/setup installs it)")
-        .flatten()
-        .map(|e| e.path().join("bin"))
-        .filter(|p| p.join("initdb").exists())
-        .collect();
-    versions.sort();
-    versions.pop().expect("an initdb under /usr/lib/postgresql")
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0\n"))
-        .unwrap_or(false)
-}
-
-impl Postgres {
-    /// Runs a PostgreSQL program, as `nobody` when we are root (PostgreSQL refuses root).
-    fn run(&self, program: &str, args: &[&str]) {
-        let exe = self.bin.join(program);
-        let status = if is_root() {
-            Command::new("setpriv")
-                .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
-                .arg(&exe)
-                .args(args)
-                .stdout(std::process::Stdio::null())
-                .status()
-        } else {
-            Command::new(&exe)
-                .args(args)
-                .stdout(std::process::Stdio::null())
-                .status()
-        }
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-        assert!(status.success(), "{program} {args:?} failed");
-    }
-
-    fn start() -> Postgres {
-        let dir = tempfile::tempdir().unwrap();
-        if is_root() {
-            let status = Command::new("chown")
-                .args(["nobody:nogroup"])
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(status.success());
-        }
-        let pg = Postgres {
-            dir,
-            bin: postgres_bin(),
-        };
-        let data = pg.dir.path().join("data");
-        let sock = pg.dir.path().display().to_string();
-        pg.run(
-            "initdb",
-            &[
-                "-D",
-                &data.display().to_string(),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-                "-N",
-            ],
-        );
-        let options = format!("-k {sock} -c listen_addresses= -F -c max_connections=60");
-        pg.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &data.display().to_string(),
-                "-o",
-                &options,
-                "-l",
-                &format!("{sock}/log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-        );
-        pg
-    }
-
-    fn config(&self) -> String {
-        format!(
-            "host={} port=5432 user=postgres dbname=postgres",
-            self.dir.path().display()
-        )
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data").display().to_string();
-        self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_apply_once() {
@@ -141,19 +30,36 @@ async fn the_feed_needs_a_live_token_and_returns_changes_in_order() {
     let pg = Postgres::start();
     let db = Db::connect(&pg.config(), 4).unwrap();
     db.migrate().await.unwrap();
+    let library = |id, name, base_url| feed::LibraryInput {
+        id,
+        name,
+        base_url,
+        metadata_prefix: "marcxml",
+        set_spec: None,
+    };
     feed::upsert_library(
         &db,
-        "central",
-        "Meridian Central Library",
-        Some("https://oai.example/central"),
+        &library(
+            "central",
+            "Meridian Central Library",
+            Some("https://oai.example/central"),
+        ),
     )
     .await
     .unwrap();
-    feed::upsert_library(&db, "harbor", "Harbor Health Sciences Library", None)
-        .await
-        .unwrap();
+    feed::upsert_library(
+        &db,
+        &library("harbor", "Harbor Health Sciences Library", None),
+    )
+    .await
+    .unwrap();
     assert!(
-        feed::upsert_library(&db, "no spaces", "x", None)
+        feed::upsert_library(&db, &library("no spaces", "x", None))
+            .await
+            .is_err()
+    );
+    assert!(
+        feed::upsert_library(&db, &library("x", "x", Some("file:///etc/passwd")))
             .await
             .is_err()
     );

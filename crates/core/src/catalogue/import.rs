@@ -284,7 +284,22 @@ pub fn import_bytes(
     let now = jiff::Timestamp::now().to_string();
     let mut libraries = std::collections::HashSet::new();
     for (done, (id, sha, item)) in keyed.into_iter().enumerate() {
-        match save(&tx, &id, &item, &sha, &now, &mut libraries).map_err(|e| store.err(e))? {
+        let original = Original {
+            format: item.format,
+            body: &item.body,
+            sha256: &sha,
+        };
+        let (saved, assigned) = save(
+            &tx,
+            &id,
+            "import",
+            &item.record,
+            &original,
+            &now,
+            &mut libraries,
+        )
+        .map_err(|e| store.err(e))?;
+        match saved {
             Saved::New => report.imported += 1,
             Saved::Updated => report.updated += 1,
             Saved::Unchanged => {
@@ -292,15 +307,6 @@ pub fn import_bytes(
                 continue;
             }
         }
-        let r = &item.record.description;
-        let assigned = crate::disciplines::assign(
-            &tx,
-            &id,
-            r.lcc.as_deref(),
-            r.ddc.as_deref(),
-            r.clc.as_deref(),
-        )
-        .map_err(|e| store.err(e))?;
         report.unclassified += usize::from(assigned == 0);
         report.changed.push(id);
         if done % 1000 == 999 {
@@ -348,40 +354,54 @@ fn marc_id(m: &marc::Record) -> Option<String> {
     )
 }
 
-enum Saved {
+/// What became of a record written to the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Saved {
     New,
     Updated,
     Unchanged,
+}
+
+/// The record as its source sent it, kept beside the mapped record.
+pub(crate) struct Original<'a> {
+    /// `marc21`, `marcxml`, `marc-in-json`, `oai_dc` or `hub`.
+    pub format: &'a str,
+    pub body: &'a [u8],
+    /// SHA-256 of `body`: an unchanged original leaves the record untouched.
+    pub sha256: &'a str,
 }
 
 fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
-fn save(
+/// Writes one record, its identifiers, holdings and original, and assigns its disciplines
+/// (returns how many). Libraries named by holdings that the cache does not know are added.
+pub(crate) fn save(
     tx: &Transaction<'_>,
     id: &str,
-    item: &Incoming,
-    sha: &str,
+    source: &str,
+    record: &CatalogueRecord,
+    original: &Original<'_>,
     now: &str,
     libraries: &mut std::collections::HashSet<String>,
-) -> rusqlite::Result<Saved> {
+) -> rusqlite::Result<(Saved, usize)> {
     let existing: Option<String> = tx
         .prepare_cached("SELECT sha256 FROM record_originals WHERE record_id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
-    if existing.as_deref() == Some(sha) {
-        return Ok(Saved::Unchanged);
+    if existing.as_deref() == Some(original.sha256) {
+        return Ok((Saved::Unchanged, 0));
     }
-    let r = &item.record.description;
-    let format = item.record.format.map_or("other", |f| f.as_str());
+    let r = &record.description;
+    let format = record.format.map_or("other", |f| f.as_str());
     tx.prepare_cached(
         "INSERT INTO records(id, source, title, subtitle, responsibility, authors, edition, publisher,
              place, year, language, format, lcc, ddc, clc, subjects, series, notes, summary, contents,
              physical, updated_at)
-         VALUES (?1, 'import', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+         VALUES (?1, ?22, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                  ?18, ?19, ?20, ?21)
-         ON CONFLICT(id) DO UPDATE SET title = excluded.title, subtitle = excluded.subtitle,
+         ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title, subtitle = excluded.subtitle,
              responsibility = excluded.responsibility, authors = excluded.authors,
              edition = excluded.edition, publisher = excluded.publisher, place = excluded.place,
              year = excluded.year, language = excluded.language, format = excluded.format,
@@ -411,7 +431,8 @@ fn save(
             r.summary,
             r.contents,
             r.physical,
-            now
+            now,
+            source
         ])?;
     if existing.is_some() {
         tx.prepare_cached("DELETE FROM record_identifiers WHERE record_id = ?1")?
@@ -439,7 +460,7 @@ fn save(
             "INSERT INTO holdings(id, record_id, library_id, call_number, location, status, due_date)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for (n, h) in item.record.holdings.iter().enumerate() {
+        for (n, h) in record.holdings.iter().enumerate() {
             if !libraries.contains(&h.library) {
                 ensure_library(tx, &h.library)?;
                 libraries.insert(h.library.clone());
@@ -461,12 +482,15 @@ fn save(
          ON CONFLICT(record_id) DO UPDATE SET format = excluded.format, body = excluded.body,
              sha256 = excluded.sha256, imported_at = excluded.imported_at",
     )?
-    .execute((id, item.format, &item.body, sha, now))?;
-    Ok(if existing.is_some() {
+    .execute((id, original.format, original.body, original.sha256, now))?;
+    let assigned =
+        crate::disciplines::assign(tx, id, r.lcc.as_deref(), r.ddc.as_deref(), r.clc.as_deref())?;
+    let saved = if existing.is_some() {
         Saved::Updated
     } else {
         Saved::New
-    })
+    };
+    Ok((saved, assigned))
 }
 
 /// A holding may name a library the cache does not know yet: it is added as a branch of the

@@ -7,6 +7,7 @@ pub mod ident;
 pub mod import;
 pub mod marc;
 pub mod record;
+pub mod union;
 pub mod xml;
 
 pub use detail::{HoldingDetail, RecordDetail};

@@ -6,7 +6,8 @@ use super::marc::{Record, subfield, subfields};
 use super::xml::DcRecord;
 
 /// What kind of thing a record describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Book,
     Ebook,
@@ -51,9 +52,25 @@ pub struct Holding {
     pub due_date: Option<String>,
 }
 
+/// The holding statuses the cache knows.
+pub const STATUSES: [&str; 6] = [
+    "available",
+    "on_loan",
+    "reference",
+    "in_transit",
+    "missing",
+    "unknown",
+];
+
+/// `s` when it is a status the cache knows, else `unknown`.
+pub fn known_status(s: &str) -> &'static str {
+    STATUSES.into_iter().find(|k| *k == s).unwrap_or("unknown")
+}
+
 /// What a record says about the work: everything but its format and holdings. Shared by
 /// the imported record and the record as its page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Description {
     pub title: String,
     pub subtitle: Option<String>,

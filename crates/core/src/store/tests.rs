@@ -63,6 +63,7 @@ const SHIPPED: &[u64] = &[
     0xfe54d644a197ff57,
     0xe77285347c926ea8,
     0x35a00fc4297c0885,
+    0xa320d18dae44001f,
 ];
 
 fn fingerprint(sql: &str) -> u64 {

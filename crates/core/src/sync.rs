@@ -1,0 +1,329 @@
+//! Workstation sync: the hub's change feed pulled into the cache.
+//!
+//! The feed (`GET /api/v1/changes?since=CURSOR&limit=N`) hands out changes in commit order
+//! with the cursor to ask with next. Each page is applied in one SQLite transaction that
+//! also stores the new cursor, so a workstation killed at any point either has a page
+//! entirely (and its cursor) or not at all: the next run asks again from the stored cursor
+//! and converges on the hub's state. Applying a change twice leaves the cache as applying it
+//! once (records are upserted by id, deletions of what is gone do nothing).
+//!
+//! A hub that lies is not believed: a cursor that goes backwards or is not a number stops the
+//! sync with a clear error and nothing applied; a change this workstation cannot read is
+//! skipped and counted, the rest of the page applied.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::catalogue::import::{Original, Saved, save};
+use crate::catalogue::union::{UnionLibrary, UnionRecord};
+use crate::store::{Store, StoreError};
+
+/// The most changes asked for in one page.
+pub const PAGE: u32 = 500;
+
+/// Why a sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the hub at {url} cannot be reached: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error(
+        "the hub refused this workstation's token; ask the consortium office for a new one and run `commons provision`"
+    )]
+    Unauthorized,
+    #[error("the hub answered {status}: {detail}")]
+    Status { status: u16, detail: String },
+    #[error("the hub sent something Commons cannot trust: {0}")]
+    Untrustworthy(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the search index could not take the changes: {0}")]
+    Index(String),
+}
+
+impl SyncError {
+    /// Whether the hub is simply out of reach (the workstation works offline meanwhile).
+    pub fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Unreachable { .. })
+    }
+}
+
+/// One change of the feed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Change {
+    pub kind: String,
+    pub key: String,
+    pub op: String,
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+}
+
+/// A page of the feed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Page {
+    pub changes: Vec<Change>,
+    pub next: String,
+}
+
+/// A hub this workstation syncs from.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    base: url::Url,
+    token: String,
+    client: reqwest::blocking::Client,
+}
+
+/// Makes ring the process's TLS crypto provider (reqwest is built without one). Calling it
+/// again does nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Hub {
+    /// A client for the hub at `base` with a workstation `token`; every request gives up after
+    /// `timeout`.
+    pub fn new(base: url::Url, token: String, timeout: Duration) -> Result<Hub, SyncError> {
+        install_tls_provider();
+        let client = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("Commons/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Unreachable {
+                url: base.to_string(),
+                detail: e.to_string(),
+            })?;
+        Ok(Hub {
+            base,
+            token,
+            client,
+        })
+    }
+
+    pub fn url(&self) -> &url::Url {
+        &self.base
+    }
+
+    /// Changes after `since`, at most `limit`.
+    pub fn changes(&self, since: &str, limit: u32) -> Result<Page, SyncError> {
+        let mut url = self
+            .base
+            .join("api/v1/changes")
+            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
+        url.query_pairs_mut()
+            .append_pair("since", since)
+            .append_pair("limit", &limit.to_string());
+        let unreachable = |e: reqwest::Error| SyncError::Unreachable {
+            url: self.base.to_string(),
+            detail: plain(&e),
+        };
+        let response = self
+            .client
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(unreachable)?;
+        let status = response.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(SyncError::Unauthorized);
+        }
+        if status.is_server_error() {
+            // A hub that is up but failing is, for the workstation, out of reach.
+            return Err(SyncError::Unreachable {
+                url: self.base.to_string(),
+                detail: format!("it answered {status}"),
+            });
+        }
+        if !status.is_success() {
+            let detail = response.text().unwrap_or_default();
+            return Err(SyncError::Status {
+                status: status.as_u16(),
+                detail: detail.chars().take(300).collect(),
+            });
+        }
+        let body = response.bytes().map_err(unreachable)?;
+        serde_json::from_slice(&body).map_err(|e| {
+            SyncError::Untrustworthy(format!("a page of changes that is not valid: {e}"))
+        })
+    }
+}
+
+/// The error and its causes in one line (reqwest's own message is "error sending request").
+fn plain(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// The cursor of the last page applied, empty before the first.
+pub fn cursor(store: &Store) -> Result<String, StoreError> {
+    Ok(crate::consortium::meta_value(store, "hub_cursor")?.unwrap_or_default())
+}
+
+/// What applying one page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Records added, changed or removed: the search index must follow them.
+    pub changed: Vec<String>,
+    pub libraries: usize,
+    /// Changes that could not be read, with the reason.
+    pub skipped: Vec<String>,
+}
+
+/// Applies a page and stores its cursor, in one transaction. `since` is the cursor the page
+/// was asked with; a page whose `next` is before it is refused.
+pub fn apply(store: &Store, since: &str, page: &Page) -> Result<Applied, SyncError> {
+    let before: i64 = if since.is_empty() {
+        0
+    } else {
+        since
+            .parse()
+            .map_err(|_| SyncError::Untrustworthy(format!("a stored cursor `{since}`")))?
+    };
+    let next: i64 = page
+        .next
+        .parse()
+        .map_err(|_| SyncError::Untrustworthy(format!("a cursor `{}`", page.next)))?;
+    if next < before || (next == before && !page.changes.is_empty()) {
+        return Err(SyncError::Untrustworthy(format!(
+            "a cursor that goes backwards ({} after {})",
+            page.next, since
+        )));
+    }
+    let mut applied = Applied::default();
+    let tx = store.write().map_err(|e| store.err(e))?;
+    let now = jiff::Timestamp::now().to_string();
+    let mut libraries = HashSet::new();
+    let mut dirty = false;
+    for change in &page.changes {
+        let result = apply_change(&tx, change, &now, &mut libraries, &mut applied);
+        match result {
+            Ok(changed) => dirty |= changed,
+            Err(ChangeError::Store(e)) => return Err(store.err(e).into()),
+            Err(ChangeError::Unreadable(reason)) => applied.skipped.push(format!(
+                "{} {} ({}): {reason}",
+                change.kind, change.key, change.op
+            )),
+        }
+    }
+    if dirty {
+        crate::search::index::bump_generation(&tx).map_err(|e| store.err(e))?;
+    }
+    for (key, value) in [
+        ("hub_cursor", page.next.as_str()),
+        ("hub_synced_at", now.as_str()),
+        ("refreshed_at", now.as_str()),
+    ] {
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        .map_err(|e| store.err(e))?;
+    }
+    tx.commit().map_err(|e| store.err(e))?;
+    Ok(applied)
+}
+
+enum ChangeError {
+    Store(rusqlite::Error),
+    Unreadable(String),
+}
+
+impl From<rusqlite::Error> for ChangeError {
+    fn from(e: rusqlite::Error) -> Self {
+        ChangeError::Store(e)
+    }
+}
+
+/// Applies one change; true when a catalogue record changed.
+fn apply_change(
+    tx: &rusqlite::Transaction<'_>,
+    change: &Change,
+    now: &str,
+    libraries: &mut HashSet<String>,
+    applied: &mut Applied,
+) -> Result<bool, ChangeError> {
+    let body = || {
+        change
+            .body
+            .clone()
+            .ok_or_else(|| ChangeError::Unreadable("an upsert without a body".into()))
+    };
+    match (change.kind.as_str(), change.op.as_str()) {
+        ("record", "upsert") => {
+            let record: UnionRecord = serde_json::from_value(body()?)
+                .map_err(|e| ChangeError::Unreadable(e.to_string()))?;
+            if record.id != change.key || !record.id.starts_with("hub:") {
+                return Err(ChangeError::Unreadable(format!(
+                    "the record's id `{}` is not its key",
+                    record.id
+                )));
+            }
+            if record.description.title.trim().is_empty() {
+                return Err(ChangeError::Unreadable("a record without a title".into()));
+            }
+            let json = serde_json::to_vec(&record).unwrap_or_default();
+            let sha = hex(&Sha256::digest(&json));
+            let original = Original {
+                format: "hub",
+                body: &json,
+                sha256: &sha,
+            };
+            let (saved, _) = save(
+                tx,
+                &record.id,
+                "hub",
+                &record.to_catalogue_record(),
+                &original,
+                now,
+                libraries,
+            )?;
+            if saved != Saved::Unchanged {
+                applied.changed.push(record.id);
+                return Ok(true);
+            }
+            Ok(false)
+        }
+        ("record", "delete") => {
+            let n = tx.execute(
+                "DELETE FROM records WHERE id = ?1 AND source = 'hub'",
+                [&change.key],
+            )?;
+            if n > 0 {
+                applied.changed.push(change.key.clone());
+            }
+            Ok(n > 0)
+        }
+        ("library", "upsert") => {
+            let library: UnionLibrary = serde_json::from_value(body()?)
+                .map_err(|e| ChangeError::Unreadable(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO libraries(id, parent_id, kind, name, name_zh, city, city_zh, time_zone, position)
+                 VALUES (?1, NULL, 'central', ?2, ?2, '', '',
+                         COALESCE((SELECT time_zone FROM libraries WHERE kind = 'central' ORDER BY position LIMIT 1), 'UTC'),
+                         (SELECT COALESCE(max(position), 0) + 1 FROM libraries))
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+                     name_zh = CASE WHEN libraries.name_zh = libraries.name THEN excluded.name ELSE libraries.name_zh END",
+                (&library.id, &library.name),
+            )?;
+            libraries.insert(library.id);
+            applied.libraries += 1;
+            Ok(false)
+        }
+        (kind, op) => Err(ChangeError::Unreadable(format!(
+            "this workstation does not know `{kind}` changes with `{op}` (a newer hub?)"
+        ))),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,410 @@
+//! Harvesting into the union catalogue, against an OAI-PMH provider nobody here wrote
+//! (pyoai's server mode, `oai_provider.py`) serving real MARC records of ../shared/corpus,
+//! and a real PostgreSQL; then workstations following the feed into their cache.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use commons_core::Store;
+use commons_core::sync::{self, Hub};
+use commons_hub::harvest::{self, Report};
+use commons_hub::oai::Provider;
+use commons_hub::{Db, feed, server, tokens};
+use serde_json::json;
+
+mod support;
+use support::Postgres;
+
+fn corpus(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/marc")
+        .join(file);
+    assert!(path.exists(), "{} is missing", path.display());
+    path.canonicalize().unwrap().display().to_string()
+}
+
+/// A running provider and the manifest it reads on every request.
+struct ProviderProcess {
+    child: Child,
+    port: u16,
+    manifest: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl ProviderProcess {
+    fn start(manifest: &serde_json::Value) -> ProviderProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        std::fs::write(&path, manifest.to_string()).unwrap();
+        let mut child = Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oai_provider.py"))
+            .arg(&path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 (scripts/setup installs it with pyoai and pymarc)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the provider did not start: {line:?}"));
+        ProviderProcess {
+            child,
+            port,
+            manifest: path,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/oai", self.port)
+    }
+
+    fn rewrite(&self, manifest: &serde_json::Value) {
+        std::fs::write(&self.manifest, manifest.to_string()).unwrap();
+    }
+
+    fn list_requests(&self) -> u64 {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                &format!(
+                    "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{}/requests').read().decode())",
+                    self.port
+                ),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+}
+
+impl Drop for ProviderProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn entry(id: &str, day: u32, file: &str, index: usize) -> serde_json::Value {
+    json!({
+        "id": id,
+        "datestamp": format!("2026-01-{day:02}T00:00:00Z"),
+        "source": corpus(file),
+        "index": index,
+    })
+}
+
+async fn add_library(db: &Db, id: &str, name: &str, url: &str, prefix: &str) {
+    feed::upsert_library(
+        db,
+        &feed::LibraryInput {
+            id,
+            name,
+            base_url: Some(url),
+            metadata_prefix: prefix,
+            set_spec: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+fn quick(url: &str) -> Provider {
+    let mut p = Provider::new(url, Duration::from_secs(3)).unwrap();
+    p.backoff = Duration::from_millis(50);
+    p
+}
+
+async fn harvest(db: &Db, library: &str, url: &str) -> Report {
+    harvest::harvest_from(db, library, &quick(url))
+        .await
+        .unwrap()
+}
+
+/// `(work, library, identifier)` of every source record.
+async fn works(db: &Db) -> Vec<(i64, String, String)> {
+    let client = db.pool.get().await.unwrap();
+    client
+        .query(
+            "SELECT work_id, library_id, oai_id FROM source_records ORDER BY library_id, oai_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+/// Pulls the whole feed into `store` the way a workstation does; returns the pages applied.
+async fn follow(
+    store: std::sync::Arc<std::sync::Mutex<Store>>,
+    url: String,
+    token: String,
+) -> usize {
+    tokio::task::spawn_blocking(move || {
+        let hub = Hub::new(url.parse().unwrap(), token, Duration::from_secs(5)).unwrap();
+        let store = store.lock().unwrap();
+        let mut pages = 0;
+        loop {
+            let since = sync::cursor(&store).unwrap();
+            let page = hub.changes(&since, 7).unwrap();
+            let done = page.changes.is_empty();
+            sync::apply(&store, &since, &page).unwrap();
+            if done {
+                return pages;
+            }
+            pages += 1;
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The hub's union catalogue: work id → (title, holding libraries).
+async fn hub_state(db: &Db) -> Vec<(String, Vec<String>)> {
+    let client = db.pool.get().await.unwrap();
+    let rows = client
+        .query(
+            "SELECT 'hub:' || work_id, array_agg(library_id ORDER BY library_id)
+             FROM source_records GROUP BY work_id ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+/// The workstation's cache: record id → holding libraries (one per source record: the
+/// corpus records carry no holdings fields).
+fn cache_state(store: &Store) -> Vec<(String, Vec<String>)> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT r.id, (SELECT json_group_array(library_id) FROM (SELECT library_id FROM holdings h WHERE h.record_id = r.id ORDER BY library_id))
+             FROM records r WHERE r.source = 'hub' ORDER BY r.id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        let libs: String = r.get(1)?;
+        Ok((r.get(0)?, serde_json::from_str(&libs).unwrap()))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_libraries_become_one_union_catalogue_that_workstations_follow() {
+    let pg = Postgres::start();
+    let db = Db::connect(&pg.config(), 4).unwrap();
+    db.migrate().await.unwrap();
+
+    // North sends MARCXML; South sends Dublin Core of the same two Chabon novels (read from
+    // another file of the corpus) and one book North does not hold.
+    let north_manifest = json!({"name": "North", "batch": 2, "records": [
+        entry("oai:north:1", 1, "marc4j-chabon.mrc", 0),
+        entry("oai:north:2", 2, "marc4j-chabon.mrc", 1),
+        entry("oai:north:3", 3, "marc4j-sample1a.xml", 0),
+    ]});
+    let north = ProviderProcess::start(&north_manifest);
+    let south = ProviderProcess::start(&json!({"name": "South", "batch": 2, "records": [
+        entry("oai:south:a", 1, "marc4j-chabon.xml", 0),
+        entry("oai:south:b", 1, "marc4j-chabon.xml", 1),
+        entry("oai:south:c", 2, "marc4j-rec1.mrc", 0),
+    ]}));
+    add_library(&db, "north", "North Library", &north.url(), "marcxml").await;
+    add_library(&db, "south", "South Library", &south.url(), "oai_dc").await;
+
+    let r = harvest(&db, "north", &north.url()).await;
+    assert_eq!((r.pages, r.records, r.deleted), (2, 3, 0), "{r:?}");
+    assert!(r.rejected.is_empty(), "{r:?}");
+    let r = harvest(&db, "south", &south.url()).await;
+    assert_eq!((r.pages, r.records), (2, 3), "{r:?}");
+
+    let w = works(&db).await;
+    let work_of = |lib: &str, id: &str| {
+        w.iter()
+            .find(|(_, l, i)| l == lib && i == id)
+            .map(|(w, _, _)| *w)
+            .unwrap()
+    };
+    assert_eq!(
+        work_of("north", "oai:north:1"),
+        work_of("south", "oai:south:a")
+    );
+    assert_eq!(
+        work_of("north", "oai:north:2"),
+        work_of("south", "oai:south:b")
+    );
+    assert_ne!(
+        work_of("north", "oai:north:1"),
+        work_of("north", "oai:north:2")
+    );
+    assert_ne!(
+        work_of("north", "oai:north:3"),
+        work_of("south", "oai:south:c")
+    );
+    assert_eq!(hub_state(&db).await.len(), 4);
+
+    // Harvesting again asks only for what changed since, and finds nothing new.
+    let before = north.list_requests();
+    let r = harvest(&db, "north", &north.url()).await;
+    assert_eq!((r.records, r.unchanged), (0, 0), "{r:?}");
+    assert_eq!(north.list_requests(), before + 1);
+
+    // A workstation follows the feed, in small pages, into its cache.
+    let token = tokens::create(&db, "IC-01").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = db.clone();
+    tokio::spawn(async move { axum::serve(listener, server::router(served)).await });
+    let hub_url = format!("http://{addr}/");
+    let store = std::sync::Arc::new(std::sync::Mutex::new(Store::open_in_memory().unwrap()));
+    let pages = follow(store.clone(), hub_url.clone(), token.clone()).await;
+    assert!(pages >= 2, "{pages} pages");
+    let expected = hub_state(&db).await;
+    assert_eq!(cache_state(&store.lock().unwrap()), expected);
+    {
+        let s = store.lock().unwrap();
+        let (title, holdings): (String, i64) = s
+            .conn()
+            .query_row(
+                "SELECT title, (SELECT count(*) FROM holdings WHERE record_id = records.id) FROM records
+                 WHERE id IN (SELECT record_id FROM record_identifiers WHERE value = '9780679450047')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(title.contains("Kavalier"), "{title}");
+        assert_eq!(holdings, 2, "held by both libraries");
+        let name: String = s
+            .conn()
+            .query_row("SELECT name FROM libraries WHERE id = 'north'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(name, "North Library");
+    }
+
+    // North withdraws one novel and corrects a title: the merge is undone where it must be,
+    // and the workstation converges again.
+    let mut changed = north_manifest.clone();
+    changed["records"][0]["deleted"] = json!(true);
+    changed["records"][0]["datestamp"] = json!("2030-01-01T00:00:00Z");
+    changed["records"][2]["title"] = json!("Corrected title");
+    changed["records"][2]["datestamp"] = json!("2030-01-01T00:00:00Z");
+    north.rewrite(&changed);
+    // Their datestamps are after the last harvest's start, so the next harvest sees them.
+    let r = harvest(&db, "north", &north.url()).await;
+    assert_eq!((r.records, r.deleted), (1, 1), "{r:?}");
+    let w = works(&db).await;
+    assert!(!w.iter().any(|(_, _, i)| i == "oai:north:1"));
+    follow(store.clone(), hub_url.clone(), token.clone()).await;
+    let expected = hub_state(&db).await;
+    assert_eq!(cache_state(&store.lock().unwrap()), expected);
+    let title: String = store
+        .lock()
+        .unwrap()
+        .conn()
+        .query_row(
+            "SELECT title FROM records WHERE id = ?1",
+            [format!("hub:{}", work_of("north", "oai:north:3"))],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(title, "Corrected title");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_fails_is_retried_resumed_and_restarted() {
+    let pg = Postgres::start();
+    let db = Db::connect(&pg.config(), 4).unwrap();
+    db.migrate().await.unwrap();
+    let records: Vec<serde_json::Value> = (0..9)
+        .map(|i| {
+            entry(
+                &format!("oai:x:{i}"),
+                1 + i as u32,
+                "marc4j-selectedRecs.mrc",
+                i,
+            )
+        })
+        .collect();
+    // Request 1 gets a 500, 3 half a page, 4 no answer within the timeout, 6 an expired
+    // token (the harvest starts again from its `from`: requests 7 to 11); just before
+    // request 9 the first record, already harvested on this pass, changes.
+    let manifest = json!({"name": "Faulty", "batch": 2, "records": records,
+        "faults": {"1": "500", "3": "malformed", "4": "timeout", "6": "expired"},
+        "changes": {"9": {"id": "oai:x:0", "title": "Changed while harvesting"}}});
+    let provider = ProviderProcess::start(&manifest);
+    add_library(&db, "x", "Faulty Library", &provider.url(), "marcxml").await;
+    let r = harvest(&db, "x", &provider.url()).await;
+    assert!(r.restarted, "{r:?}");
+    assert_eq!(works(&db).await.len(), 9);
+    assert_eq!(provider.list_requests(), 11);
+    // The change made during the harvest is picked up by the next one.
+    let r = harvest(&db, "x", &provider.url()).await;
+    assert_eq!(r.records, 1, "{r:?}");
+    let client = db.pool.get().await.unwrap();
+    let title: String = client
+        .query_one(
+            "SELECT record->'description'->>'title' FROM source_records WHERE oai_id = 'oai:x:0'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(title, "Changed while harvesting");
+
+    // A harvest that dies after its first page resumes from its token next time.
+    client
+        .execute(
+            "UPDATE harvests SET next_from = NULL WHERE library_id = 'x'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let start = provider.list_requests();
+    let mut failing = provider_manifest(&provider);
+    let faults: serde_json::Map<String, serde_json::Value> = (start + 2..start + 40)
+        .map(|n| (n.to_string(), json!("500")))
+        .collect();
+    failing["faults"] = json!(faults);
+    provider.rewrite(&failing);
+    let mut p = quick(&provider.url());
+    p.attempts = 2;
+    let e = harvest::harvest_from(&db, "x", &p).await.unwrap_err();
+    assert!(e.to_string().contains("500"), "{e}");
+    let (token, error): (Option<String>, Option<String>) = {
+        let row = client
+            .query_one(
+                "SELECT resumption_token, last_error FROM harvests WHERE library_id = 'x'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert!(token.is_some(), "the token after the first page is kept");
+    assert!(error.unwrap().contains("500"));
+    failing["faults"] = json!({});
+    provider.rewrite(&failing);
+    let before = provider.list_requests();
+    let r = harvest(&db, "x", &provider.url()).await;
+    assert!(r.resumed && !r.restarted, "{r:?}");
+    assert_eq!(r.pages, 4, "the first page is not asked again: {r:?}");
+    assert_eq!(provider.list_requests(), before + 4);
+    assert_eq!(works(&db).await.len(), 9);
+}
+
+fn provider_manifest(p: &ProviderProcess) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(&p.manifest).unwrap()).unwrap()
+}
