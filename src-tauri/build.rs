@@ -45,6 +45,8 @@ const COMMANDS: &[&str] = &[
     "get_extraction_status",
     "start_extraction",
     "cancel_extraction",
+    "get_sync_status",
+    "sync_now",
     "ui_ready",
 ];
 

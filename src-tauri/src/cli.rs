@@ -40,6 +40,24 @@ pub enum Command {
     /// Extract one PDF's text and print it as JSON (used by Commons itself, isolated)
     #[command(hide = true)]
     ExtractWorker { file: PathBuf },
+    /// Connect this workstation to the consortium's hub: checks the URL and token, then writes
+    /// them to the configuration file
+    Provision {
+        /// The hub's address, e.g. https://hub.consortium.example/
+        #[arg(long)]
+        hub: String,
+        /// This workstation's token (from `commons-hub token create`)
+        #[arg(long)]
+        token: String,
+        /// Write the system-wide file (/etc/commons/config.toml) instead of the user's
+        #[arg(long)]
+        system: bool,
+        /// Write without asking the hub first (machines imaged offline)
+        #[arg(long)]
+        no_check: bool,
+    },
+    /// Bring the cache up to date with the hub now, with progress
+    Sync,
     /// Librarian accounts of a standalone workstation
     Account {
         #[command(subcommand)]
@@ -279,6 +297,82 @@ pub fn extract(config: &Config) -> ExitCode {
             ExitCode::FAILURE
         }
         (_, Err(e)) => {
+            eprintln!("commons: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `commons provision --hub URL --token T [--system] [--no-check]`.
+pub fn provision(hub: &str, token: &str, system: bool, no_check: bool) -> ExitCode {
+    let paths = Config::paths_with(&|name| std::env::var(name).ok());
+    let path = if system { paths.system } else { paths.user };
+    if !no_check {
+        let url = match hub.parse::<url::Url>() {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("commons: `{hub}` is not a URL: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let check =
+            commons_core::sync::Hub::new(url, token.to_owned(), std::time::Duration::from_secs(10))
+                .and_then(|h| h.changes("", 1));
+        if let Err(e) = check {
+            eprintln!("commons: {e}");
+            eprintln!("nothing written; use --no-check to write it anyway");
+            return ExitCode::FAILURE;
+        }
+        println!("the hub answered and accepted the token");
+    }
+    match commons_core::config::provision(&path, hub, token) {
+        Ok(url) => {
+            println!("hub {url} written to {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("commons: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `commons sync`: one sync with the hub, with progress.
+pub fn sync(config: &Config) -> ExitCode {
+    let ws = Workstation::new(config.clone());
+    let hub = match ws.hub() {
+        Ok(Some(hub)) => hub,
+        Ok(None) => {
+            eprintln!("commons: no hub configured (commons provision --hub URL --token T)");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("commons: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = ws.prepare(&mut |_| {}) {
+        eprintln!("commons: {e}");
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    match ws.sync_from(&hub) {
+        Ok(report) => {
+            println!(
+                "up to date with {}: {} pages, {} records changed, {} libraries, {} changes skipped in {:.1} s",
+                hub.url(),
+                report.pages,
+                report.records,
+                report.libraries,
+                report.skipped.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for s in &report.skipped {
+                println!("  skipped: {s}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
             eprintln!("commons: {e}");
             ExitCode::FAILURE
         }

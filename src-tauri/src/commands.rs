@@ -13,7 +13,7 @@ use commons_core::bookings::DeskAction;
 use crate::ipc::{
     AddDocumentOutcome, BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView,
     DocumentView, ExceptionView, ExtractionStatus, HoursRow, LibrarianProfile, NewDocumentForm,
-    PageHitView, SlotView, StatisticsView,
+    PageHitView, SlotView, StatisticsView, SyncStatusView,
 };
 use crate::ipc::{
     AuditLine, DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language,
@@ -71,6 +71,7 @@ pub async fn open_cache(
     if std::env::var_os("COMMONS_NO_BACKGROUND_EXTRACTION").is_none() {
         spawn_extraction(&state.workstation);
     }
+    spawn_sync(&state.workstation);
     Ok(overview)
 }
 
@@ -633,6 +634,35 @@ pub fn spawn_extraction(ws: &Arc<Workstation>) {
     });
 }
 
+/// Keeps the cache in step with the hub, when one is configured, on a thread of its own
+/// (the blocking HTTP client must not be made or dropped on the async runtime's threads).
+pub fn spawn_sync(ws: &Arc<Workstation>) {
+    if ws.config().hub_url.value.is_none() {
+        return;
+    }
+    let every = ws.config().hub_sync_interval.value;
+    let ws = Arc::clone(ws);
+    std::thread::spawn(move || match ws.hub() {
+        Ok(Some(hub)) => ws.sync_loop(&hub, every),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "the hub client could not be made"),
+    });
+}
+
+/// How syncing with the hub goes.
+#[tauri::command]
+#[specta::specta]
+pub fn get_sync_status(state: State<'_, AppState>) -> SyncStatusView {
+    state.workstation.sync_status().into()
+}
+
+/// Sync with the hub now.
+#[tauri::command]
+#[specta::specta]
+pub fn sync_now(state: State<'_, AppState>) {
+    state.workstation.wake_sync();
+}
+
 /// The page has drawn its first screen.
 #[tauri::command]
 #[specta::specta]
@@ -694,6 +724,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             get_extraction_status,
             start_extraction,
             cancel_extraction,
+            get_sync_status,
+            sync_now,
             ui_ready,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)

@@ -24,6 +24,16 @@ pub fn run() -> ExitCode {
             u8::try_from(commons_core::documents::extract::worker_main(file)).unwrap_or(1),
         );
     }
+    // Provisioning writes the configuration, so it must work when the current one does not.
+    if let Some(cli::Command::Provision {
+        hub,
+        token,
+        system,
+        no_check,
+    }) = &cli.command
+    {
+        return cli::provision(hub, token, *system, *no_check);
+    }
     // All or nothing: with a configuration that does not read cleanly, nothing starts.
     let config = match Config::load() {
         Ok(config) => config,
@@ -39,7 +49,10 @@ pub fn run() -> ExitCode {
         Some(cli::Command::Reindex) => cli::reindex(&config),
         Some(cli::Command::Account { action }) => cli::account(&config, &action),
         Some(cli::Command::Extract) => cli::extract(&config),
-        Some(cli::Command::ExtractWorker { .. }) => ExitCode::FAILURE,
+        Some(cli::Command::Sync) => cli::sync(&config),
+        Some(cli::Command::ExtractWorker { .. } | cli::Command::Provision { .. }) => {
+            ExitCode::FAILURE
+        }
         None => app::run(config),
     }
 }

@@ -46,6 +46,9 @@ pub struct Workstation {
     cancel: AtomicBool,
     /// How syncing with the hub goes.
     sync: Mutex<SyncStatus>,
+    /// Set once the background sync loop runs; the flag and condvar wake it early.
+    sync_loop: AtomicBool,
+    sync_wake: (Mutex<bool>, std::sync::Condvar),
 }
 
 /// How syncing with the hub goes, for the status line.
@@ -87,7 +90,58 @@ impl Workstation {
             extracting: AtomicBool::new(false),
             cancel: AtomicBool::new(false),
             sync: Mutex::new(SyncStatus::default()),
+            sync_loop: AtomicBool::new(false),
+            sync_wake: (Mutex::new(false), std::sync::Condvar::new()),
         }
+    }
+
+    /// Syncs with `hub` for as long as the process lives: again every `interval` while the hub
+    /// answers, and after a pause growing from 5 seconds to 5 minutes while it does not.
+    /// Returns at once if a loop already runs.
+    pub fn sync_loop(&self, hub: &sync::Hub, interval: std::time::Duration) {
+        if self.sync_loop.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let mut failures = 0u32;
+        loop {
+            let pause = match self.sync_from(hub) {
+                Ok(report) => {
+                    failures = 0;
+                    if report.records > 0 {
+                        tracing::info!(
+                            records = report.records,
+                            pages = report.pages,
+                            "synced with the hub"
+                        );
+                    }
+                    interval
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, failures, "sync with the hub failed");
+                    std::time::Duration::from_secs(5)
+                        .saturating_mul(1u32 << (failures - 1).min(6))
+                        .min(std::time::Duration::from_secs(300))
+                }
+            };
+            let (flag, condvar) = &self.sync_wake;
+            let guard = flag
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (mut woken, _) = condvar
+                .wait_timeout_while(guard, pause, |woken| !*woken)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *woken = false;
+        }
+    }
+
+    /// Asks the background sync loop to sync now rather than after its pause.
+    pub fn wake_sync(&self) {
+        let (flag, condvar) = &self.sync_wake;
+        *flag
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        condvar.notify_all();
     }
 
     /// The hub this workstation is configured for, if any.

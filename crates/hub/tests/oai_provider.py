@@ -30,8 +30,13 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlparse
 
-import cgi
 import urllib.parse
+import warnings
+
+with warnings.catch_warnings():
+    # pyoai imports cgi, deprecated in Python 3.11 and gone in 3.13.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import cgi
 
 import pymarc
 from lxml import etree

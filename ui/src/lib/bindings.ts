@@ -63,6 +63,10 @@ export const commands = {
 	startExtraction: () => __TAURI_INVOKE<void>("start_extraction"),
 	/**  Asks background extraction to stop after the current document. */
 	cancelExtraction: () => __TAURI_INVOKE<void>("cancel_extraction"),
+	/**  How syncing with the hub goes. */
+	getSyncStatus: () => __TAURI_INVOKE<SyncStatusView>("get_sync_status"),
+	/**  Sync with the hub now. */
+	syncNow: () => __TAURI_INVOKE<void>("sync_now"),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
@@ -529,5 +533,22 @@ export type StatisticsView = {
 	byLibrary: CountOf[],
 	/**  Completed consultations at READ levels 1 to 6. */
 	readLevels: number[],
+};
+
+/**  How syncing with the hub goes, for the status line. */
+export type SyncStatusView = {
+	/**  A hub is configured (false: a standalone workstation). */
+	configured: boolean,
+	running: boolean,
+	/**  The last attempt reached the hub. */
+	online: boolean,
+	/**  Changes applied by the running or last sync. */
+	applied: number,
+	/**  When the cache last caught up with the hub (RFC 3339). */
+	syncedAt: string | null,
+	/**  Why the last attempt failed, in words for the technician. */
+	error: string | null,
+	/**  Changes the last sync could not read. */
+	skipped: number,
 };
 

@@ -79,6 +79,7 @@ struct HubLayer {
     url: Option<Spanned<String>>,
     token: Option<Spanned<String>>,
     timeout_secs: Option<Spanned<u64>>,
+    sync_secs: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -186,6 +187,15 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
             source: from(start),
         };
     }
+    if let Some(v) = layer.hub.sync_secs {
+        let start = v.span().start;
+        let every = check_sync_interval(*v.get_ref())
+            .map_err(|m| invalid(start, Some("hub.sync_secs".into()), m))?;
+        config.hub_sync_interval = Setting {
+            value: every,
+            source: from(start),
+        };
+    }
     if let Some(v) = layer.hub.timeout_secs {
         let start = v.span().start;
         let timeout = check_timeout(*v.get_ref())
@@ -287,6 +297,17 @@ pub(super) fn apply_env(
     set(&mut config.hub_token, env, "COMMONS_HUB_TOKEN", |s| {
         check_token(s).map(|()| Some(s.to_owned()))
     })?;
+    set(
+        &mut config.hub_sync_interval,
+        env,
+        "COMMONS_HUB_SYNC_SECS",
+        |s| {
+            let secs = s
+                .parse::<u64>()
+                .map_err(|_| format!("`{s}` is not a whole number of seconds"))?;
+            check_sync_interval(secs)
+        },
+    )?;
     set(
         &mut config.hub_timeout,
         env,
@@ -407,6 +428,14 @@ fn check_token(s: &str) -> Result<(), String> {
     }
 }
 
+fn check_sync_interval(secs: u64) -> Result<Duration, String> {
+    if (2..=86_400).contains(&secs) {
+        Ok(Duration::from_secs(secs))
+    } else {
+        Err(format!("{secs} is out of range; use 2 to 86400 seconds"))
+    }
+}
+
 fn check_timeout(secs: u64) -> Result<Duration, String> {
     if (1..=300).contains(&secs) {
         Ok(Duration::from_secs(secs))
@@ -421,4 +450,49 @@ fn check_keep_files(n: u32) -> Result<u32, String> {
     } else {
         Err(format!("{n} is out of range; keep 1 to 365 files"))
     }
+}
+
+/// Sets `[hub] url` and `token` in the configuration file at `path` (created if missing;
+/// other settings kept, comments not), after checking both as loading would. The file is
+/// replaced atomically and readable by its owner only: it holds a secret.
+pub fn provision(path: &Path, url: &str, token: &str) -> Result<url::Url, String> {
+    let url = parse_hub_url(url)?;
+    check_token(token)?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))?;
+    let hub = table
+        .entry("hub")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let Some(hub) = hub.as_table_mut() else {
+        return Err(format!("{}: `hub` is not a table", path.display()));
+    };
+    hub.insert("url".into(), toml::Value::String(url.to_string()));
+    hub.insert("token".into(), toml::Value::String(token.to_owned()));
+    let out = toml::to_string(&table).map_err(|e| e.to_string())?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let temp = path.with_extension("toml.new");
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(|e| format!("{}: {e}", temp.display()))?;
+        f.write_all(out.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| format!("{}: {e}", temp.display()))?;
+    }
+    std::fs::rename(&temp, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(url)
 }

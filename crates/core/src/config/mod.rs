@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use file::ConfigError;
+pub use file::{ConfigError, provision};
 
 /// The languages the interface speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -115,6 +115,8 @@ pub struct Config {
     pub hub_token: Setting<Option<String>>,
     /// Timeout of every request to the hub.
     pub hub_timeout: Setting<Duration>,
+    /// How long the workstation waits between two syncs while the hub answers.
+    pub hub_sync_interval: Setting<Duration>,
     pub log_level: Setting<LogLevel>,
     /// How many daily log files to keep.
     pub log_keep_files: Setting<u32>,
@@ -140,6 +142,16 @@ pub struct ConfigPaths {
 }
 
 impl Config {
+    /// Where the configuration files are, with `env` standing in for the process environment.
+    pub fn paths_with(env: &dyn Fn(&str) -> Option<String>) -> ConfigPaths {
+        ConfigPaths {
+            system: env("COMMONS_SYSTEM_CONFIG")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/etc/commons/config.toml")),
+            user: xdg::Dirs::from_env(env).config.join("config.toml"),
+        }
+    }
+
     /// Loads the configuration from the real files and process environment.
     pub fn load() -> Result<Config, ConfigError> {
         Config::load_with(&|name| std::env::var(name).ok())
@@ -148,18 +160,14 @@ impl Config {
     /// Loads the configuration with `env` standing in for the process environment.
     pub fn load_with(env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let dirs = xdg::Dirs::from_env(env);
-        let paths = ConfigPaths {
-            system: env("COMMONS_SYSTEM_CONFIG")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/etc/commons/config.toml")),
-            user: dirs.config.join("config.toml"),
-        };
+        let paths = Config::paths_with(env);
         let mut config = Config {
             data_dir: Setting::default(dirs.data.clone()),
             language: Setting::default(Language::English),
             hub_url: Setting::default(None),
             hub_token: Setting::default(None),
             hub_timeout: Setting::default(Duration::from_secs(10)),
+            hub_sync_interval: Setting::default(Duration::from_secs(60)),
             log_level: Setting::default(LogLevel::Info),
             log_keep_files: Setting::default(7),
             booking_retention_days: Setting::default(30),
@@ -230,6 +238,11 @@ impl Config {
                 "hub.timeout_secs",
                 self.hub_timeout.value.as_secs().to_string(),
                 &self.hub_timeout.source,
+            ),
+            (
+                "hub.sync_secs",
+                self.hub_sync_interval.value.as_secs().to_string(),
+                &self.hub_sync_interval.source,
             ),
             (
                 "log.level",

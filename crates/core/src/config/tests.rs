@@ -239,3 +239,41 @@ fn empty_hub_url_in_environment_means_standalone() {
     f.env.insert("COMMONS_HUB_URL".to_owned(), String::new());
     assert!(f.load().unwrap().hub_url.value.is_none());
 }
+
+#[test]
+fn provisioning_writes_the_hub_and_keeps_the_rest() {
+    let f = Fixture::new();
+    let path = f.system("[ui]\nlanguage = \"zh-Hans\"\n\n[hub]\ntimeout_secs = 20\n");
+    let url = provision(&path, "https://hub.example.org/", "t0ken").unwrap();
+    assert_eq!(url.as_str(), "https://hub.example.org/");
+    let c = f.load().unwrap();
+    assert_eq!(
+        c.hub_url.value.as_ref().map(url::Url::as_str),
+        Some("https://hub.example.org/")
+    );
+    assert_eq!(c.hub_token.value.as_deref(), Some("t0ken"));
+    assert_eq!(c.hub_timeout.value, Duration::from_secs(20));
+    assert_eq!(c.language.value, Language::SimplifiedChinese);
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Nothing is written when the URL or token is bad.
+    let before = std::fs::read(&path).unwrap();
+    assert!(
+        provision(&path, "javascript:alert(1)", "t")
+            .unwrap_err()
+            .contains("scheme")
+    );
+    assert!(provision(&path, "https://hub.example.org", "two words").is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // A new file in a new directory.
+    let fresh = f.root.join("new/dir/config.toml");
+    provision(&fresh, "http://10.0.0.5:8470", "abc").unwrap();
+    assert!(
+        std::fs::read_to_string(&fresh)
+            .unwrap()
+            .contains("url = \"http://10.0.0.5:8470/\"")
+    );
+}

@@ -1,0 +1,114 @@
+// A real consortium hub for end-to-end tests: PostgreSQL started in a temporary directory
+// (initdb and pg_ctl, as `nobody` when run as root), `commons-hub` migrating, harvesting two
+// member libraries from pyoai's OAI-PMH provider (crates/hub/tests/oai_provider.py) serving
+// records of ../shared/corpus, and serving the feed.
+import { spawn, spawnSync } from "node:child_process";
+import { chownSync, mkdtempSync, readdirSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { root } from "./harness.mjs";
+
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(root, "target");
+const hubBinary = join(targetDir, process.env.COMMONS_E2E_PROFILE ?? "debug", "commons-hub");
+const corpus = resolve(root, "../shared/corpus/marc");
+const isRoot = process.getuid?.() === 0;
+
+function pgBin() {
+  const base = "/usr/lib/postgresql";
+  const versions = readdirSync(base)
+    .map((v) => join(base, v, "bin"))
+    .filter((b) => existsSync(join(b, "initdb")))
+    .sort();
+  if (!versions.length) throw new Error("PostgreSQL is not installed (scripts/setup --test installs it)");
+  return versions.at(-1);
+}
+
+function run(program, args, { asPostgres = false } = {}) {
+  const [cmd, argv] =
+    asPostgres && isRoot ? ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", program, ...args]] : [program, args];
+  // pg_ctl's server keeps inherited pipes open: its output goes to its log file instead.
+  const r = spawnSync(cmd, argv, { encoding: "utf8", stdio: program.endsWith("pg_ctl") ? "ignore" : "pipe" });
+  if (r.status !== 0) throw new Error(`${program} ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+async function firstLine(child) {
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) return line;
+  throw new Error("no output");
+}
+
+async function waitFor(url) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+export async function startHub() {
+  if (!existsSync(hubBinary)) throw new Error(`${hubBinary} does not exist: cargo build -p commons-hub`);
+  const dir = mkdtempSync(join(tmpdir(), "commons-e2e-hub-"));
+  if (isRoot) chownSync(dir, 65534, 65534);
+  const bin = pgBin();
+  const data = join(dir, "data");
+  run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "-N"], { asPostgres: true });
+  run(join(bin, "pg_ctl"), ["-D", data, "-o", `-k ${dir} -c listen_addresses= -F`, "-l", join(dir, "log"), "-w", "start"], { asPostgres: true });
+  const database = `host=${dir} port=5432 user=postgres dbname=postgres`;
+  const hub = (...args) => run(hubBinary, ["--database", database, ...args]);
+  hub("migrate");
+
+  // Two member libraries: North publishes MARCXML, South Dublin Core of the same two novels.
+  const entry = (id, file, index) => ({ id, datestamp: "2026-01-01T00:00:00Z", source: join(corpus, file), index });
+  const providers = [];
+  for (const [library, name, prefix, records] of [
+    ["north", "North Library", "marcxml", [entry("oai:north:1", "marc4j-chabon.mrc", 0), entry("oai:north:2", "marc4j-chabon.mrc", 1), ...Array.from({ length: 6 }, (_, i) => entry(`oai:north:s${i}`, "marc4j-selectedRecs.mrc", i))]],
+    ["south", "South Library", "oai_dc", [entry("oai:south:1", "marc4j-chabon.xml", 0), entry("oai:south:2", "marc4j-chabon.xml", 1)]],
+  ]) {
+    const manifest = join(dir, `${library}.json`);
+    writeFileSync(manifest, JSON.stringify({ name, batch: 3, records }));
+    const child = spawn("python3", [join(root, "crates/hub/tests/oai_provider.py"), manifest], { stdio: ["ignore", "pipe", "inherit"] });
+    providers.push(child);
+    const port = (await firstLine(child)).split(" ")[1];
+    hub("library", "add", library, "--name", name, "--oai", `http://127.0.0.1:${port}/oai`, "--prefix", prefix);
+  }
+  hub("harvest");
+  const token = hub("token", "create", "IC-01").trim();
+
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}/`;
+  let server = null;
+  const handle = {
+    url,
+    token,
+    database,
+    async startServing() {
+      server = spawn(hubBinary, ["--database", database, "serve", "--listen", `127.0.0.1:${port}`], { stdio: "ignore" });
+      await waitFor(`${url}healthz`);
+    },
+    async stopServing() {
+      if (!server) return;
+      const s = server;
+      server = null;
+      const gone = new Promise((r) => s.once("exit", r));
+      s.kill("SIGINT");
+      await gone;
+    },
+    async stop() {
+      await handle.stopServing();
+      for (const p of providers) p.kill();
+      try {
+        run(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], { asPostgres: true });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  await handle.startServing();
+  return handle;
+}

@@ -1,0 +1,67 @@
+// A workstation joined to the consortium hub: provisioned from the command line, it syncs
+// the union catalogue (two member libraries merged into one record with both holdings),
+// shows that it is up to date, keeps working on its cache when the hub goes away, and says so.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { dataDir, launch, runCli, screenshot } from "./harness.mjs";
+import { startHub } from "./hub.mjs";
+
+const syncState = (s) => s.execute("return document.querySelector('[data-testid=\"sync-status\"]')?.dataset.state ?? null");
+
+test("provision, sync the union catalogue, see both libraries' holdings, work offline", async () => {
+  const hub = await startHub();
+  const dir = dataDir("hub");
+  try {
+    // A wrong token is refused and nothing is written; the right one is.
+    const refused = runCli(dir, ["provision", "--hub", hub.url, "--token", "not-the-token"]);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /refused this workstation's token/);
+    const ok = runCli(dir, ["provision", "--hub", hub.url, "--token", hub.token]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /accepted the token/);
+
+    // Syncs every 3 seconds here (a minute by default).
+    const app = await launch(dir, { COMMONS_HUB_SYNC_SECS: "3" });
+    try {
+      const s = app.session;
+      await s.waitFor("the home screen", () => s.textOf(".home h1"));
+      await s.waitFor("up to date with the hub", async () => (await syncState(s)) === "current", 30000);
+      assert.match(await s.textOf('[data-testid="sync-status"]'), /Up to date/);
+
+      // The novel both libraries hold is one record with both holdings.
+      await s.click(await s.find('nav a[data-route="catalogue"]'));
+      const input = await s.waitFor("the search box", () => s.find("#catalogue-q"));
+      await s.cmd("POST", `/element/${input}/value`, { text: "Kavalier" });
+      await s.waitFor("the merged record", async () => (await s.execute("return document.getElementById('results-heading')?.dataset.answered")) === "Kavalier");
+      const titles = await s.execute("return [...document.querySelectorAll('.hit-title')].map(a => a.textContent)");
+      assert.equal(titles.length, 1, titles.join(" | "));
+      await s.click(await s.find(".hit-title"));
+      await s.waitFor("the record page", () => s.textOf("article.record h1"));
+      const holders = await s.execute("return [...document.querySelectorAll('table.holdings tbody tr')].map(r => r.textContent)");
+      assert.ok(holders.some((h) => /North Library/.test(h)) && holders.some((h) => /South Library/.test(h)), holders.join(" | "));
+      await screenshot(s, "hub-merged-record");
+
+      // The hub goes away: the workstation says it is offline and keeps searching its cache.
+      await hub.stopServing();
+      await s.click(await s.find("nav a[data-route='catalogue']"));
+      await s.waitFor("offline shown", async () => ((await syncState(s)) === "offline" ? true : null), 30000);
+      assert.match(await s.textOf('[data-testid="sync-status"]'), /Offline · catalogue as of/);
+      const box = await s.waitFor("the search box", () => s.find("#catalogue-q"));
+      await s.cmd("POST", `/element/${box}/clear`, {});
+      await s.cmd("POST", `/element/${box}/value`, { text: "Summerland" });
+      await s.waitFor("results from the cache", async () => (await s.execute("return document.getElementById('results-heading')?.dataset.answered")) === "Summerland");
+      const found = await s.execute("return [...document.querySelectorAll('.hit-title')].map(a => a.textContent)");
+      assert.ok(found.some((t) => /Summerland/.test(t)), found.join(" | "));
+      await screenshot(s, "hub-offline");
+
+      // Back again: "Try now" brings it up to date.
+      await hub.startServing();
+      await s.click(await s.find('[data-testid="sync-status"] button'));
+      await s.waitFor("up to date again", async () => (await syncState(s)) === "current", 30000);
+    } finally {
+      await app.stop({ cleanup: true });
+    }
+  } finally {
+    await hub.stop();
+  }
+});
