@@ -327,3 +327,142 @@ fn apply_change(
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hub's feed over a fixed list of changes: ids are positions from 1.
+    fn feed(all: &[Change], since: &str, limit: usize) -> Page {
+        let from: usize = if since.is_empty() {
+            0
+        } else {
+            since.parse().unwrap()
+        };
+        let changes: Vec<Change> = all.iter().skip(from).take(limit).cloned().collect();
+        Page {
+            next: (from + changes.len()).to_string(),
+            changes,
+        }
+    }
+
+    fn record(n: u32, title: &str) -> Change {
+        Change {
+            kind: "record".into(),
+            key: format!("hub:{n}"),
+            op: "upsert".into(),
+            body: Some(serde_json::json!({
+                "id": format!("hub:{n}"),
+                "format": "book",
+                "description": {"title": title, "isbns": [format!("97800000000{n:02}")]},
+                "holdings": [{"library": "north", "status": "available", "call_number": format!("QA {n}")}],
+            })),
+        }
+    }
+
+    fn history() -> Vec<Change> {
+        let mut all = vec![Change {
+            kind: "library".into(),
+            key: "north".into(),
+            op: "upsert".into(),
+            body: Some(serde_json::json!({"id": "north", "name": "North Library"})),
+        }];
+        for round in 0..4 {
+            for n in 0..6 {
+                all.push(record(n, &format!("Title {n} version {round}")));
+            }
+            all.push(Change {
+                kind: "record".into(),
+                key: format!("hub:{}", round + 1),
+                op: "delete".into(),
+                body: None,
+            });
+        }
+        all
+    }
+
+    fn state(store: &Store) -> Vec<(String, String, String)> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT r.id, r.title, group_concat(h.library_id || ' ' || h.call_number || ' ' || h.status)
+                 FROM records r LEFT JOIN holdings h ON h.record_id = r.id
+                 WHERE r.source = 'hub' GROUP BY r.id ORDER BY r.id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn run(store: &Store, all: &[Change], limit: usize, pages: Option<usize>) {
+        let mut done = 0;
+        loop {
+            if pages == Some(done) {
+                return;
+            }
+            let since = cursor(store).unwrap();
+            let page = feed(all, &since, limit);
+            let empty = page.changes.is_empty();
+            apply(store, &since, &page).unwrap();
+            if empty {
+                return;
+            }
+            done += 1;
+        }
+    }
+
+    /// Killed after any page (a kill inside a page's transaction is a rollback: the same as
+    /// before it), restarted with another page size, the cache ends as the hub is.
+    #[test]
+    fn a_sync_killed_after_any_page_converges() {
+        let all = history();
+        let straight = Store::open_in_memory().unwrap();
+        run(&straight, &all, 5, None);
+        let expected = state(&straight);
+        // Every record upserted in the last round, but the one deleted after it.
+        assert_eq!(expected.len(), 5, "{expected:?}");
+        assert!(!expected.iter().any(|(id, _, _)| id == "hub:4"));
+        assert!(expected.iter().all(|(_, t, _)| t.ends_with("version 3")));
+        for killed_after in 0..=all.len().div_ceil(5) {
+            let store = Store::open_in_memory().unwrap();
+            run(&store, &all, 5, Some(killed_after));
+            run(&store, &all, 3, None);
+            assert_eq!(state(&store), expected, "killed after page {killed_after}");
+        }
+    }
+
+    #[test]
+    fn a_hub_that_lies_is_not_believed() {
+        let all = history();
+        let store = Store::open_in_memory().unwrap();
+        run(&store, &all, 10, Some(2));
+        let since = cursor(&store).unwrap();
+        assert_eq!(since, "20");
+        // A cursor that goes backwards, or is not a number: nothing applied.
+        let mut back = feed(&all, &since, 5);
+        back.next = "3".into();
+        assert!(matches!(
+            apply(&store, &since, &back),
+            Err(SyncError::Untrustworthy(_))
+        ));
+        let mut garbage = feed(&all, &since, 5);
+        garbage.next = "soon".into();
+        assert!(matches!(
+            apply(&store, &since, &garbage),
+            Err(SyncError::Untrustworthy(_))
+        ));
+        assert_eq!(cursor(&store).unwrap(), "20");
+        // Changes it cannot read are skipped and named; the rest of the page applies.
+        let mut page = feed(&all, &since, 5);
+        page.changes[0].body = Some(serde_json::json!({"id": "hub:0", "format": "book"}));
+        page.changes[2].kind = "hologram".into();
+        page.changes[3].key = "hub:999".into();
+        let applied = apply(&store, &since, &page).unwrap();
+        assert_eq!(applied.skipped.len(), 3, "{:?}", applied.skipped);
+        assert!(applied.skipped[1].contains("does not know `hologram`"));
+        assert!(applied.skipped[2].contains("is not its key"));
+        assert_eq!(cursor(&store).unwrap(), "25");
+    }
+}
