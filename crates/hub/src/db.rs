@@ -29,6 +29,10 @@ impl From<deadpool_postgres::PoolError> for HubError {
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_feed", include_str!("../migrations/0001_feed.sql")),
     ("0002_union", include_str!("../migrations/0002_union.sql")),
+    (
+        "0003_bookings",
+        include_str!("../migrations/0003_bookings.sql"),
+    ),
 ];
 
 /// The hub's database.

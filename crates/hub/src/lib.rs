@@ -12,6 +12,7 @@
 //! one was tried first and skipped changes in the concurrent test: the snapshot that
 //! reports the oldest running transaction is not the one the rows are read with.)
 
+pub mod bookings;
 pub mod db;
 pub mod feed;
 pub mod harvest;

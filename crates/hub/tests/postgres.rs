@@ -71,7 +71,7 @@ async fn the_feed_needs_a_live_token_and_returns_changes_in_order() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(axum::serve(listener, server::router(db.clone())).into_future());
-    let http = reqwest::Client::new();
+    let http = support::http();
     let url = |path: &str| format!("http://{address}{path}");
 
     // /healthz is open; the feed is not.

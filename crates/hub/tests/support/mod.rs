@@ -118,3 +118,13 @@ impl Drop for Postgres {
         self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
     }
 }
+
+/// An HTTP client for talking to the hub under test (reqwest is built without a TLS crypto
+/// provider; Commons installs ring).
+pub fn http() -> reqwest::Client {
+    commons_core::sync::install_tls_provider();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+}

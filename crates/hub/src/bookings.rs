@@ -1,0 +1,330 @@
+//! Consultation bookings on the hub, where every workstation's bookings meet.
+//!
+//! Overlaps are refused by PostgreSQL's exclusion constraint (see
+//! `migrations/0003_bookings.sql`), not by a check here that two requests could pass at the
+//! same moment. A request carries an idempotency key chosen by the workstation: sent twice
+//! (a retry after a timeout, an outbox flushed again), it answers with the booking the first
+//! one made. Every booking and cancellation adds a change to the feed, without personal
+//! data: workstations learn that a librarian is busy, not who booked.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use tokio_postgres::error::SqlState;
+
+use crate::db::{Db, HubError};
+
+/// A booking request from a workstation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewBooking {
+    pub idempotency_key: String,
+    pub librarian_id: String,
+    pub type_id: String,
+    #[serde(default)]
+    pub discipline_id: Option<String>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    #[serde(default)]
+    pub buffer_before_minutes: u16,
+    #[serde(default)]
+    pub buffer_after_minutes: u16,
+    /// 1 for one-to-one, more for a small group.
+    #[serde(default = "one")]
+    pub capacity: u16,
+    pub topic: String,
+    #[serde(default)]
+    pub student_name: Option<String>,
+    #[serde(default)]
+    pub student_email: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+fn one() -> u16 {
+    1
+}
+
+/// A booking as the hub holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booked {
+    pub code: String,
+    pub librarian_id: String,
+    pub type_id: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub status: String,
+}
+
+/// What became of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Booked(Booked),
+    /// The same idempotency key was seen before: the booking it made.
+    Replayed(Booked),
+    /// Another booking of the librarian overlaps.
+    Taken,
+    /// Every seat of the group session is taken.
+    Full,
+    /// The idempotency key was used for another request.
+    KeyReused,
+}
+
+/// Checks a request: sizes, times, an email that looks like one.
+pub fn validate(b: &NewBooking) -> Result<(), String> {
+    let short = |name: &str, v: &str, max: usize| {
+        if v.trim().is_empty() || v.chars().count() > max {
+            Err(format!("`{name}` must be 1 to {max} characters"))
+        } else {
+            Ok(())
+        }
+    };
+    short("idempotency_key", &b.idempotency_key, 100)?;
+    short("librarian_id", &b.librarian_id, 100)?;
+    short("type_id", &b.type_id, 100)?;
+    short("topic", &b.topic, 200)?;
+    if b.starts_at >= b.ends_at {
+        return Err("a booking ends after it starts".into());
+    }
+    if b.ends_at.duration_since(b.starts_at).as_secs() > 8 * 3600 {
+        return Err("a consultation lasts at most 8 hours".into());
+    }
+    if b.buffer_before_minutes > 120 || b.buffer_after_minutes > 120 {
+        return Err("buffers are at most 120 minutes".into());
+    }
+    if !(1..=50).contains(&b.capacity) {
+        return Err("capacity is 1 to 50".into());
+    }
+    if let Some(email) = &b.student_email
+        && (email.chars().count() > 254 || !email.contains('@'))
+    {
+        return Err("`student_email` is not an email address".into());
+    }
+    if b.student_name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 200)
+        || b.description
+            .as_deref()
+            .is_some_and(|d| d.chars().count() > 2000)
+    {
+        return Err("the name or description is too long".into());
+    }
+    Ok(())
+}
+
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+fn new_code() -> Result<String, HubError> {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).map_err(|e| HubError::Invalid(e.to_string()))?;
+    Ok(bytes
+        .iter()
+        .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+        .collect())
+}
+
+fn booked(row: &tokio_postgres::Row) -> Booked {
+    Booked {
+        code: row.get("code"),
+        librarian_id: row.get("librarian_id"),
+        type_id: row.get("type_id"),
+        starts_at: row.get("starts"),
+        ends_at: row.get("ends"),
+        status: row.get("status"),
+    }
+}
+
+/// The columns of `Booked`, and the busy range's ends.
+const COLUMNS: &str = "code, librarian_id, type_id, status,
+        to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS starts,
+        to_char(ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS ends,
+        lower(busy) AS busy_from, upper(busy) AS busy_to";
+
+async fn by_key(client: &deadpool_postgres::Object, key: &str) -> Result<Option<Booked>, HubError> {
+    Ok(client
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM bookings WHERE idempotency_key = $1"),
+            &[&key],
+        )
+        .await?
+        .map(|r| booked(&r)))
+}
+
+/// Books, or says why not.
+pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
+    validate(b).map_err(HubError::Invalid)?;
+    let mut client = db.pool.get().await?;
+    let same = |found: &Booked| {
+        found.librarian_id == b.librarian_id
+            && found.type_id == b.type_id
+            && found.starts_at == b.starts_at.to_string()
+    };
+    if let Some(found) = by_key(&client, &b.idempotency_key).await? {
+        return Ok(if same(&found) {
+            Outcome::Replayed(found)
+        } else {
+            Outcome::KeyReused
+        });
+    }
+    let starts = std::time::SystemTime::from(b.starts_at);
+    let ends = std::time::SystemTime::from(b.ends_at);
+    let busy_from = std::time::SystemTime::from(
+        b.starts_at - jiff::SignedDuration::from_mins(i64::from(b.buffer_before_minutes)),
+    );
+    let busy_to = std::time::SystemTime::from(
+        b.ends_at + jiff::SignedDuration::from_mins(i64::from(b.buffer_after_minutes)),
+    );
+    let session = format!("{}@{}", b.type_id, b.starts_at);
+    let capacity = i32::from(b.capacity);
+    for _ in 0..5 {
+        let code = new_code()?;
+        let tx = client.transaction().await?;
+        // Seats of one session are counted by one request at a time.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&format!("{}|{session}", b.librarian_id)],
+        )
+        .await?;
+        let taken: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM bookings WHERE librarian_id = $1 AND session = $2 AND status <> 'cancelled'",
+                &[&b.librarian_id, &session],
+            )
+            .await?
+            .get(0);
+        if taken >= i64::from(capacity) {
+            // A one-to-one consultation whose time is booked is, for the student, taken.
+            return Ok(if capacity == 1 {
+                Outcome::Taken
+            } else {
+                Outcome::Full
+            });
+        }
+        let seat = i32::try_from(taken + 1).unwrap_or(i32::MAX);
+        let inserted = tx
+            .query_one(
+                &format!(
+                    "WITH new AS (
+                        INSERT INTO bookings(code, idempotency_key, librarian_id, type_id, discipline_id, session,
+                            seat, capacity, starts_at, ends_at, busy, topic, student_name, student_email, description)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, tstzrange($11, $12), $13, $14, $15, $16)
+                        RETURNING *)
+                     SELECT {COLUMNS} FROM new"
+                ),
+                &[
+                    &code,
+                    &b.idempotency_key,
+                    &b.librarian_id,
+                    &b.type_id,
+                    &b.discipline_id,
+                    &session,
+                    &seat,
+                    &capacity,
+                    &starts,
+                    &ends,
+                    &busy_from,
+                    &busy_to,
+                    &b.topic,
+                    &b.student_name,
+                    &b.student_email,
+                    &b.description,
+                ],
+            )
+            .await;
+        let row = match inserted {
+            Ok(row) => row,
+            Err(e) => {
+                let state = e.code().cloned();
+                let constraint = e
+                    .as_db_error()
+                    .and_then(|d| d.constraint())
+                    .unwrap_or_default()
+                    .to_owned();
+                drop(tx);
+                match state {
+                    Some(s) if s == SqlState::EXCLUSION_VIOLATION => return Ok(Outcome::Taken),
+                    Some(s) if s == SqlState::UNIQUE_VIOLATION => {
+                        if constraint.contains("idempotency") {
+                            // The same request, sent twice at once: the other one won.
+                            return Ok(match by_key(&client, &b.idempotency_key).await? {
+                                Some(found) if same(&found) => Outcome::Replayed(found),
+                                _ => Outcome::KeyReused,
+                            });
+                        }
+                        // A code that exists already: draw another.
+                        continue;
+                    }
+                    _ => return Err(e.into()),
+                }
+            }
+        };
+        let booking = booked(&row);
+        change(&tx, &booking, busy_from, busy_to).await?;
+        tx.commit().await?;
+        return Ok(Outcome::Booked(booking));
+    }
+    Err(HubError::Invalid(
+        "no free booking code after 5 draws".into(),
+    ))
+}
+
+/// The feed's view of a booking: who is busy when, never who booked.
+async fn change(
+    tx: &tokio_postgres::Transaction<'_>,
+    b: &Booked,
+    busy_from: std::time::SystemTime,
+    busy_to: std::time::SystemTime,
+) -> Result<(), HubError> {
+    let body = serde_json::json!({
+        "code": b.code,
+        "librarian_id": b.librarian_id,
+        "type_id": b.type_id,
+        "starts_at": b.starts_at,
+        "ends_at": b.ends_at,
+        "busy_from": Timestamp::try_from(busy_from).map(|t| t.to_string()).unwrap_or_default(),
+        "busy_to": Timestamp::try_from(busy_to).map(|t| t.to_string()).unwrap_or_default(),
+        "status": b.status,
+    });
+    tx.execute(
+        "INSERT INTO changes(kind, key, op, body) VALUES ('booking', $1, 'upsert', $2)",
+        &[&b.code, &body],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Cancels a booking by its code; `None` when there is no such live booking.
+pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    let Some(row) = tx
+        .query_opt(
+            &format!(
+                "WITH c AS (UPDATE bookings SET status = 'cancelled', updated_at = now()
+                     WHERE code = $1 AND status = 'booked' RETURNING *)
+                 SELECT {COLUMNS} FROM c"
+            ),
+            &[&code.trim().to_ascii_uppercase()],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let b = booked(&row);
+    change(&tx, &b, row.get("busy_from"), row.get("busy_to")).await?;
+    tx.commit().await?;
+    Ok(Some(b))
+}
+
+/// Live bookings whose busy times overlap another's: always none (checked by tests).
+pub async fn overlaps(db: &Db) -> Result<i64, HubError> {
+    let client = db.pool.get().await?;
+    Ok(client
+        .query_one(
+            "SELECT count(*) FROM bookings a JOIN bookings b
+               ON a.id < b.id AND a.librarian_id = b.librarian_id AND a.busy && b.busy
+                  AND a.session <> b.session
+             WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'",
+            &[],
+        )
+        .await?
+        .get(0))
+}

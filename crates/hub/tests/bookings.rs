@@ -1,0 +1,279 @@
+//! Bookings on the hub against a real PostgreSQL, over HTTP as workstations send them: one
+//! slot wanted by 200 at once, a random load of overlapping requests, retries with the same
+//! idempotency key, group sessions, cancellations.
+
+use commons_hub::{Db, bookings, server, tokens};
+use serde_json::{Value, json};
+
+mod support;
+use support::Postgres;
+
+struct Hub {
+    _pg: Postgres,
+    db: Db,
+    url: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+async fn hub() -> Hub {
+    let pg = Postgres::start();
+    let db = Db::connect(&pg.config(), 16).unwrap();
+    db.migrate().await.unwrap();
+    let token = tokens::create(&db, "IC-01").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = db.clone();
+    tokio::spawn(async move { axum::serve(listener, server::router(served)).await });
+    Hub {
+        _pg: pg,
+        db,
+        url: format!("http://{addr}"),
+        token,
+        http: support::http(),
+    }
+}
+
+impl Hub {
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn request(key: &str, librarian: &str, start: &str, minutes: i64) -> Value {
+    let starts: jiff::Timestamp = start.parse().unwrap();
+    let ends = starts + jiff::SignedDuration::from_mins(minutes);
+    json!({
+        "idempotency_key": key,
+        "librarian_id": librarian,
+        "type_id": "research",
+        "starts_at": starts.to_string(),
+        "ends_at": ends.to_string(),
+        "buffer_after_minutes": 10,
+        "topic": "Finding sources",
+        "student_name": "Ada",
+        "student_email": "ada@example.org",
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_attempts_for_one_slot_give_one_booking() {
+    let hub = std::sync::Arc::new(hub().await);
+    let attempts: Vec<_> = (0..200)
+        .map(|i| {
+            let hub = hub.clone();
+            tokio::spawn(async move {
+                hub.post(
+                    "/api/v1/bookings",
+                    &request(&format!("k{i}"), "lib-okafor", "2026-12-01T10:00:00Z", 30),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut taken = 0;
+    for a in attempts {
+        match a.await.unwrap() {
+            (201, body) => {
+                created += 1;
+                assert_eq!(body["code"].as_str().unwrap().len(), 8);
+            }
+            (409, body) => {
+                assert_eq!(body["code"], "slot_taken", "{body}");
+                taken += 1;
+            }
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!((created, taken), (1, 199));
+    assert_eq!(bookings::overlaps(&hub.db).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_random_load_of_overlapping_requests_never_overlaps() {
+    let hub = std::sync::Arc::new(hub().await);
+    // 400 requests over 3 librarians and one morning in 15-minute steps, 30 or 60 minutes
+    // long with a 10-minute buffer: most collide.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let requests: Vec<Value> = (0..400)
+        .map(|i| {
+            let librarian = format!("lib-{}", next() % 3);
+            let start = jiff::Timestamp::from_second(1_796_112_000 + 900 * (next() % 16) as i64)
+                .unwrap()
+                .to_string();
+            request(
+                &format!("r{i}"),
+                &librarian,
+                &start,
+                if next() % 2 == 0 { 30 } else { 60 },
+            )
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for chunk in requests.chunks(25) {
+        let hub = hub.clone();
+        let chunk = chunk.to_vec();
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for r in &chunk {
+                statuses.push(hub.post("/api/v1/bookings", r).await.0);
+            }
+            statuses
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        for status in t.await.unwrap() {
+            assert!(status == 201 || status == 409, "{status}");
+            created += usize::from(status == 201);
+        }
+    }
+    assert!(created > 3 && created < 100, "{created} booked");
+    assert_eq!(bookings::overlaps(&hub.db).await.unwrap(), 0);
+    // And the database refuses an overlap even when asked directly, past any application.
+    let client = hub.db.pool.get().await.unwrap();
+    let e = client
+        .execute(
+            "INSERT INTO bookings(code, idempotency_key, librarian_id, type_id, session, seat, capacity, starts_at, ends_at, busy, topic)
+             SELECT 'DIRECT01', 'direct', librarian_id, 'other', 'other', 1, 1, starts_at, ends_at, busy, 'x'
+             FROM bookings WHERE status = 'booked' LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some(&tokio_postgres::error::SqlState::EXCLUSION_VIOLATION)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_groups_cancellations_and_bad_requests() {
+    let hub = hub().await;
+    // The same request sent twice (a retry after a timeout): one booking, the same code.
+    let r = request("once", "lib-a", "2026-12-02T09:00:00Z", 30);
+    let (s1, b1) = hub.post("/api/v1/bookings", &r).await;
+    let (s2, b2) = hub.post("/api/v1/bookings", &r).await;
+    assert_eq!((s1, s2), (201, 200));
+    assert_eq!(b1["code"], b2["code"]);
+    // The key reused for another time is refused.
+    let (s, body) = hub
+        .post(
+            "/api/v1/bookings",
+            &request("once", "lib-a", "2026-12-02T11:00:00Z", 30),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+
+    // The buffer after counts: 09:30 + 10 minutes is still busy; 09:40 is free.
+    let (s, _) = hub
+        .post(
+            "/api/v1/bookings",
+            &request("b", "lib-a", "2026-12-02T09:35:00Z", 30),
+        )
+        .await;
+    assert_eq!(s, 409);
+    let (s, _) = hub
+        .post(
+            "/api/v1/bookings",
+            &request("c", "lib-a", "2026-12-02T09:40:00Z", 30),
+        )
+        .await;
+    assert_eq!(s, 201);
+
+    // Cancelling frees the time (the code is read in any case).
+    let code = b1["code"].as_str().unwrap().to_ascii_lowercase();
+    let (s, body) = hub
+        .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({}))
+        .await;
+    assert_eq!((s, body["status"].as_str()), (200, Some("cancelled")));
+    let (s, _) = hub
+        .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({}))
+        .await;
+    assert_eq!(s, 404, "a cancelled booking cannot be cancelled again");
+    let (s, _) = hub
+        .post(
+            "/api/v1/bookings",
+            &request("d", "lib-a", "2026-12-02T09:00:00Z", 30),
+        )
+        .await;
+    assert_eq!(s, 201);
+
+    // A group session of three: three seats, then full; another session over it is refused.
+    let group = |key: &str| {
+        let mut r = request(key, "lib-g", "2026-12-03T14:00:00Z", 60);
+        r["type_id"] = json!("workshop");
+        r["capacity"] = json!(3);
+        r
+    };
+    for key in ["g1", "g2", "g3"] {
+        assert_eq!(hub.post("/api/v1/bookings", &group(key)).await.0, 201);
+    }
+    let (s, body) = hub.post("/api/v1/bookings", &group("g4")).await;
+    assert_eq!((s, body["code"].as_str()), (409, Some("session_full")));
+    let (s, body) = hub
+        .post(
+            "/api/v1/bookings",
+            &request("g5", "lib-g", "2026-12-03T14:30:00Z", 30),
+        )
+        .await;
+    assert_eq!((s, body["code"].as_str()), (409, Some("slot_taken")));
+
+    // Bad requests are told why; no token, no booking.
+    let mut bad = request("e", "lib-a", "2026-12-02T12:00:00Z", 30);
+    bad["ends_at"] = bad["starts_at"].clone();
+    let (s, body) = hub.post("/api/v1/bookings", &bad).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("invalid")));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("ends after it starts")
+    );
+    let (s, body) = hub.post("/api/v1/bookings", &json!({"topic": 3})).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("invalid")));
+    let r = hub
+        .http
+        .post(format!("{}/api/v1/bookings", hub.url))
+        .json(&request("f", "lib-a", "2026-12-02T13:00:00Z", 30))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // Workstations learn of bookings through the feed, without personal data.
+    let page = commons_hub::feed::changes(&hub.db, commons_hub::feed::Cursor(0), 100)
+        .await
+        .unwrap();
+    let booking_changes: Vec<_> = page
+        .changes
+        .iter()
+        .filter(|c| c.kind == "booking")
+        .collect();
+    assert!(booking_changes.len() >= 7);
+    let text = serde_json::to_string(&booking_changes).unwrap();
+    assert!(!text.contains("ada@example.org") && !text.contains("Ada"));
+    assert!(
+        text.contains("\"busy_to\":\"2026-12-02T09:40:00Z\""),
+        "{text}"
+    );
+}
