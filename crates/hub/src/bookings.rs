@@ -157,13 +157,6 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
             && found.type_id == b.type_id
             && found.starts_at == b.starts_at.to_string()
     };
-    if let Some(found) = by_key(&client, &b.idempotency_key).await? {
-        return Ok(if same(&found) {
-            Outcome::Replayed(found)
-        } else {
-            Outcome::KeyReused
-        });
-    }
     let starts = std::time::SystemTime::from(b.starts_at);
     let ends = std::time::SystemTime::from(b.ends_at);
     let busy_from = std::time::SystemTime::from(
@@ -174,38 +167,44 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
     );
     let session = format!("{}@{}", b.type_id, b.starts_at);
     let capacity = i32::from(b.capacity);
+    let refused = if capacity == 1 {
+        // A one-to-one consultation whose time is booked is, for the student, taken.
+        Outcome::Taken
+    } else {
+        Outcome::Full
+    };
     for _ in 0..5 {
         let code = new_code()?;
         let tx = client.transaction().await?;
-        // Seats of one session are counted by one request at a time.
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            &[&format!("{}|{session}", b.librarian_id)],
-        )
-        .await?;
-        let taken: i64 = tx
-            .query_one(
-                "SELECT count(*) FROM bookings WHERE librarian_id = $1 AND session = $2 AND status <> 'cancelled'",
-                &[&b.librarian_id, &session],
+        // A one-to-one booking has seat 1, and the seat index refuses a second one; the seats
+        // of a group session are counted by one request at a time.
+        let mut seat = 1;
+        if capacity > 1 {
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&format!("{}|{session}", b.librarian_id)],
             )
-            .await?
-            .get(0);
-        if taken >= i64::from(capacity) {
-            // A one-to-one consultation whose time is booked is, for the student, taken.
-            return Ok(if capacity == 1 {
-                Outcome::Taken
-            } else {
-                Outcome::Full
-            });
+            .await?;
+            let taken: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM bookings WHERE librarian_id = $1 AND session = $2 AND status <> 'cancelled'",
+                    &[&b.librarian_id, &session],
+                )
+                .await?
+                .get(0);
+            if taken >= i64::from(capacity) {
+                return Ok(refused);
+            }
+            seat = i32::try_from(taken + 1).unwrap_or(i32::MAX);
         }
-        let seat = i32::try_from(taken + 1).unwrap_or(i32::MAX);
         let inserted = tx
-            .query_one(
+            .query_opt(
                 &format!(
                     "WITH new AS (
                         INSERT INTO bookings(code, idempotency_key, librarian_id, type_id, discipline_id, session,
                             seat, capacity, starts_at, ends_at, busy, topic, student_name, student_email, description)
                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, tstzrange($11, $12), $13, $14, $15, $16)
+                        ON CONFLICT (idempotency_key) DO NOTHING
                         RETURNING *)
                      SELECT {COLUMNS} FROM new"
                 ),
@@ -230,7 +229,15 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
             )
             .await;
         let row = match inserted {
-            Ok(row) => row,
+            Ok(Some(row)) => row,
+            Ok(None) => {
+                // The idempotency key exists: this request was made before.
+                drop(tx);
+                return Ok(match by_key(&client, &b.idempotency_key).await? {
+                    Some(found) if same(&found) => Outcome::Replayed(found),
+                    _ => Outcome::KeyReused,
+                });
+            }
             Err(e) => {
                 let state = e.code().cloned();
                 let constraint = e
@@ -241,17 +248,11 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
                 drop(tx);
                 match state {
                     Some(s) if s == SqlState::EXCLUSION_VIOLATION => return Ok(Outcome::Taken),
-                    Some(s) if s == SqlState::UNIQUE_VIOLATION => {
-                        if constraint.contains("idempotency") {
-                            // The same request, sent twice at once: the other one won.
-                            return Ok(match by_key(&client, &b.idempotency_key).await? {
-                                Some(found) if same(&found) => Outcome::Replayed(found),
-                                _ => Outcome::KeyReused,
-                            });
-                        }
-                        // A code that exists already: draw another.
-                        continue;
+                    Some(s) if s == SqlState::UNIQUE_VIOLATION && constraint == "bookings_seat" => {
+                        return Ok(refused);
                     }
+                    // A code that exists already: draw another.
+                    Some(s) if s == SqlState::UNIQUE_VIOLATION => continue,
                     _ => return Err(e.into()),
                 }
             }

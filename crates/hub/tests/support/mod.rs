@@ -53,7 +53,17 @@ impl Postgres {
         assert!(status.success(), "{program} {args:?} failed");
     }
 
+    /// A server for tests: fsync off (a crash of the test machine loses nothing of value).
     pub fn start() -> Postgres {
+        Postgres::start_with(false)
+    }
+
+    /// A server that writes as a production one does (fsync on), for benchmarks.
+    pub fn start_durable() -> Postgres {
+        Postgres::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Postgres {
         let dir = tempfile::tempdir().unwrap();
         if is_root() {
             let status = Command::new("chown")
@@ -85,7 +95,8 @@ impl Postgres {
                 "-N",
             ],
         );
-        let options = format!("-k {sock} -c listen_addresses= -F -c max_connections=60");
+        let fsync = if durable { "" } else { " -F" };
+        let options = format!("-k {sock} -c listen_addresses={fsync} -c max_connections=60");
         pg.run(
             "pg_ctl",
             &[
