@@ -1017,6 +1017,9 @@ pub struct BookingView {
     pub description: Option<String>,
     pub outcome: Option<String>,
     pub read_level: Option<u32>,
+    /// With a hub: `pending` (waiting to reach it), `confirmed` or `refused` (taken first
+    /// on another workstation); null on a standalone workstation.
+    pub hub_state: Option<String>,
 }
 
 impl From<bookings::Booking> for BookingView {
@@ -1039,6 +1042,7 @@ impl From<bookings::Booking> for BookingView {
             description: b.description,
             outcome: b.outcome,
             read_level: b.read_level.map(small),
+            hub_state: b.hub_state,
         }
     }
 }

@@ -150,6 +150,101 @@ impl Hub {
     }
 }
 
+/// What the hub said to a booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubBooking {
+    /// Booked (or booked before: the same request sent again), under this code.
+    Booked { code: String },
+    /// Another booking of the librarian overlaps, or the group session is full.
+    Taken { reason: String },
+}
+
+impl Hub {
+    fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u16, serde_json::Value), SyncError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
+        let unreachable = |e: reqwest::Error| SyncError::Unreachable {
+            url: self.base.to_string(),
+            detail: plain(&e),
+        };
+        let response = self
+            .client
+            .post(url)
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .map_err(unreachable)?;
+        let status = response.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(SyncError::Unauthorized);
+        }
+        if status.is_server_error() {
+            return Err(SyncError::Unreachable {
+                url: self.base.to_string(),
+                detail: format!("it answered {status}"),
+            });
+        }
+        let body: serde_json::Value = response.json().unwrap_or(serde_json::Value::Null);
+        Ok((status.as_u16(), body))
+    }
+
+    /// Sends a booking made here; its code is the idempotency key, so sending it again after
+    /// a lost answer finds the booking the first attempt made.
+    pub fn book(&self, o: &crate::bookings::Outgoing) -> Result<HubBooking, SyncError> {
+        let body = serde_json::json!({
+            "idempotency_key": format!("booking:{}", o.code),
+            "code": o.code,
+            "librarian_id": o.librarian_id,
+            "type_id": o.type_id,
+            "discipline_id": o.discipline_id,
+            "starts_at": o.starts.to_string(),
+            "ends_at": o.ends.to_string(),
+            "buffer_before_minutes": o.buffer_before,
+            "buffer_after_minutes": o.buffer_after,
+            "capacity": o.capacity,
+            "topic": o.topic,
+            "student_name": o.name,
+            "student_email": o.email,
+            "description": o.description,
+        });
+        let (status, answer) = self.post("api/v1/bookings", &body)?;
+        let text = |k: &str| answer[k].as_str().unwrap_or_default().to_owned();
+        match status {
+            200 | 201 if !text("code").is_empty() => Ok(HubBooking::Booked { code: text("code") }),
+            409 => Ok(HubBooking::Taken {
+                reason: text("message"),
+            }),
+            _ => Err(SyncError::Status {
+                status,
+                detail: format!("{}: {}", text("code"), text("message")),
+            }),
+        }
+    }
+
+    /// Cancels a booking the hub holds; false when it has no live booking with that code.
+    pub fn cancel(&self, code: &str) -> Result<bool, SyncError> {
+        let code: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+        let (status, answer) = self.post(
+            &format!("api/v1/bookings/{code}/cancel"),
+            &serde_json::json!({}),
+        )?;
+        match status {
+            200 => Ok(true),
+            404 => Ok(false),
+            _ => Err(SyncError::Status {
+                status,
+                detail: answer["message"].as_str().unwrap_or_default().to_owned(),
+            }),
+        }
+    }
+}
+
 /// The error and its causes in one line (reqwest's own message is "error sending request").
 fn plain(e: &reqwest::Error) -> String {
     let mut out = e.to_string();
@@ -230,6 +325,19 @@ pub fn apply(store: &Store, since: &str, page: &Page) -> Result<Applied, SyncErr
     }
     tx.commit().map_err(|e| store.err(e))?;
     Ok(applied)
+}
+
+/// A booking somewhere in the consortium, as the feed tells it.
+#[derive(Debug, Deserialize)]
+struct HubBusy {
+    code: String,
+    librarian_id: String,
+    type_id: String,
+    starts_at: jiff::Timestamp,
+    ends_at: jiff::Timestamp,
+    busy_from: jiff::Timestamp,
+    busy_to: jiff::Timestamp,
+    status: String,
 }
 
 enum ChangeError {
@@ -316,6 +424,33 @@ fn apply_change(
             )?;
             libraries.insert(library.id);
             applied.libraries += 1;
+            Ok(false)
+        }
+        ("booking", "upsert") => {
+            let b: HubBusy = serde_json::from_value(body()?)
+                .map_err(|e| ChangeError::Unreadable(e.to_string()))?;
+            let code = crate::bookings::normalize_code(&b.code);
+            if b.status == "cancelled" {
+                tx.execute("DELETE FROM hub_bookings WHERE code = ?1", [&code])?;
+            } else {
+                let stamp = |t: &jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+                tx.execute(
+                    "INSERT INTO hub_bookings(code, librarian_id, type_id, starts_at, ends_at, busy_from, busy_to)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT(code) DO UPDATE SET librarian_id = excluded.librarian_id,
+                         type_id = excluded.type_id, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                         busy_from = excluded.busy_from, busy_to = excluded.busy_to",
+                    (
+                        &code,
+                        &b.librarian_id,
+                        &b.type_id,
+                        stamp(&b.starts_at),
+                        stamp(&b.ends_at),
+                        stamp(&b.busy_from),
+                        stamp(&b.busy_to),
+                    ),
+                )?;
+            }
             Ok(false)
         }
         (kind, op) => Err(ChangeError::Unreadable(format!(

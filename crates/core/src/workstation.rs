@@ -209,6 +209,15 @@ impl Workstation {
 
     fn sync_pages(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
         let mut report = SyncReport::default();
+        // Bookings made while the hub was out of reach go first, each exactly once (the
+        // booking code is the idempotency key).
+        let sent = self.send_outbox(hub, None)?;
+        if let Some((_, bookings::Sent::Failed { error })) = sent.last() {
+            return Err(sync::SyncError::Unreachable {
+                url: hub.url().to_string(),
+                detail: error.clone(),
+            });
+        }
         loop {
             let since = self.with_store(sync::cursor)?;
             let page = hub.changes(&since, sync::PAGE)?;
@@ -656,9 +665,91 @@ impl Workstation {
         self.with_store(|s| bookings::free_slots(s, librarian, type_id, Timestamp::now()))
     }
 
-    /// Books a consultation.
+    /// Books a consultation. With a hub, the booking is sent at once; if the hub cannot be
+    /// reached it stays `pending` in the outbox and is sent by the background sync, and if the
+    /// hub found the time taken elsewhere the student is offered the nearest free slots.
     pub fn book(&self, request: &bookings::Request) -> Result<bookings::Booking, BookingError> {
-        self.with_store(|s| bookings::book(s, request, Timestamp::now()))
+        let made = self.with_store(|s| bookings::book(s, request, Timestamp::now()))?;
+        let hub = match self.hub() {
+            Ok(Some(hub)) => hub,
+            Ok(None) => return Ok(made),
+            Err(e) => {
+                tracing::error!(error = %e, "the hub client could not be made");
+                return Ok(made);
+            }
+        };
+        self.with_store(|s| bookings::mark_pending(s, &made.code))?;
+        let sent = self.send_outbox(&hub, Some(&made.code))?;
+        match sent.first() {
+            Some((code, bookings::Sent::Confirmed { .. })) => self.booking_by_code(code),
+            Some((_, bookings::Sent::Refused { .. })) => {
+                // Learn what was booked elsewhere, then offer what is still free.
+                if let Err(e) = self.sync_pages(&hub) {
+                    tracing::warn!(error = %e, "could not catch up with the hub");
+                }
+                let nearest = self.with_store(|s| {
+                    bookings::nearest_free(
+                        s,
+                        &made.librarian_id,
+                        &made.type_id,
+                        made.starts,
+                        Timestamp::now(),
+                    )
+                })?;
+                Err(BookingError::SlotTaken { nearest })
+            }
+            _ => self.booking_by_code(&made.code),
+        }
+    }
+
+    fn booking_by_code(&self, code: &str) -> Result<bookings::Booking, BookingError> {
+        self.with_store(|s| bookings::by_codes(s, &[code.to_owned()]))?
+            .pop()
+            .ok_or_else(|| BookingError::UnknownCode(code.to_owned()))
+    }
+
+    /// Sends bookings waiting in the outbox (`only`: just that one) and records the answers;
+    /// stops at the first that cannot be delivered (the hub is out of reach). Returns each
+    /// booking sent with its code now and what the hub said.
+    fn send_outbox(
+        &self,
+        hub: &sync::Hub,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, bookings::Sent)>, StoreError> {
+        let pending = self.with_store(|s| bookings::outbox(s, only))?;
+        let mut out = Vec::new();
+        for o in pending {
+            let sent = match hub.book(&o) {
+                Ok(sync::HubBooking::Booked { code }) => bookings::Sent::Confirmed { code },
+                Ok(sync::HubBooking::Taken { reason }) => bookings::Sent::Refused { reason },
+                // The hub read the request and will never accept it: not worth sending again.
+                Err(e @ sync::SyncError::Status { .. }) => bookings::Sent::Refused {
+                    reason: e.to_string(),
+                },
+                Err(e) => bookings::Sent::Failed {
+                    error: e.to_string(),
+                },
+            };
+            let code =
+                self.with_store(|s| bookings::record_sent(s, &o.code, &sent, Timestamp::now()))?;
+            match &sent {
+                bookings::Sent::Confirmed { .. } => {
+                    tracing::info!(code = %code, "booking accepted by the hub");
+                }
+                bookings::Sent::Refused { reason } => {
+                    tracing::warn!(code = %code, reason, "booking refused by the hub: the time was taken elsewhere");
+                }
+                bookings::Sent::Failed { error } => {
+                    tracing::warn!(code = %code, error, "booking not delivered to the hub; it stays in the outbox");
+                }
+            }
+            let failed = matches!(sent, bookings::Sent::Failed { .. });
+            out.push((code, sent));
+            if failed {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// Bookings by code (a student's own, this session).
@@ -666,9 +757,18 @@ impl Workstation {
         self.with_store(|s| bookings::by_codes(s, codes))
     }
 
-    /// Cancels a booking with its code.
+    /// Cancels a booking with its code. A booking the hub holds is cancelled there first: with
+    /// the hub out of reach it cannot be, and the student is told so.
     pub fn cancel_booking(&self, code: &str) -> Result<bookings::Booking, BookingError> {
-        self.with_store(|s| bookings::cancel(s, code, Timestamp::now()))
+        let now = Timestamp::now();
+        let b = self.with_store(|s| bookings::cancellable(s, code, now))?;
+        if b.hub_state.as_deref() == Some("confirmed")
+            && let Ok(Some(hub)) = self.hub()
+        {
+            hub.cancel(&b.code)
+                .map_err(|e| BookingError::HubUnreachable(e.to_string()))?;
+        }
+        self.with_store(|s| bookings::cancel(s, &b.code, now))
     }
 
     /// Saves the bookings with these codes as an iCalendar file in the downloads folder.

@@ -17,6 +17,10 @@ use crate::db::{Db, HubError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewBooking {
     pub idempotency_key: String,
+    /// The code the workstation already gave the student (8 letters and digits, dashes
+    /// ignored); the hub draws another only if it is in use.
+    #[serde(default)]
+    pub code: Option<String>,
     pub librarian_id: String,
     pub type_id: String,
     #[serde(default)]
@@ -81,6 +85,12 @@ pub fn validate(b: &NewBooking) -> Result<(), String> {
     short("librarian_id", &b.librarian_id, 100)?;
     short("type_id", &b.type_id, 100)?;
     short("topic", &b.topic, 200)?;
+    if let Some(code) = &b.code {
+        let c = normalize_code(code);
+        if c.len() != 8 || !c.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+            return Err("`code` is 8 letters and digits".into());
+        }
+    }
     if b.starts_at >= b.ends_at {
         return Err("a booking ends after it starts".into());
     }
@@ -111,6 +121,14 @@ pub fn validate(b: &NewBooking) -> Result<(), String> {
 }
 
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A booking code as stored: upper case, no dashes or spaces.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
 
 fn new_code() -> Result<String, HubError> {
     let mut bytes = [0u8; 8];
@@ -173,8 +191,11 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
     } else {
         Outcome::Full
     };
-    for _ in 0..5 {
-        let code = new_code()?;
+    for attempt in 0..5 {
+        let code = match (&b.code, attempt) {
+            (Some(c), 0) => normalize_code(c),
+            _ => new_code()?,
+        };
         let tx = client.transaction().await?;
         // A one-to-one booking has seat 1, and the seat index refuses a second one; the seats
         // of a group session are counted by one request at a time.
@@ -303,7 +324,7 @@ pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
                      WHERE code = $1 AND status = 'booked' RETURNING *)
                  SELECT {COLUMNS} FROM c"
             ),
-            &[&code.trim().to_ascii_uppercase()],
+            &[&normalize_code(code)],
         )
         .await?
     else {

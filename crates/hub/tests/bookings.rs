@@ -238,6 +238,17 @@ async fn retries_groups_cancellations_and_bad_requests() {
         .await;
     assert_eq!((s, body["code"].as_str()), (409, Some("slot_taken")));
 
+    // The code a workstation already gave the student is kept; one in use is replaced.
+    let mut r = request("w1", "lib-w", "2026-12-04T10:00:00Z", 30);
+    r["code"] = json!("abcd-2345");
+    let (s, body) = hub.post("/api/v1/bookings", &r).await;
+    assert_eq!((s, body["code"].as_str()), (201, Some("ABCD2345")));
+    let mut r = request("w2", "lib-w", "2026-12-04T11:00:00Z", 30);
+    r["code"] = json!("ABCD2345");
+    let (s, body) = hub.post("/api/v1/bookings", &r).await;
+    assert_eq!(s, 201);
+    assert_ne!(body["code"].as_str(), Some("ABCD2345"));
+
     // Bad requests are told why; no token, no booking.
     let mut bad = request("e", "lib-a", "2026-12-02T12:00:00Z", 30);
     bad["ends_at"] = bad["starts_at"].clone();
@@ -276,4 +287,113 @@ async fn retries_groups_cancellations_and_bad_requests() {
         text.contains("\"busy_to\":\"2026-12-02T09:40:00Z\""),
         "{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away() {
+    let hub = hub().await;
+    // A port nobody listens on yet: the third workstation's hub, down until the end.
+    let later = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let later_addr = later.local_addr().unwrap();
+    drop(later);
+    let token = hub.token.clone();
+    let url = hub.url.clone();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
+    let db = hub.db.clone();
+    let later_url = format!("http://{later_addr}/");
+    let outcome = tokio::task::spawn_blocking(move || {
+        // A workstation with its own cache, seeded from the demo consortium, and a hub.
+        let make = |dir: &std::path::Path, url: &str| {
+            let root = dir.display().to_string();
+            let (url, token) = (url.to_owned(), token.clone());
+            let config = commons_core::Config::load_with(&|k| match k {
+                "HOME" => Some(format!("{root}/home")),
+                "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
+                "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
+                "COMMONS_HUB_URL" => Some(url.clone()),
+                "COMMONS_HUB_TOKEN" => Some(token.clone()),
+                "COMMONS_HUB_TIMEOUT_SECS" => Some("3".into()),
+                _ => None,
+            })
+            .unwrap();
+            let ws = commons_core::Workstation::new(config);
+            ws.prepare(&mut |_| {}).unwrap();
+            ws
+        };
+        let a = make(&paths[0], &format!("{url}/"));
+        let b = make(&paths[1], &format!("{url}/"));
+        let c = make(&paths[2], &later_url);
+        let librarian = a.booking_librarians(None).unwrap()[0].id.clone();
+        let ty = a.consultation_types().unwrap()[0].id.clone();
+        let slot = a.free_slots(&librarian, &ty).unwrap()[0];
+        let request = |name: &str, starts| commons_core::bookings::Request {
+            librarian_id: librarian.clone(),
+            type_id: ty.clone(),
+            starts: Some(starts),
+            name: name.into(),
+            email: format!("{}@example.org", name.to_lowercase()),
+            topic: "Literature search".into(),
+            discipline_id: None,
+            description: String::new(),
+        };
+        // A books: the hub accepts at once.
+        let made = a.book(&request("Ada", slot.starts)).unwrap();
+        assert_eq!(made.hub_state.as_deref(), Some("confirmed"));
+        // B has not synced yet and wants the same time: the hub refuses, B learns what is
+        // booked and offers the nearest free times, which do not include it.
+        let Err(commons_core::bookings::BookingError::SlotTaken { nearest }) =
+            b.book(&request("Ben", slot.starts))
+        else {
+            panic!("B booked a taken time")
+        };
+        assert!(!nearest.is_empty() && nearest.iter().all(|s| s.starts != slot.starts));
+        assert!(
+            b.free_slots(&librarian, &ty)
+                .unwrap()
+                .iter()
+                .all(|s| s.starts != slot.starts)
+        );
+        // C's hub is away: the booking waits in the outbox, shown as pending.
+        let second = a.free_slots(&librarian, &ty).unwrap()[0];
+        let pending = c.book(&request("Cy", second.starts)).unwrap();
+        assert_eq!(pending.hub_state.as_deref(), Some("pending"));
+        (made.code, pending.code, second.starts, c, later_url)
+    })
+    .await
+    .unwrap();
+    let (first_code, pending_code, second_starts, c, _) = outcome;
+
+    // The hub comes back where C expects it: the next sync sends the outbox exactly once.
+    let listener = tokio::net::TcpListener::bind(later_addr).await.unwrap();
+    let served = db.clone();
+    tokio::spawn(async move { axum::serve(listener, server::router(served)).await });
+    let c = tokio::task::spawn_blocking(move || {
+        let hub = c.hub().unwrap().unwrap();
+        c.sync_from(&hub).unwrap();
+        c.sync_from(&hub).unwrap();
+        c
+    })
+    .await
+    .unwrap();
+    let client = hub.db.pool.get().await.unwrap();
+    let rows: Vec<(String, String)> = client
+        .query(
+            "SELECT code, to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM bookings WHERE status = 'booked' ORDER BY starts_at",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].0, first_code.replace('-', ""));
+    assert_eq!(rows[1].1, second_starts.to_string());
+    let confirmed = tokio::task::spawn_blocking(move || c.bookings(&[pending_code]).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(confirmed[0].hub_state.as_deref(), Some("confirmed"));
+    assert_eq!(bookings::overlaps(&hub.db).await.unwrap(), 0);
+    drop(dirs);
 }

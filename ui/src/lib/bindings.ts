@@ -134,6 +134,11 @@ export type BookingView = {
 	description: string | null,
 	outcome: string | null,
 	readLevel: number | null,
+	/**
+	 *  With a hub: `pending` (waiting to reach it), `confirmed` or `refused` (taken first
+	 *  on another workstation); null on a standalone workstation.
+	 */
+	hubState: string | null,
 };
 
 export type ConsultationTypeView = {

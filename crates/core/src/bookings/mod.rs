@@ -50,6 +50,8 @@ pub enum BookingError {
     NotALibrarian,
     #[error("the file could not be saved: {0}")]
     Download(String),
+    #[error("the consortium hub cannot be reached, so the booking cannot be cancelled now: {0}")]
+    HubUnreachable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -69,6 +71,7 @@ impl BookingError {
             BookingError::NotSignedIn => "not_signed_in",
             BookingError::NotALibrarian => "not_a_librarian",
             BookingError::Download(_) => "export_unwritable",
+            BookingError::HubUnreachable(_) => "hub_unreachable",
             BookingError::Store(e) => e.code(),
         }
     }
@@ -127,6 +130,8 @@ pub struct Booking {
     pub description: Option<String>,
     pub outcome: Option<String>,
     pub read_level: Option<i64>,
+    /// With a hub: `pending` (not yet accepted by it), `confirmed` or `refused`.
+    pub hub_state: Option<String>,
 }
 
 /// What a student submits.
@@ -300,10 +305,18 @@ fn exceptions(store: &Store, librarian: &str) -> Result<Vec<Exception>, StoreErr
 
 /// Bookings that hold the librarian's time (not cancelled), with their types' buffers.
 fn busy(conn: &rusqlite::Connection, librarian: &str) -> rusqlite::Result<Vec<Busy>> {
+    // Bookings made here, and those the hub's feed reports from other workstations (with
+    // their buffers as the hub applied them).
     let mut stmt = conn.prepare_cached(
         "SELECT b.starts_at, b.ends_at, b.type_id, t.buffer_before, t.buffer_after
          FROM bookings b JOIN consultation_types t ON t.id = b.type_id
-         WHERE b.librarian_id = ?1 AND b.status != 'cancelled'",
+         WHERE b.librarian_id = ?1 AND b.status != 'cancelled'
+         UNION ALL
+         SELECT h.starts_at, h.ends_at, h.type_id,
+                CAST(round((julianday(h.starts_at) - julianday(h.busy_from)) * 1440) AS INTEGER),
+                CAST(round((julianday(h.busy_to) - julianday(h.ends_at)) * 1440) AS INTEGER)
+         FROM hub_bookings h
+         WHERE h.librarian_id = ?1 AND h.code NOT IN (SELECT code FROM bookings)",
     )?;
     let rows = stmt.query_map([librarian], |r| {
         Ok((
@@ -450,7 +463,7 @@ fn new_code() -> String {
 
 const BOOKING_COLUMNS: &str = "b.code, b.librarian_id, l.name, lib.name, lib.name_zh, lib.time_zone, \
      b.type_id, b.discipline_id, b.starts_at, b.ends_at, b.status, b.topic, b.student_name, \
-     b.student_email, b.description, b.outcome, b.read_level";
+     b.student_email, b.description, b.outcome, b.read_level, b.hub_state";
 
 const BOOKING_FROM: &str = "FROM bookings b JOIN librarians l ON l.id = b.librarian_id \
      JOIN libraries lib ON lib.id = l.library_id";
@@ -479,6 +492,7 @@ fn booking(r: &Row<'_>) -> rusqlite::Result<Booking> {
         description: r.get(14)?,
         outcome: r.get(15)?,
         read_level: r.get(16)?,
+        hub_state: r.get(17)?,
     })
 }
 
@@ -581,18 +595,19 @@ pub fn by_codes(store: &Store, codes: &[String]) -> Result<Vec<Booking>, StoreEr
     Ok(out)
 }
 
-/// Cancels with the booking code, until the type's cancellation cutoff.
-pub fn cancel(store: &Store, code: &str, now: Timestamp) -> Result<Booking, BookingError> {
+/// The booking with this code, if it may be cancelled now (booked, before the type's
+/// cancellation cutoff).
+pub fn cancellable(store: &Store, code: &str, now: Timestamp) -> Result<Booking, BookingError> {
     let code = normalize_code(code);
     let sql = |e| store.err(e);
-    let tx = store.write().map_err(sql)?;
-    let b = by_code(&tx, &code)
+    let b = by_code(store.conn(), &code)
         .map_err(sql)?
         .ok_or_else(|| BookingError::UnknownCode(code.clone()))?;
     if b.status != "booked" {
         return Err(BookingError::WrongState(b.status));
     }
-    let cutoff: i64 = tx
+    let cutoff: i64 = store
+        .conn()
         .query_row(
             "SELECT cancel_cutoff_minutes FROM consultation_types WHERE id = ?1",
             [&b.type_id],
@@ -606,12 +621,162 @@ pub fn cancel(store: &Store, code: &str, now: Timestamp) -> Result<Booking, Book
     if now > deadline {
         return Err(BookingError::TooLateToCancel);
     }
+    Ok(b)
+}
+
+/// Cancels with the booking code, until the type's cancellation cutoff.
+pub fn cancel(store: &Store, code: &str, now: Timestamp) -> Result<Booking, BookingError> {
+    let code = cancellable(store, code, now)?.code;
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
     set_status(&tx, &code, "cancelled", now).map_err(sql)?;
     let b = by_code(&tx, &code)
         .map_err(sql)?
         .ok_or_else(|| BookingError::UnknownCode(code.clone()))?;
     tx.commit().map_err(sql)?;
     Ok(b)
+}
+
+/// A booking made here on its way to the hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub code: String,
+    pub librarian_id: String,
+    pub type_id: String,
+    pub discipline_id: Option<String>,
+    pub starts: Timestamp,
+    pub ends: Timestamp,
+    pub buffer_before: i64,
+    pub buffer_after: i64,
+    pub capacity: i64,
+    pub topic: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Bookings made here that the hub has not accepted yet, oldest first (`only`: just one).
+pub fn outbox(store: &Store, only: Option<&str>) -> Result<Vec<Outgoing>, StoreError> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached(
+            "SELECT b.code, b.librarian_id, b.type_id, b.discipline_id, b.starts_at, b.ends_at,
+                    t.buffer_before, t.buffer_after, t.capacity, b.topic, b.student_name,
+                    b.student_email, b.description
+             FROM bookings b JOIN consultation_types t ON t.id = b.type_id
+             WHERE b.hub_state = 'pending' AND b.status = 'booked' AND (?1 IS NULL OR b.code = ?1)
+             ORDER BY b.created_at, b.id",
+        )
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([only], |r| {
+            let when = |i: usize| -> rusqlite::Result<Timestamp> {
+                let s: String = r.get(i)?;
+                parse_stamp(&s).ok_or_else(|| {
+                    rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text)
+                })
+            };
+            Ok(Outgoing {
+                code: r.get(0)?,
+                librarian_id: r.get(1)?,
+                type_id: r.get(2)?,
+                discipline_id: r.get(3)?,
+                starts: when(4)?,
+                ends: when(5)?,
+                buffer_before: r.get(6)?,
+                buffer_after: r.get(7)?,
+                capacity: r.get(8)?,
+                topic: r.get(9)?,
+                name: r.get(10)?,
+                email: r.get(11)?,
+                description: r.get(12)?,
+            })
+        })
+        .map_err(|e| store.err(e))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| store.err(e))
+}
+
+/// Puts a booking made here in the outbox.
+pub fn mark_pending(store: &Store, code: &str) -> Result<(), StoreError> {
+    store
+        .conn()
+        .execute(
+            "UPDATE bookings SET hub_state = 'pending' WHERE code = ?1",
+            [code],
+        )
+        .map(drop)
+        .map_err(|e| store.err(e))
+}
+
+/// What the hub said to a booking from the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// Accepted, under this code (the one sent, unless another workstation had it).
+    Confirmed { code: String },
+    /// The time was taken first elsewhere: the booking is cancelled here.
+    Refused { reason: String },
+    /// Not delivered; it stays in the outbox.
+    Failed { error: String },
+}
+
+/// Records what the hub said; returns the booking's code from now on.
+pub fn record_sent(
+    store: &Store,
+    code: &str,
+    sent: &Sent,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
+    let at = stamp(now);
+    let code_now = match sent {
+        Sent::Confirmed { code: new } => {
+            let new = normalize_code(new);
+            tx.execute(
+                "UPDATE bookings SET hub_state = 'confirmed', hub_error = NULL, code = ?2, updated_at = ?3
+                 WHERE code = ?1",
+                (code, &new, &at),
+            )
+            .map_err(sql)?;
+            new
+        }
+        Sent::Refused { reason } => {
+            tx.execute(
+                "UPDATE bookings SET hub_state = 'refused', status = 'cancelled', hub_error = ?2, updated_at = ?3
+                 WHERE code = ?1",
+                (code, reason, &at),
+            )
+            .map_err(sql)?;
+            code.to_owned()
+        }
+        Sent::Failed { error } => {
+            tx.execute(
+                "UPDATE bookings SET hub_error = ?2 WHERE code = ?1",
+                (code, error),
+            )
+            .map_err(sql)?;
+            code.to_owned()
+        }
+    };
+    tx.commit().map_err(sql)?;
+    Ok(code_now)
+}
+
+/// The free slots nearest to `wanted` (at most three, in time order): what a student is
+/// offered when the time they chose was taken.
+pub fn nearest_free(
+    store: &Store,
+    librarian: &str,
+    type_id: &str,
+    wanted: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<Slot>, BookingError> {
+    let mut nearest = free_slots(store, librarian, type_id, now)?;
+    nearest.sort_by_key(|s| s.starts.duration_since(wanted).abs());
+    nearest.truncate(3);
+    nearest.sort_by_key(|s| s.starts);
+    Ok(nearest)
 }
 
 fn set_status(

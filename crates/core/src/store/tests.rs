@@ -64,6 +64,7 @@ const SHIPPED: &[u64] = &[
     0xe77285347c926ea8,
     0x35a00fc4297c0885,
     0xa320d18dae44001f,
+    0xa8cd45b28cfb882f,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
