@@ -87,6 +87,10 @@ export async function startHub() {
     url,
     token,
     database,
+    /** One value from the hub's database, as psql prints it. */
+    query(sql) {
+      return run(join(bin, "psql"), ["-h", dir, "-U", "postgres", "-d", "postgres", "-At", "-c", sql]);
+    },
     async startServing() {
       server = spawn(hubBinary, ["--database", database, "serve", "--listen", `127.0.0.1:${port}`], { stdio: "ignore" });
       await waitFor(`${url}healthz`);

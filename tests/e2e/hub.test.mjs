@@ -54,10 +54,30 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       assert.ok(found.some((t) => /Summerland/.test(t)), found.join(" | "));
       await screenshot(s, "hub-offline");
 
-      // Back again: "Try now" brings it up to date.
+      // A student books while the hub is away: the booking waits on this workstation,
+      // shown as waiting for the connection.
+      const type = async (css, text) => s.cmd("POST", `/element/${await s.find(css)}/value`, { text });
+      await s.click(await s.find('nav a[data-route="consultations"]'));
+      await s.click(await s.waitFor("the subject list", () => s.find('[data-testid="con-discipline"] option[value="world-history"]')));
+      const card = '[data-librarian="lib-okafor"]';
+      await s.click(await s.waitFor("her free times", () => s.find(`${card} button.slot`)));
+      await s.waitFor("the booking form", () => s.find("#b-name"));
+      await type("#b-name", "Lin Wei");
+      await type("#b-email", "lin.wei@student.example");
+      await s.click(await s.find('.booking-form button[type="submit"]'));
+      const code = await s.waitFor("the booking code", () => s.textOf('[data-testid="booking-code"]'), 30000);
+      assert.match(await s.textOf('[data-testid="confirmation"]'), /as soon as the connection is back/);
+      const mine = `[data-booking="${code}"]`;
+      assert.equal(await s.execute(`return document.querySelector('${mine}')?.dataset.hub`), "pending");
+      await screenshot(s, "hub-booking-pending");
+
+      // Back again: "Try now" sends the booking and brings the catalogue up to date.
       await hub.startServing();
       await s.click(await s.find('[data-testid="sync-status"] button'));
       await s.waitFor("up to date again", async () => (await syncState(s)) === "current", 30000);
+      await s.waitFor("the booking confirmed by the hub", async () => (await s.execute(`return document.querySelector('${mine}')?.dataset.hub`)) === "confirmed", 15000);
+      const held = hub.query("SELECT count(*) FROM bookings WHERE status = 'booked'");
+      assert.equal(held.trim(), "1");
     } finally {
       await app.stop({ cleanup: true });
     }

@@ -274,6 +274,15 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
                     }
                     // A code that exists already: draw another.
                     Some(s) if s == SqlState::UNIQUE_VIOLATION => continue,
+                    // Two overlapping inserts can each wait for the other to commit before
+                    // the exclusion constraint decides; PostgreSQL ends one of them. Once the
+                    // other has committed, asking again gives the plain answer.
+                    Some(s)
+                        if s == SqlState::T_R_DEADLOCK_DETECTED
+                            || s == SqlState::T_R_SERIALIZATION_FAILURE =>
+                    {
+                        continue;
+                    }
                     _ => return Err(e.into()),
                 }
             }
