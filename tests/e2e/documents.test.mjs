@@ -130,8 +130,16 @@ test("a librarian adds a PDF; a non-PDF is refused; the new text becomes searcha
       );
     // Not a PDF: refused with the reason.
     await choose("notes.pdf", "just some text, not a PDF");
+    await s.waitFor("the file taken", async () => (await s.execute("return document.getElementById('add-title').value")) === "notes");
     await s.click(await s.find('.add-document button[type="submit"]'));
-    await s.waitFor("the refusal", () => s.find('[data-problem="file/not_a_pdf"]'));
+    await s.waitFor(
+      "the refusal",
+      async () =>
+        (await s.execute("return !!document.querySelector('[data-problem=\"file/not_a_pdf\"]')")) ||
+        // What the form shows instead, for the failure message.
+        Promise.reject(new Error(await s.execute("return [...document.querySelectorAll('.add-document [data-problem], .add-document [data-error-code], .add-document button[type=submit]')].map(e => e.dataset.problem ?? e.dataset.errorCode ?? e.textContent).join(' | ')"))),
+      30000,
+    );
     // A real one, attached to History.
     await choose("palimpsest-notes.pdf", tinyPdf("Palimpsest manuscripts of the Meridian archive"));
     assert.equal(await s.execute("return document.getElementById('add-title').value"), "palimpsest notes");

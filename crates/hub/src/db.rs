@@ -15,7 +15,11 @@ pub enum HubError {
 
 impl From<tokio_postgres::Error> for HubError {
     fn from(e: tokio_postgres::Error) -> Self {
-        HubError::Database(e.to_string())
+        // tokio-postgres says only "db error"; the server's own message says what.
+        HubError::Database(match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        })
     }
 }
 
@@ -33,7 +37,32 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_bookings",
         include_str!("../migrations/0003_bookings.sql"),
     ),
+    (
+        "0004_schedule",
+        include_str!("../migrations/0004_schedule.sql"),
+    ),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".sql"))
+                    .map(str::to_owned)
+            })
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = super::MIGRATIONS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(files, listed);
+    }
+}
 
 /// The hub's database.
 #[derive(Clone)]

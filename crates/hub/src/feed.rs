@@ -73,6 +73,8 @@ pub struct LibraryInput<'a> {
     /// `marcxml` or `oai_dc`.
     pub metadata_prefix: &'a str,
     pub set_spec: Option<&'a str>,
+    /// Harvest schedule in minutes; `None`: the hub's default.
+    pub every_minutes: Option<i32>,
 }
 
 /// Adds or updates a member library, with its change, in one transaction.
@@ -100,13 +102,20 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
             "`{url}` is not an http or https URL"
         )));
     }
+    if l.every_minutes.is_some_and(|m| m < 5) {
+        return Err(HubError::Invalid(
+            "a library is harvested at most every 5 minutes".into(),
+        ));
+    }
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     tx.execute(
-        "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec) VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec, harvest_every_minutes)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
-             metadata_prefix = excluded.metadata_prefix, set_spec = excluded.set_spec, updated_at = now()",
-        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec],
+             metadata_prefix = excluded.metadata_prefix, set_spec = excluded.set_spec,
+             harvest_every_minutes = excluded.harvest_every_minutes, updated_at = now()",
+        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes],
     )
     .await?;
     let body = serde_json::json!({ "id": id, "name": l.name });
@@ -126,6 +135,7 @@ pub struct Library {
     pub name: String,
     pub base_url: Option<String>,
     pub metadata_prefix: String,
+    pub every_minutes: Option<i32>,
     pub last_success: Option<String>,
     pub last_error: Option<String>,
 }
@@ -135,7 +145,7 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
     let client = db.pool.get().await?;
     let rows = client
         .query(
-            "SELECT l.id, l.name, l.base_url, l.metadata_prefix,
+            "SELECT l.id, l.name, l.base_url, l.metadata_prefix, l.harvest_every_minutes,
                     to_char(h.last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.last_error
              FROM libraries l LEFT JOIN harvests h ON h.library_id = l.id ORDER BY l.id",
             &[],
@@ -148,8 +158,9 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
             name: r.get(1),
             base_url: r.get(2),
             metadata_prefix: r.get(3),
-            last_success: r.get(4),
-            last_error: r.get(5),
+            every_minutes: r.get(4),
+            last_success: r.get(5),
+            last_error: r.get(6),
         })
         .collect())
 }

@@ -529,3 +529,51 @@ async fn emit(tx: &Transaction<'_>, works: &BTreeSet<i64>) -> Result<(), HubErro
     }
     Ok(())
 }
+
+/// Libraries whose harvest is due: never attempted, or last attempted longer ago than their
+/// schedule (`default_minutes` where a library has none; 0 means only libraries with their
+/// own schedule).
+pub async fn due(db: &Db, default_minutes: i32) -> Result<Vec<String>, HubError> {
+    let client = db.pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT l.id FROM libraries l LEFT JOIN harvests h ON h.library_id = l.id
+             WHERE l.base_url IS NOT NULL
+               AND COALESCE(l.harvest_every_minutes, NULLIF($1, 0)) IS NOT NULL
+               AND (h.last_attempt_at IS NULL
+                    OR h.last_attempt_at + make_interval(mins => COALESCE(l.harvest_every_minutes, $1)) <= now())
+             ORDER BY h.last_attempt_at NULLS FIRST, l.id",
+            &[&default_minutes],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Harvests, for as long as the hub serves, every library whose turn has come (checked each
+/// minute), one at a time. A failed harvest is logged and tried again on schedule.
+pub async fn scheduler(db: Db, default_minutes: i32, timeout: std::time::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let libraries = match due(&db, default_minutes).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the harvest schedule");
+                continue;
+            }
+        };
+        for library in libraries {
+            match harvest(&db, &library, timeout).await {
+                Ok(r) => tracing::info!(
+                    library,
+                    pages = r.pages,
+                    records = r.records,
+                    deleted = r.deleted,
+                    rejected = r.rejected.len(),
+                    "harvested"
+                ),
+                Err(e) => tracing::warn!(library, error = %e, "harvest failed"),
+            }
+        }
+    }
+}

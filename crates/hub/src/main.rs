@@ -1,5 +1,6 @@
-//! `commons-hub`: migrate, serve, tokens, libraries.
+//! `commons-hub`: migrate, serve, harvest, tokens, libraries.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -8,28 +9,91 @@ use commons_hub::{Db, feed, harvest, server, tokens};
 #[derive(Debug, Parser)]
 #[command(name = "commons-hub", version, about = "The Commons consortium hub")]
 struct Cli {
-    /// PostgreSQL connection (libpq style); default from COMMONS_HUB_DATABASE
+    /// Configuration file (TOML); /etc/commons/hub.toml is read when it exists
+    #[arg(long, env = "COMMONS_HUB_CONFIG")]
+    config: Option<PathBuf>,
+    /// PostgreSQL connection (libpq style); overrides the file's `database`
     #[arg(long, env = "COMMONS_HUB_DATABASE")]
-    database: String,
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The configuration file. Flags and environment variables override it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database: Option<String>,
+    listen: Option<String>,
+    #[serde(default)]
+    harvest: HarvestConfig,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct HarvestConfig {
+    /// While serving, harvest each library this often (minutes; 0: only libraries with
+    /// their own schedule, the rest by `commons-hub harvest` from cron).
+    every_minutes: i32,
+    /// Seconds before a request to a provider is given up (then retried).
+    timeout_secs: u64,
+}
+
+impl Default for HarvestConfig {
+    fn default() -> Self {
+        HarvestConfig {
+            every_minutes: 0,
+            timeout_secs: 60,
+        }
+    }
+}
+
+fn file_config(path: Option<&PathBuf>) -> Result<FileConfig, String> {
+    let (path, required) = match path {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("/etc/commons/hub.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(FileConfig::default());
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let config: FileConfig =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if config.harvest.every_minutes != 0 && config.harvest.every_minutes < 5 {
+        return Err(format!(
+            "{}: harvest.every_minutes is 0 or at least 5",
+            path.display()
+        ));
+    }
+    if !(1..=600).contains(&config.harvest.timeout_secs) {
+        return Err(format!(
+            "{}: harvest.timeout_secs is 1 to 600",
+            path.display()
+        ));
+    }
+    Ok(config)
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Apply the database migrations not yet applied
     Migrate,
-    /// Serve the API
+    /// Serve the API (and harvest on schedule)
     Serve {
-        #[arg(long, default_value = "127.0.0.1:8470")]
-        listen: String,
+        /// Address to listen on; default the file's `listen`, else 127.0.0.1:8470
+        #[arg(long)]
+        listen: Option<String>,
     },
     /// Harvest member libraries over OAI-PMH (every library with a base URL when none is named)
     Harvest {
         libraries: Vec<String>,
-        /// Seconds before a request to a provider is given up (then retried)
-        #[arg(long, default_value_t = 60)]
-        timeout: u64,
+        /// Seconds before a request to a provider is given up (then retried); default the
+        /// file's `harvest.timeout_secs`, else 60
+        #[arg(long)]
+        timeout: Option<u64>,
     },
     /// Workstation tokens
     Token {
@@ -71,6 +135,9 @@ enum LibraryAction {
         /// OAI-PMH set to harvest
         #[arg(long)]
         set: Option<String>,
+        /// Harvest this library every N minutes while serving (default: the hub's schedule)
+        #[arg(long)]
+        every_minutes: Option<i32>,
     },
     /// List member libraries and where their harvests stand
     List,
@@ -82,7 +149,20 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let db = match Db::connect(&cli.database, 8) {
+    let file = match file_config(cli.config.as_ref()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("commons-hub: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(database) = cli.database.clone().or(file.database.clone()) else {
+        eprintln!(
+            "commons-hub: no database: --database, COMMONS_HUB_DATABASE or `database` in the configuration file"
+        );
+        return ExitCode::from(2);
+    };
+    let db = match Db::connect(&database, 16) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("commons-hub: {e}");
@@ -96,7 +176,15 @@ async fn main() -> ExitCode {
                 println!("applied {n} migrations");
             }
             Command::Serve { listen } => {
+                let listen = listen
+                    .or(file.listen.clone())
+                    .unwrap_or_else(|| "127.0.0.1:8470".into());
                 db.migrate().await.map_err(|e| e.to_string())?;
+                tokio::spawn(harvest::scheduler(
+                    db.clone(),
+                    file.harvest.every_minutes,
+                    std::time::Duration::from_secs(file.harvest.timeout_secs),
+                ));
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|e| format!("{listen}: {e}"))?;
@@ -139,6 +227,7 @@ async fn main() -> ExitCode {
                 }
             }
             Command::Harvest { libraries, timeout } => {
+                let timeout = timeout.unwrap_or(file.harvest.timeout_secs);
                 db.migrate().await.map_err(|e| e.to_string())?;
                 let libraries = if libraries.is_empty() {
                     feed::libraries(&db)
@@ -187,6 +276,7 @@ async fn main() -> ExitCode {
                         oai,
                         prefix,
                         set,
+                        every_minutes,
                     },
             } => {
                 feed::upsert_library(
@@ -197,6 +287,7 @@ async fn main() -> ExitCode {
                         base_url: oai.as_deref(),
                         metadata_prefix: &prefix,
                         set_spec: set.as_deref(),
+                        every_minutes,
                     },
                 )
                 .await
@@ -207,11 +298,13 @@ async fn main() -> ExitCode {
             } => {
                 for l in feed::libraries(&db).await.map_err(|e| e.to_string())? {
                     println!(
-                        "{}\t{}\t{}\t{}\tlast success: {}\t{}",
+                        "{}\t{}\t{}\t{}\tevery {}\tlast success: {}\t{}",
                         l.id,
                         l.name,
                         l.base_url.as_deref().unwrap_or("-"),
                         l.metadata_prefix,
+                        l.every_minutes
+                            .map_or_else(|| "(hub default)".to_owned(), |m| format!("{m} min")),
                         l.last_success.as_deref().unwrap_or("never"),
                         l.last_error.as_deref().unwrap_or(""),
                     );

@@ -110,6 +110,7 @@ async fn add_library(db: &Db, id: &str, name: &str, url: &str, prefix: &str) {
             base_url: Some(url),
             metadata_prefix: prefix,
             set_spec: None,
+            every_minutes: None,
         },
     )
     .await
@@ -403,6 +404,28 @@ async fn a_provider_that_fails_is_retried_resumed_and_restarted() {
     assert_eq!(r.pages, 4, "the first page is not asked again: {r:?}");
     assert_eq!(provider.list_requests(), before + 4);
     assert_eq!(works(&db).await.len(), 9);
+
+    // The schedule: just harvested, so not due; due once its time has passed, by the hub's
+    // default or by the library's own schedule.
+    assert!(harvest::due(&db, 60).await.unwrap().is_empty());
+    client
+        .execute(
+            "UPDATE harvests SET last_attempt_at = now() - interval '90 minutes'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(harvest::due(&db, 60).await.unwrap(), vec!["x".to_owned()]);
+    assert!(harvest::due(&db, 120).await.unwrap().is_empty());
+    assert!(
+        harvest::due(&db, 0).await.unwrap().is_empty(),
+        "0: no default schedule"
+    );
+    client
+        .execute("UPDATE libraries SET harvest_every_minutes = 30", &[])
+        .await
+        .unwrap();
+    assert_eq!(harvest::due(&db, 0).await.unwrap(), vec!["x".to_owned()]);
 }
 
 fn provider_manifest(p: &ProviderProcess) -> serde_json::Value {
