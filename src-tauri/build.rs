@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "set_resource_retired",
     "get_resource_history",
     "get_consultation_types",
+    "save_consultation_type",
     "get_booking_librarians",
     "get_free_slots",
     "book_consultation",

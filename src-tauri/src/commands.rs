@@ -11,9 +11,9 @@ use tauri::{AppHandle, State};
 use commons_core::bookings::DeskAction;
 
 use crate::ipc::{
-    AddDocumentOutcome, BookOutcome, BookingRequest, BookingView, ConsultationTypeView, DeskView,
-    DocumentView, ExceptionView, ExtractionStatus, HoursRow, LibrarianProfile, NewDocumentForm,
-    PageHitView, SlotView, StatisticsView, SyncStatusView,
+    AddDocumentOutcome, BookOutcome, BookingRequest, BookingView, ConsultationTypeForm,
+    ConsultationTypeView, DeskView, DocumentView, ExceptionView, ExtractionStatus, HoursRow,
+    LibrarianProfile, NewDocumentForm, PageHitView, SlotView, StatisticsView, SyncStatusView,
 };
 use crate::ipc::{
     AuditLine, DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language,
@@ -449,6 +449,19 @@ pub async fn get_desk_hours(state: State<'_, AppState>) -> Result<Vec<HoursRow>,
     .await
 }
 
+/// Adds or changes a consultation type (a signed-in librarian).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_consultation_type(
+    state: State<'_, AppState>,
+    form: ConsultationTypeForm,
+) -> Result<SaveOutcome, IpcError> {
+    blocking(&state, move |ws| {
+        SaveOutcome::from_booking_result(ws.save_consultation_type(&form.into()))
+    })
+    .await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn set_desk_hours(
@@ -702,6 +715,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             set_resource_retired,
             get_resource_history,
             get_consultation_types,
+            save_consultation_type,
             get_booking_librarians,
             get_free_slots,
             book_consultation,

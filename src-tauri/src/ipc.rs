@@ -891,9 +891,64 @@ pub struct ConsultationTypeView {
     pub name: String,
     pub name_zh: String,
     pub minutes: u32,
+    pub buffer_before: u32,
+    pub buffer_after: u32,
+    pub min_notice_minutes: u32,
     pub capacity: u32,
     pub window_days: u32,
     pub cancel_cutoff_minutes: u32,
+}
+
+/// A consultation type as a librarian edits it; `id` null for a new one.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsultationTypeForm {
+    pub id: Option<String>,
+    pub name: String,
+    pub name_zh: String,
+    pub minutes: u32,
+    pub buffer_before: u32,
+    pub buffer_after: u32,
+    pub min_notice_minutes: u32,
+    pub capacity: u32,
+    pub window_days: u32,
+    pub cancel_cutoff_minutes: u32,
+}
+
+impl From<ConsultationTypeForm> for bookings::TypeForm {
+    fn from(f: ConsultationTypeForm) -> Self {
+        bookings::TypeForm {
+            id: f.id,
+            name: f.name,
+            name_zh: f.name_zh,
+            minutes: i64::from(f.minutes),
+            buffer_before: i64::from(f.buffer_before),
+            buffer_after: i64::from(f.buffer_after),
+            min_notice_minutes: i64::from(f.min_notice_minutes),
+            window_days: i64::from(f.window_days),
+            cancel_cutoff_minutes: i64::from(f.cancel_cutoff_minutes),
+            capacity: i64::from(f.capacity),
+        }
+    }
+}
+
+impl SaveOutcome {
+    /// A consultation type saved, or the problems with the form.
+    pub fn from_booking_result(
+        result: Result<String, bookings::BookingError>,
+    ) -> Result<SaveOutcome, IpcError> {
+        match result {
+            Ok(id) => Ok(SaveOutcome {
+                id: Some(id),
+                problems: Vec::new(),
+            }),
+            Err(bookings::BookingError::Invalid(list)) => Ok(SaveOutcome {
+                id: None,
+                problems: list.into_iter().map(Into::into).collect(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 fn small(n: i64) -> u32 {
@@ -907,6 +962,9 @@ impl From<bookings::ConsultationType> for ConsultationTypeView {
             name: t.name,
             name_zh: t.name_zh,
             minutes: small(t.rules.minutes),
+            buffer_before: small(t.rules.buffer_before),
+            buffer_after: small(t.rules.buffer_after),
+            min_notice_minutes: small(t.rules.min_notice_minutes),
             capacity: small(t.rules.capacity),
             window_days: small(t.rules.window_days),
             cancel_cutoff_minutes: small(t.cancel_cutoff_minutes),

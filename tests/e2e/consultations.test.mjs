@@ -102,6 +102,24 @@ test("a student books and cancels; the librarian checks in, completes and sees t
     await s.waitFor("completed", async () => (await s.execute(`return document.querySelector('${row}')?.dataset.status`)) === "completed");
     await screenshot(s, "consultations-desk");
 
+    // Consultation types: a length out of range is refused with the range; a new type is saved
+    // and listed.
+    await s.click(await s.find('[data-testid="new-type"]'));
+    await type("#type-name", "Thesis clinic");
+    await type("#type-name-zh", "论文诊所");
+    await clear("#type-minutes");
+    await type("#type-minutes", "600");
+    await s.click(await s.find('[data-testid="save-type"]'));
+    await s.waitFor("the range named", () => s.find('[data-problem="minutes/out_of_range"]'));
+    assert.match(await s.textOf('[data-problem="minutes/out_of_range"]'), /5–480/);
+    await clear("#type-minutes");
+    await type("#type-minutes", "45");
+    await s.click(await s.find('[data-testid="save-type"]'));
+    await s.waitFor("saved", () => s.textOf('[data-testid="type-saved"]'));
+    const added = await s.waitFor("listed", () => s.textOf('tr[data-type="thesis-clinic"]'));
+    assert.match(added, /Thesis clinic\s+45/);
+    await screenshot(s, "consultations-types");
+
     // The statistics chart shows the consultation at READ level 4.
     await s.click(await s.find('.tabs a[data-tab="stats"]'));
     await s.waitFor("the READ chart", () => s.find('[data-chart="read"]'));

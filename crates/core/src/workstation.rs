@@ -843,6 +843,17 @@ impl Workstation {
         Ok(self.with_store(|s| bookings::hours_rows(s, &me))?)
     }
 
+    /// Adds or changes a consultation type (a signed-in librarian only).
+    pub fn save_consultation_type(
+        &self,
+        form: &bookings::TypeForm,
+    ) -> Result<String, BookingError> {
+        self.signed_in().ok_or(BookingError::NotSignedIn)?;
+        let id = self.with_store(|s| bookings::save_type(s, form))?;
+        tracing::info!(type_id = %id, "consultation type saved");
+        Ok(id)
+    }
+
     pub fn set_desk_hours(&self, hours: &[(i64, String, String)]) -> Result<(), BookingError> {
         let me = self.desk_librarian()?;
         self.with_store(|s| bookings::set_hours(s, &me, hours))

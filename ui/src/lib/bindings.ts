@@ -29,6 +29,8 @@ export const commands = {
 	setResourceRetired: (id: string, retired: boolean) => __TAURI_INVOKE<null>("set_resource_retired", { id, retired }),
 	getResourceHistory: (id: string) => __TAURI_INVOKE<AuditLine[]>("get_resource_history", { id }),
 	getConsultationTypes: () => __TAURI_INVOKE<ConsultationTypeView[]>("get_consultation_types"),
+	/**  Adds or changes a consultation type (a signed-in librarian). */
+	saveConsultationType: (form: ConsultationTypeForm) => __TAURI_INVOKE<SaveOutcome>("save_consultation_type", { form }),
 	/**  Librarians who cover a discipline (null: all). */
 	getBookingLibrarians: (discipline: string | null) => __TAURI_INVOKE<LibrarianProfile[]>("get_booking_librarians", { discipline }),
 	getFreeSlots: (librarian: string, consultationType: string) => __TAURI_INVOKE<SlotView[]>("get_free_slots", { librarian, consultationType }),
@@ -141,11 +143,28 @@ export type BookingView = {
 	hubState: string | null,
 };
 
+/**  A consultation type as a librarian edits it; `id` null for a new one. */
+export type ConsultationTypeForm = {
+	id: string | null,
+	name: string,
+	nameZh: string,
+	minutes: number,
+	bufferBefore: number,
+	bufferAfter: number,
+	minNoticeMinutes: number,
+	capacity: number,
+	windowDays: number,
+	cancelCutoffMinutes: number,
+};
+
 export type ConsultationTypeView = {
 	id: string,
 	name: string,
 	nameZh: string,
 	minutes: number,
+	bufferBefore: number,
+	bufferAfter: number,
+	minNoticeMinutes: number,
 	capacity: number,
 	windowDays: number,
 	cancelCutoffMinutes: number,

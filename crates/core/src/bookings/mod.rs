@@ -182,6 +182,147 @@ pub fn types(store: &Store) -> Result<Vec<ConsultationType>, StoreError> {
     rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
 }
 
+/// A consultation type as a librarian edits it; `id` is `None` for a new type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeForm {
+    pub id: Option<String>,
+    pub name: String,
+    pub name_zh: String,
+    pub minutes: i64,
+    pub buffer_before: i64,
+    pub buffer_after: i64,
+    pub min_notice_minutes: i64,
+    pub window_days: i64,
+    pub cancel_cutoff_minutes: i64,
+    pub capacity: i64,
+}
+
+/// The limits of each number of a consultation type (the cache's CHECK constraints say the
+/// same).
+pub const TYPE_LIMITS: [(&str, i64, i64); 7] = [
+    ("minutes", 5, 480),
+    ("buffer_before", 0, 120),
+    ("buffer_after", 0, 120),
+    ("min_notice_minutes", 0, 20_160),
+    ("window_days", 1, 366),
+    ("cancel_cutoff_minutes", 0, 20_160),
+    ("capacity", 1, 50),
+];
+
+/// Adds or changes a consultation type; returns its id. Bookings already made keep their
+/// times; the new rules apply to slots offered from now on.
+pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
+    let mut problems = Vec::new();
+    for (field, value) in [("name", &f.name), ("name_zh", &f.name_zh)] {
+        let n = value.trim().chars().count();
+        if n == 0 {
+            problems.push(FieldError {
+                field,
+                code: "required",
+                other: None,
+            });
+        } else if n > 80 {
+            problems.push(FieldError {
+                field,
+                code: "too_long",
+                other: None,
+            });
+        }
+    }
+    let values = [
+        f.minutes,
+        f.buffer_before,
+        f.buffer_after,
+        f.min_notice_minutes,
+        f.window_days,
+        f.cancel_cutoff_minutes,
+        f.capacity,
+    ];
+    for ((field, min, max), value) in TYPE_LIMITS.into_iter().zip(values) {
+        if !(min..=max).contains(&value) {
+            problems.push(FieldError {
+                field,
+                code: "out_of_range",
+                other: Some(format!("{min}–{max}")),
+            });
+        }
+    }
+    let sql = |e| store.err(e);
+    if let Some(id) = &f.id
+        && !types(store)?.iter().any(|t| &t.id == id)
+    {
+        return Err(BookingError::UnknownType(id.clone()));
+    }
+    if !problems.is_empty() {
+        return Err(BookingError::Invalid(problems));
+    }
+    let tx = store.write().map_err(sql)?;
+    let id = match &f.id {
+        Some(id) => id.clone(),
+        None => {
+            // An id from the English name, unique among the types.
+            let base: String = f
+                .name
+                .trim()
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+                .split('-')
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("-");
+            let base = if base.is_empty() {
+                "type".to_owned()
+            } else {
+                base
+            };
+            let mut id = base.clone();
+            let mut n = 2;
+            while tx
+                .query_row(
+                    "SELECT 1 FROM consultation_types WHERE id = ?1",
+                    [&id],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(sql)?
+                .is_some()
+            {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            id
+        }
+    };
+    tx.execute(
+        "INSERT INTO consultation_types(id, name, name_zh, minutes, buffer_before, buffer_after,
+             min_notice_minutes, window_days, cancel_cutoff_minutes, capacity, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                 (SELECT COALESCE(max(position), 0) + 1 FROM consultation_types))
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, name_zh = excluded.name_zh,
+             minutes = excluded.minutes, buffer_before = excluded.buffer_before,
+             buffer_after = excluded.buffer_after, min_notice_minutes = excluded.min_notice_minutes,
+             window_days = excluded.window_days, cancel_cutoff_minutes = excluded.cancel_cutoff_minutes,
+             capacity = excluded.capacity",
+        rusqlite::params![
+            id,
+            f.name.trim(),
+            f.name_zh.trim(),
+            f.minutes,
+            f.buffer_before,
+            f.buffer_after,
+            f.min_notice_minutes,
+            f.window_days,
+            f.cancel_cutoff_minutes,
+            f.capacity
+        ],
+    )
+    .map_err(sql)?;
+    tx.commit().map_err(sql)?;
+    Ok(id)
+}
+
 fn type_of(store: &Store, id: &str) -> Result<ConsultationType, BookingError> {
     types(store)?
         .into_iter()

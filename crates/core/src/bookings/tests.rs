@@ -457,3 +457,72 @@ fn concurrent_attempts_for_one_slot_book_it_once() {
     );
     let _ = store;
 }
+
+#[test]
+fn consultation_types_are_edited_within_limits() {
+    let store = Store::open_in_memory().unwrap();
+    let form = TypeForm {
+        id: None,
+        name: "Thesis clinic".into(),
+        name_zh: "论文诊所".into(),
+        minutes: 45,
+        buffer_before: 0,
+        buffer_after: 15,
+        min_notice_minutes: 120,
+        window_days: 21,
+        cancel_cutoff_minutes: 60,
+        capacity: 1,
+    };
+    let id = save_type(&store, &form).unwrap();
+    assert_eq!(id, "thesis-clinic");
+    // The same name again gets its own id; an edit keeps the id.
+    assert_eq!(save_type(&store, &form).unwrap(), "thesis-clinic-2");
+    let edited = TypeForm {
+        id: Some(id.clone()),
+        minutes: 60,
+        capacity: 4,
+        ..form.clone()
+    };
+    assert_eq!(save_type(&store, &edited).unwrap(), id);
+    let t = types(&store)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == id)
+        .unwrap();
+    assert_eq!(
+        (t.rules.minutes, t.rules.capacity, t.rules.buffer_after),
+        (60, 4, 15)
+    );
+    // Out of range and empty fields are named, nothing saved.
+    let bad = TypeForm {
+        name: " ".into(),
+        minutes: 3,
+        capacity: 51,
+        window_days: 0,
+        ..form.clone()
+    };
+    let Err(BookingError::Invalid(problems)) = save_type(&store, &bad) else {
+        panic!("saved a bad type")
+    };
+    let named: Vec<(&str, &str)> = problems.iter().map(|p| (p.field, p.code)).collect();
+    assert_eq!(
+        named,
+        vec![
+            ("name", "required"),
+            ("minutes", "out_of_range"),
+            ("window_days", "out_of_range"),
+            ("capacity", "out_of_range"),
+        ]
+    );
+    assert_eq!(problems[1].other.as_deref(), Some("5–480"));
+    assert!(matches!(
+        save_type(
+            &store,
+            &TypeForm {
+                id: Some("nope".into()),
+                ..form
+            }
+        ),
+        Err(BookingError::UnknownType(_))
+    ));
+}
