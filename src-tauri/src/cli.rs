@@ -359,11 +359,12 @@ pub fn sync(config: &Config) -> ExitCode {
     match ws.sync_from(&hub) {
         Ok(report) => {
             println!(
-                "up to date with {}: {} pages, {} records changed, {} libraries, {} changes skipped in {:.1} s",
+                "up to date with {}: {} pages, {} records changed, {} libraries, {} documents downloaded, {} changes skipped in {:.1} s",
                 hub.url(),
                 report.pages,
                 report.records,
                 report.libraries,
+                report.documents,
                 report.skipped.len(),
                 started.elapsed().as_secs_f64()
             );

@@ -656,7 +656,14 @@ pub fn spawn_sync(ws: &Arc<Workstation>) {
     let every = ws.config().hub_sync_interval.value;
     let ws = Arc::clone(ws);
     std::thread::spawn(move || match ws.hub() {
-        Ok(Some(hub)) => ws.sync_loop(&hub, every),
+        Ok(Some(hub)) => ws.sync_loop(&hub, every, &|report| {
+            // Documents that arrived become searchable.
+            if report.documents > 0
+                && std::env::var_os("COMMONS_NO_BACKGROUND_EXTRACTION").is_none()
+            {
+                spawn_extraction(&ws);
+            }
+        }),
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "the hub client could not be made"),
     });

@@ -12,6 +12,7 @@
 //! skipped and counted, the rest of the page applied.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -41,6 +42,8 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("the search index could not take the changes: {0}")]
     Index(String),
+    #[error("the document store cannot be written: {0}")]
+    Disk(String),
 }
 
 impl SyncError {
@@ -227,6 +230,92 @@ impl Hub {
         }
     }
 
+    /// Downloads a shared document into the store at `dir`, going on from a partial file a
+    /// download cut short left (`….part`), and checks it against its SHA-256 before it is
+    /// put in place; a file that does not match is thrown away, never used.
+    pub fn download(&self, sha: &str, dir: &Path) -> Result<(), SyncError> {
+        use std::io::{Read as _, Write as _};
+        let final_path = crate::documents::path_of(dir, sha);
+        let part = final_path.with_extension("part");
+        if let Some(parent) = part.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| SyncError::Disk(format!("{}: {e}", parent.display())))?;
+        }
+        let io =
+            |path: &Path, e: std::io::Error| SyncError::Disk(format!("{}: {e}", path.display()));
+        let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        let url = self
+            .base
+            .join(&format!("api/v1/documents/{sha}"))
+            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
+        let unreachable = |e: reqwest::Error| SyncError::Unreachable {
+            url: self.base.to_string(),
+            detail: plain(&e),
+        };
+        let mut request = self.client.get(url).bearer_auth(&self.token);
+        if have > 0 {
+            request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
+        }
+        let mut response = request.send().map_err(unreachable)?;
+        let status = response.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(SyncError::Unauthorized);
+        }
+        if status.is_server_error() {
+            return Err(SyncError::Unreachable {
+                url: self.base.to_string(),
+                detail: format!("it answered {status}"),
+            });
+        }
+        let append = match status.as_u16() {
+            206 => true,
+            200 => false,
+            // The part is already whole (or longer than the file): check it as it is.
+            416 => true,
+            other => {
+                return Err(SyncError::Status {
+                    status: other,
+                    detail: format!("document {sha}"),
+                });
+            }
+        };
+        if status.as_u16() != 416 {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(append)
+                .truncate(!append)
+                .open(&part)
+                .map_err(|e| io(&part, e))?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = response
+                    .read(&mut buf)
+                    .map_err(|e| SyncError::Unreachable {
+                        url: self.base.to_string(),
+                        detail: format!("the download of {sha} stopped: {e}"),
+                    })?;
+                if n == 0 {
+                    break;
+                }
+                file.write_all(&buf[..n]).map_err(|e| io(&part, e))?;
+            }
+            file.sync_all().map_err(|e| io(&part, e))?;
+        }
+        let mut hasher = Sha256::new();
+        let mut f = std::fs::File::open(&part).map_err(|e| io(&part, e))?;
+        std::io::copy(&mut f, &mut hasher).map_err(|e| io(&part, e))?;
+        let actual = hex(&hasher.finalize());
+        if actual != sha {
+            let _ = std::fs::remove_file(&part);
+            return Err(SyncError::Untrustworthy(format!(
+                "document {sha} arrived with another SHA-256 ({actual}); it was thrown away"
+            )));
+        }
+        std::fs::rename(&part, &final_path).map_err(|e| io(&final_path, e))?;
+        Ok(())
+    }
+
     /// Cancels a booking the hub holds; false when it has no live booking with that code.
     pub fn cancel(&self, code: &str) -> Result<bool, SyncError> {
         let code: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
@@ -268,6 +357,8 @@ pub struct Applied {
     /// Records added, changed or removed: the search index must follow them.
     pub changed: Vec<String>,
     pub libraries: usize,
+    /// Documents announced (their files are downloaded after the page).
+    pub documents: usize,
     /// Changes that could not be read, with the reason.
     pub skipped: Vec<String>,
 }
@@ -424,6 +515,19 @@ fn apply_change(
             )?;
             libraries.insert(library.id);
             applied.libraries += 1;
+            Ok(false)
+        }
+        ("document", "upsert") => {
+            let d: crate::documents::remote::Announced = serde_json::from_value(body()?)
+                .map_err(|e| ChangeError::Unreadable(e.to_string()))?;
+            if !crate::documents::is_sha256(&d.sha256) || d.sha256 != change.key {
+                return Err(ChangeError::Unreadable(format!(
+                    "`{}` is not the document's SHA-256",
+                    change.key
+                )));
+            }
+            crate::documents::remote::upsert(tx, &d, now)?;
+            applied.documents += 1;
             Ok(false)
         }
         ("booking", "upsert") => {

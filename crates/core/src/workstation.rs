@@ -76,6 +76,8 @@ pub struct SyncReport {
     pub pages: usize,
     pub records: usize,
     pub libraries: usize,
+    /// Documents downloaded (their text is extracted next).
+    pub documents: usize,
     pub skipped: Vec<String>,
 }
 
@@ -98,7 +100,13 @@ impl Workstation {
     /// Syncs with `hub` for as long as the process lives: again every `interval` while the hub
     /// answers, and after a pause growing from 5 seconds to 5 minutes while it does not.
     /// Returns at once if a loop already runs.
-    pub fn sync_loop(&self, hub: &sync::Hub, interval: std::time::Duration) {
+    /// `after` runs after each sync that succeeded (the app extracts new documents' text).
+    pub fn sync_loop(
+        &self,
+        hub: &sync::Hub,
+        interval: std::time::Duration,
+        after: &dyn Fn(&SyncReport),
+    ) {
         if self.sync_loop.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -107,6 +115,7 @@ impl Workstation {
             let pause = match self.sync_from(hub) {
                 Ok(report) => {
                     failures = 0;
+                    after(&report);
                     if report.records > 0 {
                         tracing::info!(
                             records = report.records,
@@ -224,6 +233,7 @@ impl Workstation {
             if page.changes.is_empty() {
                 // Caught up: the time of this answer is what "as of" means.
                 self.with_store(|store| sync::apply(store, &since, &page))?;
+                report.documents = self.fetch_documents(hub)?;
                 return Ok(report);
             }
             let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
@@ -527,8 +537,72 @@ impl Workstation {
     }
 
     /// A stored document's bytes (checked against its SHA-256), for the viewer.
+    /// A stored document's bytes, checked against its SHA-256. A document of the hub's whose
+    /// file was evicted (or not yet fetched) is downloaded first. Opening counts as use for
+    /// the store's least-recently-used eviction.
     pub fn document_bytes(&self, sha: &str) -> Result<Vec<u8>, documents::DocumentError> {
-        documents::read(&self.config.documents_dir(), sha)
+        let dir = self.config.documents_dir();
+        let missing = documents::is_sha256(sha)
+            && self
+                .with_store(|s| documents::remote::missing(s, sha))
+                .unwrap_or(false);
+        if missing {
+            let hub = self
+                .hub()
+                .ok()
+                .flatten()
+                .ok_or_else(|| documents::DocumentError::Missing(sha.to_owned()))?;
+            let fetched = hub.download(sha, &dir);
+            let error = fetched.as_ref().err().map(ToString::to_string);
+            let _ =
+                self.with_store(|s| documents::remote::record_download(s, sha, error.as_deref()));
+            if let Err(e) = fetched {
+                tracing::warn!(document = %sha, error = %e, "a document could not be downloaded");
+                return Err(documents::DocumentError::Unavailable(e.to_string()));
+            }
+        }
+        let bytes = documents::read(&dir, sha)?;
+        let now = Timestamp::now().to_string();
+        let _ = self.with_store(|s| {
+            documents::remote::touch(s, sha, &now)?;
+            documents::remote::evict(s, &dir, self.documents_cap(), Some(sha))
+        });
+        Ok(bytes)
+    }
+
+    fn documents_cap(&self) -> u64 {
+        self.config
+            .documents_cap_mb
+            .value
+            .saturating_mul(1024 * 1024)
+    }
+
+    /// Downloads the hub's documents this workstation has not extracted yet (each checked
+    /// against its SHA-256; one that fails is noted and tried again next time), then keeps
+    /// the store under its cap. Stops when the hub is out of reach. Returns how many arrived.
+    fn fetch_documents(&self, hub: &sync::Hub) -> Result<usize, sync::SyncError> {
+        let dir = self.config.documents_dir();
+        let wanted = self.with_store(documents::remote::to_download)?;
+        let mut arrived = 0;
+        for (sha, _) in wanted {
+            let result = hub.download(&sha, &dir);
+            let error = result.as_ref().err().map(ToString::to_string);
+            self.with_store(|s| documents::remote::record_download(s, &sha, error.as_deref()))?;
+            match result {
+                Ok(()) => {
+                    arrived += 1;
+                    // Never more than the cap: older ones go before the next arrives.
+                    self.with_store(|s| {
+                        documents::remote::evict(s, &dir, self.documents_cap(), Some(&sha))
+                    })?;
+                }
+                Err(e) if e.is_offline() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(document = %sha, error = %e, "a document could not be downloaded")
+                }
+            }
+        }
+        Ok(arrived)
     }
 
     fn with_page_index<T>(

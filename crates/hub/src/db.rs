@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_schedule",
         include_str!("../migrations/0004_schedule.sql"),
     ),
+    (
+        "0005_documents",
+        include_str!("../migrations/0005_documents.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 pub mod bookings;
 pub mod db;
+pub mod documents;
 pub mod feed;
 pub mod harvest;
 pub mod merge;

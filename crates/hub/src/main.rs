@@ -15,6 +15,9 @@ struct Cli {
     /// PostgreSQL connection (libpq style); overrides the file's `database`
     #[arg(long, env = "COMMONS_HUB_DATABASE")]
     database: Option<String>,
+    /// Directory of the shared documents; overrides the file's `documents_dir`
+    #[arg(long, env = "COMMONS_HUB_DOCUMENTS")]
+    documents_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +28,7 @@ struct Cli {
 struct FileConfig {
     database: Option<String>,
     listen: Option<String>,
+    documents_dir: Option<PathBuf>,
     #[serde(default)]
     harvest: HarvestConfig,
 }
@@ -100,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Documents shared with every workstation
+    Document {
+        #[command(subcommand)]
+        action: DocumentAction,
+    },
     /// Member libraries
     Library {
         #[command(subcommand)]
@@ -116,6 +125,22 @@ enum TokenAction {
     List,
     Revoke {
         id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DocumentAction {
+    /// Share a PDF: stored under its SHA-256, announced to workstations
+    Add {
+        file: PathBuf,
+        #[arg(long)]
+        title: String,
+        /// Discipline id (from the taxonomy)
+        #[arg(long)]
+        discipline: Option<String>,
+        /// Union catalogue record (hub:N)
+        #[arg(long)]
+        record: Option<String>,
     },
 }
 
@@ -162,6 +187,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    let documents_dir = cli.documents_dir.clone().or(file.documents_dir.clone());
     let db = match Db::connect(&database, 16) {
         Ok(db) => db,
         Err(e) => {
@@ -189,7 +215,11 @@ async fn main() -> ExitCode {
                     .await
                     .map_err(|e| format!("{listen}: {e}"))?;
                 tracing::info!(%listen, "serving");
-                axum::serve(listener, server::router(db))
+                let shared = server::Shared {
+                    db: db.clone(),
+                    documents: documents_dir.clone().map(std::sync::Arc::new),
+                };
+                axum::serve(listener, server::router_with(shared))
                     .with_graceful_shutdown(async {
                         let _ = tokio::signal::ctrl_c().await;
                     })
@@ -292,6 +322,39 @@ async fn main() -> ExitCode {
                 )
                 .await
                 .map_err(|e| e.to_string())?;
+            }
+            Command::Document {
+                action:
+                    DocumentAction::Add {
+                        file: path,
+                        title,
+                        discipline,
+                        record,
+                    },
+            } => {
+                let dir = documents_dir.clone().ok_or(
+                    "no document directory: --documents-dir, COMMONS_HUB_DOCUMENTS or `documents_dir` in the configuration file",
+                )?;
+                db.migrate().await.map_err(|e| e.to_string())?;
+                let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let file_name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let sha = commons_hub::documents::add(
+                    &db,
+                    &dir,
+                    &bytes,
+                    &commons_hub::documents::NewDocument {
+                        title,
+                        file_name,
+                        discipline_id: discipline,
+                        record_id: record,
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                println!("{sha}");
             }
             Command::Library {
                 action: LibraryAction::List,

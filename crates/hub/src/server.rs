@@ -1,8 +1,11 @@
 //! The HTTP API: `/healthz` (open); with a workstation token, `GET /api/v1/changes`,
 //! `POST /api/v1/bookings` and `POST /api/v1/bookings/{code}/cancel`.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -141,12 +144,90 @@ async fn healthz(State(db): State<Db>) -> Response {
     }
 }
 
-/// The API's routes.
+/// What the handlers reach: the database, and the shared documents' directory.
+#[derive(Clone, Debug)]
+pub struct Shared {
+    pub db: Db,
+    pub documents: Option<Arc<PathBuf>>,
+}
+
+impl FromRef<Shared> for Db {
+    fn from_ref(s: &Shared) -> Db {
+        s.db.clone()
+    }
+}
+
+/// `GET /api/v1/documents/{sha256}`: the file, whole or from a byte range (`Range:
+/// bytes=N-`), so a download cut short goes on where it stopped.
+async fn document(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Response {
+    if let Some(r) = refused(&shared.db, &headers).await {
+        return r;
+    }
+    let not_found = || error(StatusCode::NOT_FOUND, "not_found", "no such document");
+    let Some(dir) = &shared.documents else {
+        return not_found();
+    };
+    if !crate::documents::is_sha256(&sha) {
+        return not_found();
+    }
+    let path = crate::documents::path_of(dir, &sha);
+    let Ok(bytes) = tokio::fs::read(&path).await else {
+        return not_found();
+    };
+    let len = bytes.len() as u64;
+    let ranged = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| crate::documents::range(v, len));
+    match ranged {
+        None => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::ACCEPT_RANGES, "bytes".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Some(Some((start, end))) => {
+            let part = bytes[start as usize..=end as usize].to_vec();
+            (
+                StatusCode::PARTIAL_CONTENT,
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                    (header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}")),
+                ],
+                part,
+            )
+                .into_response()
+        }
+        Some(None) => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            [(header::CONTENT_RANGE, format!("bytes */{len}"))],
+        )
+            .into_response(),
+    }
+}
+
+/// The API's routes, without shared documents.
 pub fn router(db: Db) -> Router {
+    router_with(Shared {
+        db,
+        documents: None,
+    })
+}
+
+/// The API's routes.
+pub fn router_with(shared: Shared) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/changes", get(changes))
         .route("/api/v1/bookings", post(book))
         .route("/api/v1/bookings/{code}/cancel", post(cancel))
-        .with_state(db)
+        .route("/api/v1/documents/{sha}", get(document))
+        .with_state(shared)
 }

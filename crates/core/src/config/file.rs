@@ -52,6 +52,14 @@ struct FileLayer {
     links: LinksLayer,
     #[serde(default)]
     bookings: BookingsLayer,
+    #[serde(default)]
+    documents: DocumentsLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentsLayer {
+    cap_mb: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -229,6 +237,15 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
             source: from(start),
         };
     }
+    if let Some(v) = layer.documents.cap_mb {
+        let start = v.span().start;
+        let mb = check_cap(*v.get_ref())
+            .map_err(|m| invalid(start, Some("documents.cap_mb".into()), m))?;
+        config.documents_cap_mb = Setting {
+            value: mb,
+            source: from(start),
+        };
+    }
     if let Some(v) = layer.links.allowed_domains {
         let start = v.span().start;
         let domains = check_domains(v.get_ref())
@@ -346,6 +363,17 @@ pub(super) fn apply_env(
         },
     )?;
     set(
+        &mut config.documents_cap_mb,
+        env,
+        "COMMONS_DOCUMENTS_CAP_MB",
+        |s| {
+            let n = s
+                .parse::<u64>()
+                .map_err(|_| format!("`{s}` is not a whole number of megabytes"))?;
+            check_cap(n)
+        },
+    )?;
+    set(
         &mut config.booking_retention_days,
         env,
         "COMMONS_BOOKINGS_RETENTION_DAYS",
@@ -425,6 +453,14 @@ fn check_token(s: &str) -> Result<(), String> {
         Err("a token is 1 to 512 characters without spaces".to_owned())
     } else {
         Ok(())
+    }
+}
+
+fn check_cap(mb: u64) -> Result<u64, String> {
+    if (1..=1_048_576).contains(&mb) {
+        Ok(mb)
+    } else {
+        Err(format!("{mb} is out of range; use 1 to 1048576 megabytes"))
     }
 }
 

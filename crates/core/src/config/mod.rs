@@ -122,6 +122,9 @@ pub struct Config {
     pub log_keep_files: Setting<u32>,
     /// Days after a consultation when its personal data is purged.
     pub booking_retention_days: Setting<u32>,
+    /// The document store's size cap (megabytes): documents from the hub beyond it are
+    /// evicted, least recently opened first.
+    pub documents_cap_mb: Setting<u64>,
     /// Outside links open only on these domains (and their subdomains); empty allows any.
     pub link_domains: Setting<Vec<String>>,
     /// The program that opens links in the system browser; `None` uses the platform's.
@@ -171,6 +174,7 @@ impl Config {
             log_level: Setting::default(LogLevel::Info),
             log_keep_files: Setting::default(7),
             booking_retention_days: Setting::default(30),
+            documents_cap_mb: Setting::default(2048),
             link_domains: Setting::default(Vec::new()),
             link_opener: Setting::default(None),
             state_dir: dirs.state,
@@ -258,6 +262,11 @@ impl Config {
                 "bookings.retention_days",
                 self.booking_retention_days.value.to_string(),
                 &self.booking_retention_days.source,
+            ),
+            (
+                "documents.cap_mb",
+                self.documents_cap_mb.value.to_string(),
+                &self.documents_cap_mb.source,
             ),
             (
                 "links.allowed_domains",

@@ -6,6 +6,7 @@
 
 pub mod extract;
 pub mod pages;
+pub mod remote;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,8 @@ pub enum DocumentError {
     Missing(String),
     #[error("the stored document {0} is damaged (its content no longer matches its SHA-256)")]
     Damaged(String),
+    #[error("the document is not on this workstation and could not be downloaded now: {0}")]
+    Unavailable(String),
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -36,6 +39,7 @@ impl DocumentError {
         match self {
             DocumentError::BadId(_) | DocumentError::Missing(_) => "not_found",
             DocumentError::Damaged(_) => "document_damaged",
+            DocumentError::Unavailable(_) => "document_unavailable",
             DocumentError::Read { .. } => "document_unreadable",
             DocumentError::Store(e) => e.code(),
         }
@@ -177,7 +181,7 @@ mod tests {
 pub fn pending(store: &Store) -> Result<Vec<(String, String)>, StoreError> {
     let conn = store.conn();
     let mut stmt = conn
-        .prepare_cached("SELECT sha256, title FROM documents WHERE extraction = 'pending' ORDER BY added_at, title")
+        .prepare_cached("SELECT sha256, title FROM documents WHERE extraction = 'pending' AND stored = 1 ORDER BY added_at, title")
         .map_err(|e| store.err(e))?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -65,6 +65,7 @@ const SHIPPED: &[u64] = &[
     0x35a00fc4297c0885,
     0xa320d18dae44001f,
     0xa8cd45b28cfb882f,
+    0x1833888e55aaf16,
 ];
 
 fn fingerprint(sql: &str) -> u64 {

@@ -418,6 +418,7 @@ export const en = {
   "doc.open": "Open {title}",
   "view.back": "Back to documents",
   "view.loading": "Opening the document…",
+  "view.unavailable": "This document is kept by the consortium hub and could not be fetched now (the connection is down). Its pages are still found by search; try opening it again later.",
   "view.failed": "This document could not be opened: it may be damaged.",
   "view.toolbar": "Document tools",
   "view.previous": "Previous page",

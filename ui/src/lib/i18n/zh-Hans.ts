@@ -419,6 +419,7 @@ export const zhHans: Record<MessageKey, string> = {
   "doc.open": "打开 {title}",
   "view.back": "返回文献列表",
   "view.loading": "正在打开文献…",
+  "view.unavailable": "此文档保存在联盟中心，目前无法获取（连接中断）。搜索仍能找到它的页面；请稍后再打开。",
   "view.failed": "无法打开此文献：文件可能已损坏。",
   "view.toolbar": "文献工具",
   "view.previous": "上一页",
