@@ -68,7 +68,32 @@ fn valid_username(u: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
 }
 
-fn hash(password: &str) -> Result<String, AccountError> {
+/// Checks what a new account is made of (the hub's accounts follow the same rules).
+pub fn check_new(username: &str, display_name: &str, password: &str) -> Result<(), AccountError> {
+    if !valid_username(username) {
+        return Err(AccountError::BadUsername);
+    }
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        return Err(AccountError::BadDisplayName);
+    }
+    if password.chars().count() < 10 {
+        return Err(AccountError::WeakPassword);
+    }
+    Ok(())
+}
+
+/// Whether `password` is the one `stored` (an Argon2id hash) was made from.
+pub fn password_matches(stored: &str, password: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// An Argon2id hash of `password` with a random salt.
+pub fn hash(password: &str) -> Result<String, AccountError> {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt).map_err(|e| AccountError::Hash(e.to_string()))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
@@ -125,16 +150,10 @@ pub fn create_in(
     librarian_id: Option<&str>,
 ) -> Result<Account, CreateError> {
     let fail = |e| Err(CreateError::Account(e));
-    if !valid_username(username) {
-        return fail(AccountError::BadUsername);
+    if let Err(e) = check_new(username, display_name, password) {
+        return fail(e);
     }
     let display_name = display_name.trim();
-    if display_name.is_empty() || display_name.chars().count() > 100 {
-        return fail(AccountError::BadDisplayName);
-    }
-    if password.chars().count() < 10 {
-        return fail(AccountError::WeakPassword);
-    }
     if let Some(l) = librarian_id {
         let known: bool = tx.query_row(
             "SELECT EXISTS(SELECT 1 FROM librarians WHERE id = ?1)",
@@ -185,12 +204,7 @@ pub fn verify(store: &Store, username: &str, password: &str) -> Result<Account, 
         let _ = hash(password);
         return Err(AccountError::WrongCredentials);
     };
-    let parsed = PasswordHash::new(&stored).map_err(|_| AccountError::WrongCredentials)?;
-    if Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_err()
-        || disabled
-    {
+    if !password_matches(&stored, password) || disabled {
         return Err(AccountError::WrongCredentials);
     }
     Ok(Account {

@@ -334,6 +334,166 @@ impl Hub {
     }
 }
 
+/// A booking at a librarian's desk on the hub, personal data included.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DeskBooking {
+    pub code: String,
+    pub librarian_id: String,
+    pub type_id: String,
+    pub discipline_id: Option<String>,
+    pub starts_at: jiff::Timestamp,
+    pub ends_at: jiff::Timestamp,
+    pub status: String,
+    pub topic: String,
+    pub student_name: Option<String>,
+    pub student_email: Option<String>,
+    pub description: Option<String>,
+    pub outcome: Option<String>,
+    pub read_level: Option<i64>,
+}
+
+impl Hub {
+    fn librarian_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &str,
+    ) -> Result<reqwest::blocking::RequestBuilder, SyncError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
+        Ok(self
+            .client
+            .request(method, url)
+            .bearer_auth(&self.token)
+            .header("x-commons-session", session))
+    }
+
+    fn answer(
+        &self,
+        r: reqwest::Result<reqwest::blocking::Response>,
+    ) -> Result<(u16, serde_json::Value), SyncError> {
+        let r = r.map_err(|e| SyncError::Unreachable {
+            url: self.base.to_string(),
+            detail: plain(&e),
+        })?;
+        let status = r.status();
+        if status.is_server_error() {
+            return Err(SyncError::Unreachable {
+                url: self.base.to_string(),
+                detail: format!("it answered {status}"),
+            });
+        }
+        let body = r.json().unwrap_or(serde_json::Value::Null);
+        if status == reqwest::StatusCode::UNAUTHORIZED
+            && body["code"] != "not_signed_in"
+            && body["code"] != "wrong_credentials"
+        {
+            return Err(SyncError::Unauthorized);
+        }
+        Ok((status.as_u16(), body))
+    }
+
+    /// Signs a librarian in on the hub: the session token and the account, or `None` when
+    /// the hub does not know this name and password.
+    pub fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<(String, crate::accounts::Account)>, SyncError> {
+        let (status, body) = self.post(
+            "api/v1/sessions",
+            &serde_json::json!({ "username": username, "password": password }),
+        )?;
+        let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+        match status {
+            201 => Ok(Some((
+                text("session"),
+                crate::accounts::Account {
+                    username: text("username"),
+                    display_name: text("display_name"),
+                    librarian_id: Some(text("librarian_id")).filter(|s| !s.is_empty()),
+                },
+            ))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Ends a hub session.
+    pub fn sign_out(&self, session: &str) -> Result<(), SyncError> {
+        let r = self
+            .librarian_request(reqwest::Method::DELETE, "api/v1/sessions", session)?
+            .send();
+        self.answer(r).map(drop)
+    }
+
+    /// The signed-in librarian's bookings starting in `[from, to)`; `None` when the session
+    /// has ended.
+    pub fn desk(
+        &self,
+        session: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Option<Vec<DeskBooking>>, SyncError> {
+        let mut path = url::Url::parse("http://x/api/v1/desk")
+            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
+        path.query_pairs_mut()
+            .append_pair("from", &from.to_string())
+            .append_pair("to", &to.to_string());
+        let relative = format!("api/v1/desk?{}", path.query().unwrap_or_default());
+        let r = self
+            .librarian_request(reqwest::Method::GET, &relative, session)?
+            .send();
+        match self.answer(r)? {
+            (200, body) => serde_json::from_value(body)
+                .map(Some)
+                .map_err(|e| SyncError::Untrustworthy(format!("a desk that is not valid: {e}"))),
+            (401, _) => Ok(None),
+            (status, body) => Err(SyncError::Status {
+                status,
+                detail: body["message"].as_str().unwrap_or_default().to_owned(),
+            }),
+        }
+    }
+
+    /// A desk action on the hub: the booking after it, or the hub's refusal as `Err`.
+    pub fn desk_act(
+        &self,
+        session: &str,
+        code: &str,
+        action: &crate::bookings::DeskAction,
+    ) -> Result<DeskBooking, SyncError> {
+        let code: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+        let body = match action {
+            crate::bookings::DeskAction::CheckIn => serde_json::json!({ "action": "check_in" }),
+            crate::bookings::DeskAction::NoShow => serde_json::json!({ "action": "no_show" }),
+            crate::bookings::DeskAction::Complete {
+                read_level,
+                outcome,
+            } => {
+                serde_json::json!({ "action": "complete", "read_level": read_level, "outcome": outcome })
+            }
+        };
+        let r = self
+            .librarian_request(
+                reqwest::Method::POST,
+                &format!("api/v1/desk/{code}"),
+                session,
+            )?
+            .json(&body)
+            .send();
+        match self.answer(r)? {
+            (200, body) => serde_json::from_value(body)
+                .map_err(|e| SyncError::Untrustworthy(format!("a booking that is not valid: {e}"))),
+            (status, body) => Err(SyncError::Status {
+                status,
+                detail: body["message"].as_str().unwrap_or_default().to_owned(),
+            }),
+        }
+    }
+}
+
 /// The error and its causes in one line (reqwest's own message is "error sending request").
 fn plain(e: &reqwest::Error) -> String {
     let mut out = e.to_string();

@@ -49,6 +49,8 @@ pub struct Workstation {
     /// Set once the background sync loop runs; the flag and condvar wake it early.
     sync_loop: AtomicBool,
     sync_wake: (Mutex<bool>, std::sync::Condvar),
+    /// The signed-in librarian's session on the hub, when there is one.
+    hub_session: Mutex<Option<String>>,
 }
 
 /// How syncing with the hub goes, for the status line.
@@ -94,6 +96,7 @@ impl Workstation {
             sync: Mutex::new(SyncStatus::default()),
             sync_loop: AtomicBool::new(false),
             sync_wake: (Mutex::new(false), std::sync::Condvar::new()),
+            hub_session: Mutex::new(None),
         }
     }
 
@@ -524,11 +527,68 @@ impl Workstation {
     }
 
     /// Signs a librarian in with a local account.
+    /// Signs a librarian in: with this workstation's accounts, and with a hub's when one is
+    /// configured (the hub's desk then shows bookings made on every workstation). Either is
+    /// enough; with the hub out of reach, the local account still works.
     pub fn sign_in(&self, username: &str, password: &str) -> Result<Account, AccountError> {
-        let account = self.with_store(|s| accounts::verify(s, username, password))?;
+        let local = self.with_store(|s| accounts::verify(s, username, password));
+        let on_hub = match self.hub() {
+            Ok(Some(hub)) => match hub.sign_in(username, password) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the hub could not sign the librarian in");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let account = match (local, &on_hub) {
+            (Ok(account), _) => account,
+            (Err(AccountError::WrongCredentials), Some((_, account))) => account.clone(),
+            (Err(e), _) => return Err(e),
+        };
+        *self.hub_session_slot() = on_hub.map(|(token, _)| token);
         self.session().start(account.clone(), Instant::now());
         tracing::info!(account = %account.username, "librarian signed in");
         Ok(account)
+    }
+
+    fn hub_session_slot(&self) -> MutexGuard<'_, Option<String>> {
+        self.hub_session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The hub and the signed-in librarian's session on it, when both exist.
+    fn hub_desk(&self) -> Option<(sync::Hub, String)> {
+        let token = self.hub_session_slot().clone()?;
+        let hub = self.hub().ok().flatten()?;
+        Some((hub, token))
+    }
+
+    /// A booking at the hub's desk as the desk shows bookings (names from the library data).
+    fn desk_booking_of(&self, b: sync::DeskBooking) -> Result<bookings::Booking, BookingError> {
+        let p = self.desk_profile()?;
+        Ok(bookings::Booking {
+            code: bookings::normalize_code(&b.code),
+            librarian_id: b.librarian_id,
+            librarian_name: p.name,
+            library_name: p.library_name,
+            library_name_zh: p.library_name_zh,
+            time_zone: p.time_zone,
+            type_id: b.type_id,
+            discipline_id: b.discipline_id,
+            starts: b.starts_at,
+            ends: b.ends_at,
+            status: b.status,
+            topic: b.topic,
+            name: b.student_name,
+            email: b.student_email,
+            description: b.description,
+            outcome: b.outcome,
+            read_level: b.read_level,
+            hub_state: Some("confirmed".into()),
+        })
     }
 
     /// The documents in the cache.
@@ -879,14 +939,32 @@ impl Workstation {
         date: Option<jiff::civil::Date>,
     ) -> Result<Vec<bookings::Booking>, BookingError> {
         let me = self.desk_librarian()?;
-        self.with_store(|s| {
-            bookings::purge(
-                s,
-                Timestamp::now(),
-                self.config.booking_retention_days.value,
-            )?;
-            bookings::queue(s, &me, Timestamp::now(), date)
-        })
+        let now = Timestamp::now();
+        let mut queue = self.with_store(|s| {
+            bookings::purge(s, now, self.config.booking_retention_days.value)?;
+            bookings::queue(s, &me, now, date)
+        })?;
+        // Bookings made on other workstations, from the hub (with the hub out of reach, the
+        // queue is this workstation's).
+        if let Some((hub, token)) = self.hub_desk() {
+            let (from, to) = self.with_store(|s| bookings::day_bounds(s, &me, now, date))?;
+            match hub.desk(&token, from, to) {
+                Ok(Some(remote)) => {
+                    for b in remote {
+                        let b = self.desk_booking_of(b)?;
+                        match queue.iter_mut().find(|l| l.code == b.code) {
+                            // The hub's status is the consortium's.
+                            Some(local) => local.status = b.status,
+                            None => queue.push(b),
+                        }
+                    }
+                    queue.sort_by_key(|b| b.starts);
+                }
+                Ok(None) => *self.hub_session_slot() = None,
+                Err(e) => tracing::warn!(error = %e, "the hub's desk could not be read"),
+            }
+        }
+        Ok(queue)
     }
 
     /// Check-in, completion or no-show at the desk.
@@ -896,7 +974,21 @@ impl Workstation {
         action: &bookings::DeskAction,
     ) -> Result<bookings::Booking, BookingError> {
         let me = self.desk_librarian()?;
-        self.with_store(|s| bookings::desk(s, &me, code, action, Timestamp::now()))
+        let code = bookings::normalize_code(code);
+        let local = self.with_store(|s| bookings::by_codes(s, std::slice::from_ref(&code)))?;
+        let held_here = local.first().is_some_and(|b| b.librarian_id == me);
+        let on_hub = local
+            .first()
+            .is_none_or(|b| b.hub_state.as_deref() == Some("confirmed"));
+        if on_hub && let Some((hub, token)) = self.hub_desk() {
+            match hub.desk_act(&token, &code, action) {
+                Ok(b) if !held_here => return self.desk_booking_of(b),
+                Ok(_) => {}
+                Err(e) if !held_here => return Err(BookingError::HubUnreachable(e.to_string())),
+                Err(e) => tracing::warn!(error = %e, "the hub did not take the desk action"),
+            }
+        }
+        self.with_store(|s| bookings::desk(s, &me, &code, action, Timestamp::now()))
     }
 
     /// The signed-in librarian's upcoming bookings as an iCalendar file in the downloads folder.
@@ -989,6 +1081,12 @@ impl Workstation {
 
     pub fn sign_out(&self) {
         self.session().end();
+        if let Some((hub, token)) = self.hub_desk()
+            && let Err(e) = hub.sign_out(&token)
+        {
+            tracing::warn!(error = %e, "the hub session could not be ended; it expires unused");
+        }
+        *self.hub_session_slot() = None;
     }
 
     /// The signed-in librarian, if the session has not expired.

@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_documents",
         include_str!("../migrations/0005_documents.sql"),
     ),
+    (
+        "0006_librarians",
+        include_str!("../migrations/0006_librarians.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod db;
 pub mod documents;
 pub mod feed;
 pub mod harvest;
+pub mod librarians;
 pub mod merge;
 pub mod oai;
 pub mod server;

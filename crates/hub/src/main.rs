@@ -104,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Librarian accounts (they sign in on any workstation to run their desk)
+    Librarian {
+        #[command(subcommand)]
+        action: LibrarianAction,
+    },
     /// Documents shared with every workstation
     Document {
         #[command(subcommand)]
@@ -125,6 +130,20 @@ enum TokenAction {
     List,
     Revoke {
         id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LibrarianAction {
+    /// Create an account; the password is read from standard input (one line)
+    Add {
+        username: String,
+        /// The name shown when signed in
+        #[arg(long)]
+        name: String,
+        /// The librarian (from the library data) whose bookings this account runs
+        #[arg(long)]
+        librarian: String,
     },
 }
 
@@ -322,6 +341,25 @@ async fn main() -> ExitCode {
                 )
                 .await
                 .map_err(|e| e.to_string())?;
+            }
+            Command::Librarian {
+                action:
+                    LibrarianAction::Add {
+                        username,
+                        name,
+                        librarian,
+                    },
+            } => {
+                db.migrate().await.map_err(|e| e.to_string())?;
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .map_err(|e| e.to_string())?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                commons_hub::librarians::add(&db, &username, &name, &librarian, password)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("account {username} created for {librarian}");
             }
             Command::Document {
                 action:

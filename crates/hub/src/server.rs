@@ -10,6 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 
+use crate::librarians::{self, DeskAction, DeskRefusal, Librarian};
+
 use crate::bookings::{self, NewBooking, Outcome};
 use crate::db::{Db, HubError};
 use crate::feed::{self, Cursor};
@@ -144,6 +146,141 @@ async fn healthz(State(db): State<Db>) -> Response {
     }
 }
 
+/// The signed-in librarian of a request (`X-Commons-Session`), after its workstation token;
+/// else the response to send.
+async fn librarian(db: &Db, headers: &HeaderMap) -> Result<Librarian, Response> {
+    if let Some(r) = refused(db, headers).await {
+        return Err(r);
+    }
+    let token = headers
+        .get("x-commons-session")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim();
+    match librarians::session(db, token).await {
+        Ok(Some(l)) => Ok(l),
+        Ok(None) => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "not_signed_in",
+            "sign in as a librarian (sessions end after 30 minutes unused)",
+        )),
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SignIn {
+    username: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    body: Result<Json<SignIn>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    if let Some(r) = refused(&db, &headers).await {
+        return r;
+    }
+    let Ok(Json(body)) = body else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "username and password are needed",
+        );
+    };
+    match librarians::sign_in(&db, &body.username, &body.password).await {
+        Ok(Some((session, l))) => (
+            StatusCode::CREATED,
+            Json(serde_json::json!({
+                "session": session,
+                "username": l.username,
+                "display_name": l.display_name,
+                "librarian_id": l.librarian_id,
+            })),
+        )
+            .into_response(),
+        Ok(None) => error(
+            StatusCode::UNAUTHORIZED,
+            "wrong_credentials",
+            "the user name or the password is wrong",
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn sign_out(State(db): State<Db>, headers: HeaderMap) -> Response {
+    if let Some(r) = refused(&db, &headers).await {
+        return r;
+    }
+    let token = headers
+        .get("x-commons-session")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match librarians::sign_out(&db, token.trim()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DeskQuery {
+    from: jiff::Timestamp,
+    to: jiff::Timestamp,
+}
+
+async fn desk(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    query: Result<Query<DeskQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let me = match librarian(&db, &headers).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let Ok(Query(q)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "`from` and `to` are RFC 3339 instants",
+        );
+    };
+    match librarians::desk(&db, &me, q.from, q.to).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn desk_act(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Result<Json<DeskAction>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let me = match librarian(&db, &headers).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let Json(action) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid", &e.body_text()),
+    };
+    match librarians::act(&db, &me, &code, &action).await {
+        Ok(Ok(b)) => Json(b).into_response(),
+        Ok(Err(DeskRefusal::NotFound)) => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "none of your bookings has this code",
+        ),
+        Ok(Err(DeskRefusal::WrongState(s))) => error(
+            StatusCode::CONFLICT,
+            "wrong_state",
+            &format!("the booking is {s}; that cannot be done now"),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// What the handlers reach: the database, and the shared documents' directory.
 #[derive(Clone, Debug)]
 pub struct Shared {
@@ -229,5 +366,8 @@ pub fn router_with(shared: Shared) -> Router {
         .route("/api/v1/bookings", post(book))
         .route("/api/v1/bookings/{code}/cancel", post(cancel))
         .route("/api/v1/documents/{sha}", get(document))
+        .route("/api/v1/sessions", post(sign_in).delete(sign_out))
+        .route("/api/v1/desk", get(desk))
+        .route("/api/v1/desk/{code}", post(desk_act))
         .with_state(shared)
 }

@@ -397,3 +397,131 @@ async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away()
     assert_eq!(bookings::overlaps(&hub.db).await.unwrap(), 0);
     drop(dirs);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
+    let hub = hub().await;
+    commons_hub::librarians::add(
+        &hub.db,
+        "librarian",
+        "Adaeze Okafor",
+        "lib-okafor",
+        "meridian-demo",
+    )
+    .await
+    .unwrap();
+    // The hub's own checks: no session, no desk; a wrong password, no session.
+    let r = hub
+        .http
+        .get(format!(
+            "{}/api/v1/desk?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z",
+            hub.url
+        ))
+        .bearer_auth(&hub.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let (s, body) = hub
+        .post(
+            "/api/v1/sessions",
+            &json!({"username": "librarian", "password": "wrong password"}),
+        )
+        .await;
+    assert_eq!((s, body["code"].as_str()), (401, Some("wrong_credentials")));
+
+    let (url, token) = (hub.url.clone(), hub.token.clone());
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
+    let code = tokio::task::spawn_blocking(move || {
+        let make = |dir: &std::path::Path| {
+            let root = dir.display().to_string();
+            let config = commons_core::Config::load_with(&|k| match k {
+                "HOME" => Some(format!("{root}/home")),
+                "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
+                "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
+                "COMMONS_HUB_URL" => Some(format!("{url}/")),
+                "COMMONS_HUB_TOKEN" => Some(token.clone()),
+                _ => None,
+            })
+            .unwrap();
+            let ws = commons_core::Workstation::new(config);
+            ws.prepare(&mut |_| {}).unwrap();
+            ws
+        };
+        let student_side = make(&paths[0]);
+        let desk_side = make(&paths[1]);
+        // A student books on one workstation.
+        let ty = student_side.consultation_types().unwrap()[0].id.clone();
+        let slot = student_side.free_slots("lib-okafor", &ty).unwrap()[0];
+        let made = student_side
+            .book(&commons_core::bookings::Request {
+                librarian_id: "lib-okafor".into(),
+                type_id: ty,
+                starts: Some(slot.starts),
+                name: "Ada Student".into(),
+                email: "ada@example.org".into(),
+                topic: "Archives".into(),
+                discipline_id: None,
+                description: "Letters of 1890".into(),
+            })
+            .unwrap();
+        assert_eq!(made.hub_state.as_deref(), Some("confirmed"));
+        // The librarian signs in on another: the booking is at her desk, personal data and all.
+        desk_side.sign_in("librarian", "meridian-demo").unwrap();
+        let day = slot
+            .starts
+            .to_zoned(
+                jiff::tz::TimeZone::get(&desk_side.desk_profile().unwrap().time_zone).unwrap(),
+            )
+            .date();
+        let queue = desk_side.desk_queue(Some(day)).unwrap();
+        let b = queue
+            .iter()
+            .find(|b| b.code == made.code)
+            .expect("the booking made elsewhere");
+        assert_eq!(b.name.as_deref(), Some("Ada Student"));
+        assert_eq!(b.description.as_deref(), Some("Letters of 1890"));
+        // Check-in and completion go to the hub.
+        let checked = desk_side
+            .desk_action(&made.code, &commons_core::bookings::DeskAction::CheckIn)
+            .unwrap();
+        assert_eq!(checked.status, "checked_in");
+        let done = desk_side
+            .desk_action(
+                &made.code,
+                &commons_core::bookings::DeskAction::Complete {
+                    read_level: 4,
+                    outcome: "Found the letters".into(),
+                },
+            )
+            .unwrap();
+        assert_eq!(done.status, "completed");
+        desk_side.sign_out();
+        made.code
+    })
+    .await
+    .unwrap();
+    let client = hub.db.pool.get().await.unwrap();
+    let row = client
+        .query_one(
+            "SELECT status, read_level, outcome FROM bookings WHERE code = $1",
+            &[&code.replace('-', "")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "completed");
+    assert_eq!(row.get::<_, Option<i32>>(1), Some(4));
+    assert_eq!(
+        row.get::<_, Option<String>>(2).as_deref(),
+        Some("Found the letters")
+    );
+    // Signing out ended the hub session.
+    let sessions: i64 = client
+        .query_one("SELECT count(*) FROM librarian_sessions", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sessions, 0);
+    drop(dirs);
+}

@@ -50,7 +50,7 @@ pub enum BookingError {
     NotALibrarian,
     #[error("the file could not be saved: {0}")]
     Download(String),
-    #[error("the consortium hub cannot be reached, so the booking cannot be cancelled now: {0}")]
+    #[error("the consortium hub could not do this now: {0}")]
     HubUnreachable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -965,6 +965,22 @@ pub fn purge(store: &Store, now: Timestamp, retention_days: u32) -> Result<usize
 }
 
 /// A librarian's bookings on one local date of their library (not cancelled), by time.
+/// The instants a local day of the librarian's library starts and ends (today by default).
+pub fn day_bounds(
+    store: &Store,
+    librarian: &str,
+    now: Timestamp,
+    date: Option<Date>,
+) -> Result<(Timestamp, Timestamp), BookingError> {
+    let p = profile(store, librarian)?;
+    let tz = zone(&p.time_zone)?;
+    let day = date.unwrap_or_else(|| now.to_zoned(tz.clone()).date());
+    let from = slots::instant(day, Time::midnight(), &tz).unwrap_or(now);
+    let next = day.tomorrow().map_err(|_| BookingError::NotOffered)?;
+    let to = slots::instant(next, Time::midnight(), &tz).unwrap_or(now);
+    Ok((from, to))
+}
+
 pub fn queue(
     store: &Store,
     librarian: &str,
@@ -972,12 +988,7 @@ pub fn queue(
     date: Option<Date>,
 ) -> Result<Vec<Booking>, BookingError> {
     mark_no_shows(store, now)?;
-    let p = profile(store, librarian)?;
-    let tz = zone(&p.time_zone)?;
-    let day = date.unwrap_or_else(|| now.to_zoned(tz.clone()).date());
-    let from = slots::instant(day, Time::midnight(), &tz).unwrap_or(now);
-    let next = day.tomorrow().map_err(|_| BookingError::NotOffered)?;
-    let to = slots::instant(next, Time::midnight(), &tz).unwrap_or(now);
+    let (from, to) = day_bounds(store, librarian, now, date)?;
     let conn = store.conn();
     let mut stmt = conn
         .prepare_cached(&format!(

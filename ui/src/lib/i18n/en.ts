@@ -329,7 +329,7 @@ export const en = {
   "con.pendingHint": "Keep the code. If the time is taken meanwhile on another workstation, this list will say so; the desk can also help.",
   "con.status.pending": "waiting for the connection",
   "con.status.refused": "not confirmed: the time was taken on another workstation first",
-  "error.hub_unreachable": "The library's booking service cannot be reached right now, so this booking cannot be cancelled online. Please try again later or call the desk.",
+  "error.hub_unreachable": "The library's booking service cannot be reached right now, so this cannot be done. Please try again later or call the desk.",
   "con.confirmed": "Booked. Your booking code is",
   "con.codeHint": "Keep this code: you need it to cancel.",
   "con.saveIcs": "Add to my calendar (.ics)",

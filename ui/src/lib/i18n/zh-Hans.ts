@@ -330,7 +330,7 @@ export const zhHans: Record<MessageKey, string> = {
   "con.pendingHint": "请保存预约码。如果此时段在其他工作站被先行预约，此列表会显示；服务台也可以提供帮助。",
   "con.status.pending": "等待连接",
   "con.status.refused": "未确认：该时段已在其他工作站被预约",
-  "error.hub_unreachable": "目前无法连接图书馆的预约服务，因此无法在线取消此预约。请稍后再试或致电服务台。",
+  "error.hub_unreachable": "目前无法连接图书馆的预约服务，因此无法完成此操作。请稍后再试或致电服务台。",
   "con.confirmed": "预约成功。您的预约码是",
   "con.codeHint": "请保存此预约码：取消预约时需要使用。",
   "con.saveIcs": "添加到我的日历（.ics）",
