@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "get_resource_history",
     "get_consultation_types",
     "save_consultation_type",
+    "new_calendar_feed",
     "get_booking_librarians",
     "get_free_slots",
     "book_consultation",

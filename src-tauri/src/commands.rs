@@ -449,6 +449,13 @@ pub async fn get_desk_hours(state: State<'_, AppState>) -> Result<Vec<HoursRow>,
     .await
 }
 
+/// A new calendar feed address for the signed-in librarian (from the hub).
+#[tauri::command]
+#[specta::specta]
+pub async fn new_calendar_feed(state: State<'_, AppState>) -> Result<String, IpcError> {
+    blocking(&state, |ws| Ok(ws.new_calendar_feed()?)).await
+}
+
 /// Adds or changes a consultation type (a signed-in librarian).
 #[tauri::command]
 #[specta::specta]
@@ -723,6 +730,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             get_resource_history,
             get_consultation_types,
             save_consultation_type,
+            new_calendar_feed,
             get_booking_librarians,
             get_free_slots,
             book_consultation,

@@ -457,6 +457,23 @@ impl Hub {
         }
     }
 
+    /// A new address for the signed-in librarian's calendar feed (the old one stops working).
+    pub fn new_calendar(&self, session: &str) -> Result<url::Url, SyncError> {
+        let r = self
+            .librarian_request(reqwest::Method::POST, "api/v1/desk/calendar", session)?
+            .send();
+        match self.answer(r)? {
+            (200, body) => self
+                .base
+                .join(body["path"].as_str().unwrap_or_default())
+                .map_err(|e| SyncError::Untrustworthy(e.to_string())),
+            (status, body) => Err(SyncError::Status {
+                status,
+                detail: body["message"].as_str().unwrap_or_default().to_owned(),
+            }),
+        }
+    }
+
     /// A desk action on the hub: the booking after it, or the hub's refusal as `Err`.
     pub fn desk_act(
         &self,

@@ -991,6 +991,16 @@ impl Workstation {
         self.with_store(|s| bookings::desk(s, &me, &code, action, Timestamp::now()))
     }
 
+    /// A new address for the signed-in librarian's calendar feed on the hub, to subscribe to
+    /// from a calendar program (the previous address stops working).
+    pub fn new_calendar_feed(&self) -> Result<String, BookingError> {
+        self.desk_librarian()?;
+        let (hub, token) = self.hub_desk().ok_or(BookingError::NoHubSession)?;
+        hub.new_calendar(&token)
+            .map(|u| u.to_string())
+            .map_err(|e| BookingError::HubUnreachable(e.to_string()))
+    }
+
     /// The signed-in librarian's upcoming bookings as an iCalendar file in the downloads folder.
     pub fn desk_calendar(&self) -> Result<PathBuf, BookingError> {
         let me = self.desk_librarian()?;

@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_librarians",
         include_str!("../migrations/0006_librarians.sql"),
     ),
+    (
+        "0007_calendar",
+        include_str!("../migrations/0007_calendar.sql"),
+    ),
 ];
 
 #[cfg(test)]

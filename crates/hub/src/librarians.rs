@@ -307,3 +307,72 @@ pub async fn act(
     tx.commit().await?;
     Ok(Ok(b))
 }
+
+/// Gives the librarian a new calendar feed secret (ending the old address); returns it.
+pub async fn new_calendar_secret(db: &Db, me: &Librarian) -> Result<String, HubError> {
+    let mut raw = [0u8; 24];
+    getrandom::getrandom(&mut raw).map_err(|e| HubError::Invalid(e.to_string()))?;
+    let secret: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let client = db.pool.get().await?;
+    client
+        .execute(
+            "UPDATE librarian_accounts SET calendar_secret = $2 WHERE username = $1",
+            &[&me.username, &secret],
+        )
+        .await?;
+    Ok(secret)
+}
+
+/// The calendar feed behind a secret: the librarian's live bookings from a month ago to a
+/// year ahead, as iCalendar; `None` for an unknown secret.
+pub async fn calendar(db: &Db, secret: &str) -> Result<Option<String>, HubError> {
+    if secret.len() != 48 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let client = db.pool.get().await?;
+    let Some(account) = client
+        .query_opt(
+            "SELECT username, display_name, librarian_id FROM librarian_accounts
+             WHERE calendar_secret = $1 AND disabled_at IS NULL",
+            &[&secret],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let me = Librarian {
+        username: account.get(0),
+        display_name: account.get(1),
+        librarian_id: account.get(2),
+    };
+    let now = jiff::Timestamp::now();
+    let from = now - jiff::SignedDuration::from_hours(24 * 30);
+    let to = now + jiff::SignedDuration::from_hours(24 * 366);
+    let list = desk(db, &me, from, to).await?;
+    let bookings: Vec<commons_core::bookings::Booking> = list
+        .into_iter()
+        .filter_map(|b| {
+            Some(commons_core::bookings::Booking {
+                code: commons_core::bookings::normalize_code(&b.code),
+                librarian_id: b.librarian_id,
+                librarian_name: me.display_name.clone(),
+                library_name: String::new(),
+                library_name_zh: String::new(),
+                time_zone: "UTC".into(),
+                type_id: b.type_id,
+                discipline_id: b.discipline_id,
+                starts: b.starts_at.parse().ok()?,
+                ends: b.ends_at.parse().ok()?,
+                status: b.status,
+                topic: b.topic,
+                name: b.student_name,
+                email: None,
+                description: None,
+                outcome: None,
+                read_level: None,
+                hub_state: None,
+            })
+        })
+        .collect();
+    Ok(Some(commons_core::bookings::librarian_ics(&bookings, now)))
+}

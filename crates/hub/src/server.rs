@@ -281,6 +281,39 @@ async fn desk_act(
     }
 }
 
+/// `POST /api/v1/desk/calendar`: a new address for the librarian's calendar feed.
+async fn new_calendar(State(db): State<Db>, headers: HeaderMap) -> Response {
+    let me = match librarian(&db, &headers).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    match librarians::new_calendar_secret(&db, &me).await {
+        Ok(secret) => {
+            Json(serde_json::json!({ "path": format!("calendar/{secret}.ics") })).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /calendar/{secret}.ics`: the feed calendar programs subscribe to. The secret is the
+/// credential (they cannot send tokens); an unknown one is 404, never data.
+async fn calendar_feed(State(db): State<Db>, Path(file): Path<String>) -> Response {
+    let secret = file.strip_suffix(".ics").unwrap_or_default();
+    match librarians::calendar(&db, secret).await {
+        Ok(Some(ics)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            ics,
+        )
+            .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "not_found", "no such calendar"),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// What the handlers reach: the database, and the shared documents' directory.
 #[derive(Clone, Debug)]
 pub struct Shared {
@@ -368,6 +401,8 @@ pub fn router_with(shared: Shared) -> Router {
         .route("/api/v1/documents/{sha}", get(document))
         .route("/api/v1/sessions", post(sign_in).delete(sign_out))
         .route("/api/v1/desk", get(desk))
+        .route("/api/v1/desk/calendar", post(new_calendar))
         .route("/api/v1/desk/{code}", post(desk_act))
+        .route("/calendar/{file}", get(calendar_feed))
         .with_state(shared)
 }

@@ -497,7 +497,29 @@ async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
             )
             .unwrap();
         assert_eq!(done.status, "completed");
+        // Her calendar feed: an address calendar programs subscribe to, without a token.
+        let feed = desk_side.new_calendar_feed().unwrap();
+        commons_core::sync::install_tls_provider();
+        let ics = reqwest::blocking::get(&feed).unwrap().text().unwrap();
+        assert!(ics.starts_with("BEGIN:VCALENDAR"), "{ics}");
+        assert!(
+            ics.contains("SUMMARY:Consultation: Archives (Ada Student)"),
+            "{ics}"
+        );
+        assert!(ics.contains(&made.code), "{ics}");
+        assert!(!ics.contains("ada@example.org"));
+        // A new address ends the old one.
+        let again = desk_side.new_calendar_feed().unwrap();
+        assert_ne!(again, feed);
+        assert_eq!(
+            reqwest::blocking::get(&feed).unwrap().status().as_u16(),
+            404
+        );
         desk_side.sign_out();
+        assert!(matches!(
+            desk_side.new_calendar_feed(),
+            Err(commons_core::bookings::BookingError::NotSignedIn)
+        ));
         made.code
     })
     .await

@@ -31,6 +31,8 @@ export const commands = {
 	getConsultationTypes: () => __TAURI_INVOKE<ConsultationTypeView[]>("get_consultation_types"),
 	/**  Adds or changes a consultation type (a signed-in librarian). */
 	saveConsultationType: (form: ConsultationTypeForm) => __TAURI_INVOKE<SaveOutcome>("save_consultation_type", { form }),
+	/**  A new calendar feed address for the signed-in librarian (from the hub). */
+	newCalendarFeed: () => __TAURI_INVOKE<string>("new_calendar_feed"),
 	/**  Librarians who cover a discipline (null: all). */
 	getBookingLibrarians: (discipline: string | null) => __TAURI_INVOKE<LibrarianProfile[]>("get_booking_librarians", { discipline }),
 	getFreeSlots: (librarian: string, consultationType: string) => __TAURI_INVOKE<SlotView[]>("get_free_slots", { librarian, consultationType }),

@@ -52,6 +52,8 @@ pub enum BookingError {
     Download(String),
     #[error("the consortium hub could not do this now: {0}")]
     HubUnreachable(String),
+    #[error("this needs a librarian signed in through the consortium hub")]
+    NoHubSession,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -72,6 +74,7 @@ impl BookingError {
             BookingError::NotALibrarian => "not_a_librarian",
             BookingError::Download(_) => "export_unwritable",
             BookingError::HubUnreachable(_) => "hub_unreachable",
+            BookingError::NoHubSession => "no_hub_session",
             BookingError::Store(e) => e.code(),
         }
     }
@@ -1242,6 +1245,21 @@ pub fn remove_exception(store: &Store, librarian: &str, id: i64) -> Result<(), S
 
 /// An iCalendar (RFC 5545) file of bookings.
 pub fn ics(bookings: &[Booking], now: Timestamp) -> String {
+    calendar(bookings, now, &|b| {
+        format!("Library consultation: {}", b.topic)
+    })
+}
+
+/// A librarian's calendar (their own feed): each event names the student when the name has
+/// not been purged.
+pub fn librarian_ics(bookings: &[Booking], now: Timestamp) -> String {
+    calendar(bookings, now, &|b| match &b.name {
+        Some(name) => format!("Consultation: {} ({name})", b.topic),
+        None => format!("Consultation: {}", b.topic),
+    })
+}
+
+fn calendar(bookings: &[Booking], now: Timestamp, summary: &dyn Fn(&Booking) -> String) -> String {
     fn text(s: &str) -> String {
         s.replace('\\', "\\\\")
             .replace(';', "\\;")
@@ -1281,14 +1299,10 @@ pub fn ics(bookings: &[Booking], now: Timestamp) -> String {
         fold(&format!("DTSTAMP:{}", utc(now)), &mut out);
         fold(&format!("DTSTART:{}", utc(b.starts)), &mut out);
         fold(&format!("DTEND:{}", utc(b.ends)), &mut out);
-        fold(
-            &format!(
-                "SUMMARY:{}",
-                text(&format!("Library consultation: {}", b.topic))
-            ),
-            &mut out,
-        );
-        fold(&format!("LOCATION:{}", text(&b.library_name)), &mut out);
+        fold(&format!("SUMMARY:{}", text(&summary(b))), &mut out);
+        if !b.library_name.is_empty() {
+            fold(&format!("LOCATION:{}", text(&b.library_name)), &mut out);
+        }
         fold(
             &format!(
                 "DESCRIPTION:{}",
