@@ -34,6 +34,14 @@ test("open a document, go to page 3, find a word and jump between its hits", asy
     const text = await s.execute("return document.querySelector('.pdf-page[data-page=\"3\"] .textLayer').textContent");
     assert.ok(text.length > 200, "page 3 has a text layer for selection and copy");
 
+    // Thumbnails: small drawings of the pages; one opens its page.
+    await s.click(await s.find('[data-testid="thumbnails-toggle"]'));
+    await s.waitFor("page 1 drawn small", () => s.find('.thumb[data-thumb="1"] canvas'));
+    await s.click(await s.find('.thumb[data-thumb="5"]'));
+    await s.waitFor("page 5", async () => (await s.execute("return document.querySelector('.viewer').dataset.currentPage")) === "5");
+    await screenshot(s, "documents-thumbnails");
+    await s.click(await s.find('[data-testid="thumbnails-toggle"]'));
+
     // Find a word: the counter, highlights, and next/previous across pages.
     const find = await s.find('[data-testid="find-input"]');
     await s.cmd("POST", `/element/${find}/value`, { text: "consultation" });

@@ -24,11 +24,11 @@ function pgBin() {
   return versions.at(-1);
 }
 
-function run(program, args, { asPostgres = false } = {}) {
+function run(program, args, { asPostgres = false, input } = {}) {
   const [cmd, argv] =
     asPostgres && isRoot ? ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", program, ...args]] : [program, args];
   // pg_ctl's server keeps inherited pipes open: its output goes to its log file instead.
-  const r = spawnSync(cmd, argv, { encoding: "utf8", stdio: program.endsWith("pg_ctl") ? "ignore" : "pipe" });
+  const r = spawnSync(cmd, argv, { encoding: "utf8", input, stdio: program.endsWith("pg_ctl") ? "ignore" : "pipe" });
   if (r.status !== 0) throw new Error(`${program} ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -61,6 +61,9 @@ export async function startHub() {
   run(join(bin, "pg_ctl"), ["-D", data, "-o", `-k ${dir} -c listen_addresses= -F`, "-l", join(dir, "log"), "-w", "start"], { asPostgres: true });
   const database = `host=${dir} port=5432 user=postgres dbname=postgres`;
   const hub = (...args) => run(hubBinary, ["--database", database, ...args]);
+  // The demo librarian has an account on the hub too: her desk shows every workstation's bookings.
+  run(hubBinary, ["--database", database, "migrate"]);
+  run(hubBinary, ["--database", database, "librarian", "add", "librarian", "--name", "Adaeze Okafor", "--librarian", "lib-okafor"], { input: "meridian-demo\n" });
   hub("migrate");
 
   // Two member libraries: North publishes MARCXML, South Dublin Core of the same two novels.

@@ -60,7 +60,7 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       await s.click(await s.find('nav a[data-route="consultations"]'));
       await s.click(await s.waitFor("the subject list", () => s.find('[data-testid="con-discipline"] option[value="world-history"]')));
       const card = '[data-librarian="lib-okafor"]';
-      await s.click(await s.waitFor("her free times", () => s.find(`${card} button.slot`)));
+      await s.clickOn(`${card} button.slot`);
       await s.waitFor("the booking form", () => s.find("#b-name"));
       await type("#b-name", "Lin Wei");
       await type("#b-email", "lin.wei@student.example");
@@ -78,6 +78,21 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       await s.waitFor("the booking confirmed by the hub", async () => (await s.execute(`return document.querySelector('${mine}')?.dataset.hub`)) === "confirmed", 15000);
       const held = hub.query("SELECT count(*) FROM bookings WHERE status = 'booked'");
       assert.equal(held.trim(), "1");
+
+      // The librarian signs in (here and on the hub) and subscribes to her calendar feed.
+      await s.cmd("POST", "/url", { url: await s.execute("return location.href.split('#')[0] + '#/librarian'") });
+      await type("#lib-username", "librarian");
+      await type("#lib-password", "meridian-demo");
+      await s.click(await s.find('.sign-in button[type="submit"]'));
+      await s.waitFor("signed in", () => s.textOf('[data-testid="session"]'));
+      await s.cmd("POST", "/url", { url: await s.execute("return location.href.split('#')[0] + '#/consultations/desk'") });
+      await s.click(await s.waitFor("the feed button", () => s.find('[data-testid="new-feed"]')));
+      const feed = await s.waitFor("the feed address", () => s.execute("return document.getElementById('feed-url')?.value || null"));
+      assert.match(feed, /^http:\/\/127\.0\.0\.1:\d+\/calendar\/[0-9a-f]{48}\.ics$/);
+      const ics = await (await fetch(feed)).text();
+      assert.match(ics, /BEGIN:VCALENDAR/);
+      assert.match(ics, /Lin Wei/);
+      await screenshot(s, "hub-calendar-feed");
     } finally {
       await app.stop({ cleanup: true });
     }

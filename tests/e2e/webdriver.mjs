@@ -34,6 +34,17 @@ export class Session {
     return this.cmd("GET", `/element/${element}/attribute/${name}`);
   }
 
+  /**
+   * Clicks the first element matching `css`, finding it again if the page redrew it between
+   * finding and clicking (a list refreshed by a background update).
+   */
+  async clickOn(css, timeoutMs = 15000) {
+    return this.waitFor(`a click on ${css}`, async () => {
+      await this.click(await this.find(css));
+      return true;
+    }, timeoutMs);
+  }
+
   click(element) {
     return this.cmd("POST", `/element/${element}/click`, {});
   }

@@ -143,25 +143,7 @@ struct Holding {
     due: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Resource {
-    id: String,
-    kind: String,
-    name: String,
-    alt_names: Vec<String>,
-    description: String,
-    vendor: Option<String>,
-    url: Option<String>,
-    access: String,
-    note: Option<String>,
-    disciplines: Vec<ResourceDiscipline>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ResourceDiscipline {
-    id: String,
-    best_bet: bool,
-}
+use crate::disciplines::curate::SharedResource as Resource;
 
 #[derive(Debug, Deserialize)]
 struct Librarian {
@@ -364,40 +346,9 @@ pub fn seed(
         }
     }
     report(SeedStage::Resources, 0, true);
-    {
-        let mut resource = tx
-            .prepare(
-                "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .map_err(sql)?;
-        let mut discipline = tx
-            .prepare(
-                "INSERT INTO resource_disciplines(resource_id, discipline_id, best_bet) VALUES (?1, ?2, ?3)",
-            )
-            .map_err(sql)?;
-        for r in &resources {
-            let alt = serde_json::to_string(&r.alt_names).unwrap_or_else(|_| "[]".into());
-            resource
-                .execute((
-                    &r.id,
-                    &r.kind,
-                    &r.name,
-                    alt,
-                    &r.description,
-                    &r.vendor,
-                    &r.url,
-                    &r.access,
-                    &r.note,
-                ))
-                .map_err(sql)?;
-            for d in &r.disciplines {
-                discipline
-                    .execute((&r.id, &d.id, d.best_bet))
-                    .map_err(sql)?;
-            }
-            report(SeedStage::Resources, 1, false);
-        }
+    for r in &resources {
+        r.upsert(&tx).map_err(sql)?;
+        report(SeedStage::Resources, 1, false);
     }
     {
         let mut librarian = tx

@@ -536,6 +536,8 @@ pub struct Applied {
     pub libraries: usize,
     /// Documents announced (their files are downloaded after the page).
     pub documents: usize,
+    /// Resources added, changed or retired.
+    pub resources: usize,
     /// Changes that could not be read, with the reason.
     pub skipped: Vec<String>,
 }
@@ -705,6 +707,31 @@ fn apply_change(
             }
             crate::documents::remote::upsert(tx, &d, now)?;
             applied.documents += 1;
+            Ok(false)
+        }
+        ("resource", "upsert") => {
+            let r: crate::disciplines::curate::SharedResource = serde_json::from_value(body()?)
+                .map_err(|e| ChangeError::Unreadable(e.to_string()))?;
+            if let Some(problem) = r.problem() {
+                return Err(ChangeError::Unreadable(problem));
+            }
+            if r.id != change.key {
+                return Err(ChangeError::Unreadable(format!(
+                    "the resource's id `{}` is not its key",
+                    r.id
+                )));
+            }
+            r.upsert(tx)?;
+            applied.resources += 1;
+            Ok(false)
+        }
+        ("resource", "delete") => {
+            // Retired, not deleted: its history and links to documents stay.
+            tx.execute(
+                "UPDATE resources SET retired_at = COALESCE(retired_at, ?2) WHERE id = ?1",
+                (&change.key, now),
+            )?;
+            applied.resources += 1;
             Ok(false)
         }
         ("booking", "upsert") => {

@@ -53,6 +53,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_calendar",
         include_str!("../migrations/0007_calendar.sql"),
     ),
+    (
+        "0008_resources",
+        include_str!("../migrations/0008_resources.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -164,3 +164,71 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
         })
         .collect())
 }
+
+/// What importing the resource list did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceImport {
+    pub added_or_changed: usize,
+    pub unchanged: usize,
+    pub retired: usize,
+}
+
+/// Replaces the consortium's resource list with `list` (the demo data's shape), in one
+/// transaction: a change for each resource added or changed, and for each one left out
+/// (retired on the workstations). A list with any unusable resource changes nothing.
+pub async fn import_resources(
+    db: &Db,
+    list: &[commons_core::disciplines::curate::SharedResource],
+) -> Result<ResourceImport, HubError> {
+    let mut seen = std::collections::HashSet::new();
+    for r in list {
+        if let Some(problem) = r.problem() {
+            return Err(HubError::Invalid(problem));
+        }
+        if !seen.insert(r.id.as_str()) {
+            return Err(HubError::Invalid(format!("{} appears twice", r.id)));
+        }
+    }
+    let mut report = ResourceImport::default();
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    for r in list {
+        let body = serde_json::to_value(r).map_err(|e| HubError::Invalid(e.to_string()))?;
+        let changed = tx
+            .execute(
+                "INSERT INTO resources(id, body) VALUES ($1, $2)
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, retired_at = NULL, updated_at = now()
+                 WHERE resources.body IS DISTINCT FROM excluded.body OR resources.retired_at IS NOT NULL",
+                &[&r.id, &body],
+            )
+            .await?;
+        if changed == 0 {
+            report.unchanged += 1;
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO changes(kind, key, op, body) VALUES ('resource', $1, 'upsert', $2)",
+            &[&r.id, &body],
+        )
+        .await?;
+        report.added_or_changed += 1;
+    }
+    let ids: Vec<&str> = list.iter().map(|r| r.id.as_str()).collect();
+    let retired = tx
+        .query(
+            "UPDATE resources SET retired_at = now() WHERE retired_at IS NULL AND NOT (id = ANY($1)) RETURNING id",
+            &[&ids],
+        )
+        .await?;
+    for row in &retired {
+        let id: String = row.get(0);
+        tx.execute(
+            "INSERT INTO changes(kind, key, op) VALUES ('resource', $1, 'delete')",
+            &[&id],
+        )
+        .await?;
+    }
+    report.retired = retired.len();
+    tx.commit().await?;
+    Ok(report)
+}

@@ -109,6 +109,11 @@ enum Command {
         #[command(subcommand)]
         action: LibrarianAction,
     },
+    /// The consortium's resource list (databases, journals, guides, software)
+    Resource {
+        #[command(subcommand)]
+        action: ResourceAction,
+    },
     /// Documents shared with every workstation
     Document {
         #[command(subcommand)]
@@ -145,6 +150,13 @@ enum LibrarianAction {
         #[arg(long)]
         librarian: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ResourceAction {
+    /// Replace the list with a JSON file (an array of resources, as in the demo data);
+    /// resources left out are retired on every workstation
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -360,6 +372,21 @@ async fn main() -> ExitCode {
                     .await
                     .map_err(|e| e.to_string())?;
                 println!("account {username} created for {librarian}");
+            }
+            Command::Resource {
+                action: ResourceAction::Import { file: path },
+            } => {
+                db.migrate().await.map_err(|e| e.to_string())?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let list: Vec<commons_core::disciplines::curate::SharedResource> =
+                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                let r = feed::import_resources(&db, &list)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                println!(
+                    "{} resources added or changed, {} unchanged, {} retired",
+                    r.added_or_changed, r.unchanged, r.retired
+                );
             }
             Command::Document {
                 action:

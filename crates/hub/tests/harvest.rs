@@ -322,6 +322,57 @@ async fn two_libraries_become_one_union_catalogue_that_workstations_follow() {
         )
         .unwrap();
     assert_eq!(title, "Corrected title");
+
+    // The consortium's resource list reaches the workstation; one left out of the next list
+    // is retired there; a list with an unusable resource changes nothing.
+    let resource = |id: &str, url: &str| commons_core::disciplines::curate::SharedResource {
+        id: id.into(),
+        kind: "database".into(),
+        name: format!("Resource {id}"),
+        alt_names: vec![],
+        description: "A database".into(),
+        vendor: None,
+        url: Some(url.into()),
+        access: "campus".into(),
+        note: None,
+        disciplines: vec![],
+    };
+    let r = feed::import_resources(
+        &db,
+        &[
+            resource("res-a", "https://a.example/"),
+            resource("res-b", "https://b.example/"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.added_or_changed, r.retired), (2, 0));
+    assert!(
+        feed::import_resources(&db, &[resource("res-c", "javascript:alert(1)")])
+            .await
+            .is_err()
+    );
+    follow(store.clone(), hub_url.clone(), token.clone()).await;
+    let r = feed::import_resources(&db, &[resource("res-a", "https://a.example/")])
+        .await
+        .unwrap();
+    assert_eq!((r.added_or_changed, r.unchanged, r.retired), (0, 1, 1));
+    follow(store.clone(), hub_url.clone(), token.clone()).await;
+    let resources: Vec<(String, bool)> = {
+        let s = store.lock().unwrap();
+        let mut stmt = s
+            .conn()
+            .prepare("SELECT id, retired_at IS NOT NULL FROM resources ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        resources,
+        vec![("res-a".to_owned(), false), ("res-b".to_owned(), true)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

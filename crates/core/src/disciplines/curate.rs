@@ -39,6 +39,104 @@ pub struct ResourceInput {
     pub disciplines: Vec<(String, bool)>,
 }
 
+/// A resource as the demo data and the hub's feed carry it: the consortium's list, which
+/// workstations take as it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SharedResource {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub alt_names: Vec<String>,
+    pub description: String,
+    #[serde(default)]
+    pub vendor: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    pub access: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub disciplines: Vec<SharedResourceDiscipline>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SharedResourceDiscipline {
+    pub id: String,
+    #[serde(default)]
+    pub best_bet: bool,
+}
+
+impl SharedResource {
+    /// What makes a resource from elsewhere unusable here, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if self.id.trim().is_empty() || self.id.chars().count() > 100 {
+            return Some("an id is 1 to 100 characters".into());
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
+            return Some(format!("{}: a name is 1 to 200 characters", self.id));
+        }
+        if !KINDS.contains(&self.kind.as_str()) {
+            return Some(format!(
+                "{}: `{}` is not a kind of resource",
+                self.id, self.kind
+            ));
+        }
+        if !ACCESSES.contains(&self.access.as_str()) {
+            return Some(format!(
+                "{}: `{}` is not an access level",
+                self.id, self.access
+            ));
+        }
+        if let Some(u) = &self.url
+            && links::check_web_url(u).is_err()
+        {
+            return Some(format!(
+                "{}: `{u}` is not an http or https address",
+                self.id
+            ));
+        }
+        None
+    }
+
+    /// Writes the resource and its disciplines (those this cache knows), restoring it if it
+    /// was retired.
+    pub fn upsert(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let alt = serde_json::to_string(&self.alt_names).unwrap_or_else(|_| "[]".into());
+        tx.execute(
+            "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+                 alt_names = excluded.alt_names, description = excluded.description,
+                 vendor = excluded.vendor, url = excluded.url, access = excluded.access,
+                 note = excluded.note, retired_at = NULL",
+            rusqlite::params![
+                self.id,
+                self.kind,
+                self.name,
+                alt,
+                self.description,
+                self.vendor,
+                self.url,
+                self.access,
+                self.note
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM resource_disciplines WHERE resource_id = ?1",
+            [&self.id],
+        )?;
+        for d in &self.disciplines {
+            tx.execute(
+                "INSERT OR IGNORE INTO resource_disciplines(resource_id, discipline_id, best_bet)
+                 SELECT ?1, id, ?3 FROM disciplines WHERE id = ?2",
+                rusqlite::params![self.id, d.id, d.best_bet],
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
