@@ -120,6 +120,11 @@ pub fn validate(b: &NewBooking) -> Result<(), String> {
     Ok(())
 }
 
+/// One booking of a librarian at a time: two overlapping inserts would otherwise each wait
+/// inside the exclusion check for the other to commit, a deadlock PostgreSQL only breaks
+/// after a second. Bookings of different librarians still go in parallel.
+const LIBRARIAN_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 1))";
+
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 /// A booking code as stored: upper case, no dashes or spaces.
@@ -149,6 +154,18 @@ fn booked(row: &tokio_postgres::Row) -> Booked {
         status: row.get("status"),
     }
 }
+
+/// The feed's change for the booking rows of the CTE `src`: who is busy when, never who
+/// booked. Written by the same statement as the booking, so the two cannot part.
+pub(crate) const CHANGE_FROM_SRC: &str = "INSERT INTO changes(kind, key, op, body)
+    SELECT 'booking', code, 'upsert', jsonb_build_object(
+        'code', code, 'librarian_id', librarian_id, 'type_id', type_id,
+        'starts_at', to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+        'ends_at', to_char(ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+        'busy_from', to_char(lower(busy) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+        'busy_to', to_char(upper(busy) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+        'status', status)
+    FROM src";
 
 /// The columns of `Booked`, and the busy range's ends.
 const COLUMNS: &str = "code, librarian_id, type_id, status,
@@ -196,11 +213,46 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
             (Some(c), 0) => normalize_code(c),
             _ => new_code()?,
         };
-        let tx = client.transaction().await?;
-        // A one-to-one booking has seat 1, and the seat index refuses a second one; the seats
-        // of a group session are counted by one request at a time.
-        let mut seat = 1;
-        if capacity > 1 {
+        let insert_sql = format!(
+            "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($3, 1))),
+             src AS (
+                INSERT INTO bookings(code, idempotency_key, librarian_id, type_id, discipline_id, session,
+                    seat, capacity, starts_at, ends_at, busy, topic, student_name, student_email, description)
+                SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, tstzrange($11, $12), $13, $14, $15, $16
+                FROM locked
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING *),
+             change AS ({CHANGE_FROM_SRC})
+             SELECT {COLUMNS} FROM src"
+        );
+        // The statement's parameters, with the seat taken.
+        macro_rules! params {
+            ($seat:expr) => {
+                [
+                    &code as &(dyn tokio_postgres::types::ToSql + Sync),
+                    &b.idempotency_key,
+                    &b.librarian_id,
+                    &b.type_id,
+                    &b.discipline_id,
+                    &session,
+                    $seat,
+                    &capacity,
+                    &starts,
+                    &ends,
+                    &busy_from,
+                    &busy_to,
+                    &b.topic,
+                    &b.student_name,
+                    &b.student_email,
+                    &b.description,
+                ]
+            };
+        }
+        let inserted = if capacity > 1 {
+            // The seats of a group session are counted by one request at a time, in a
+            // transaction around the count and the insert.
+            let tx = client.transaction().await?;
+            tx.execute(LIBRARIAN_LOCK, &[&b.librarian_id]).await?;
             tx.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                 &[&format!("{}|{session}", b.librarian_id)],
@@ -216,44 +268,22 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
             if taken >= i64::from(capacity) {
                 return Ok(refused);
             }
-            seat = i32::try_from(taken + 1).unwrap_or(i32::MAX);
-        }
-        let inserted = tx
-            .query_opt(
-                &format!(
-                    "WITH new AS (
-                        INSERT INTO bookings(code, idempotency_key, librarian_id, type_id, discipline_id, session,
-                            seat, capacity, starts_at, ends_at, busy, topic, student_name, student_email, description)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, tstzrange($11, $12), $13, $14, $15, $16)
-                        ON CONFLICT (idempotency_key) DO NOTHING
-                        RETURNING *)
-                     SELECT {COLUMNS} FROM new"
-                ),
-                &[
-                    &code,
-                    &b.idempotency_key,
-                    &b.librarian_id,
-                    &b.type_id,
-                    &b.discipline_id,
-                    &session,
-                    &seat,
-                    &capacity,
-                    &starts,
-                    &ends,
-                    &busy_from,
-                    &busy_to,
-                    &b.topic,
-                    &b.student_name,
-                    &b.student_email,
-                    &b.description,
-                ],
-            )
-            .await;
+            let seat = i32::try_from(taken + 1).unwrap_or(i32::MAX);
+            let inserted = tx.query_opt(&insert_sql, &params!(&seat)).await;
+            if matches!(inserted, Ok(Some(_))) {
+                tx.commit().await?;
+            }
+            inserted
+        } else {
+            // A one-to-one booking is one statement, its own transaction: the lock, the row
+            // (seat 1: the seat index refuses a second) and its change commit together, and the
+            // feed's counter is held for the commit only.
+            client.query_opt(&insert_sql, &params!(&1i32)).await
+        };
         let row = match inserted {
             Ok(Some(row)) => row,
             Ok(None) => {
                 // The idempotency key exists: this request was made before.
-                drop(tx);
                 return Ok(match by_key(&client, &b.idempotency_key).await? {
                     Some(found) if same(&found) => Outcome::Replayed(found),
                     _ => Outcome::KeyReused,
@@ -266,7 +296,6 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
                     .and_then(|d| d.constraint())
                     .unwrap_or_default()
                     .to_owned();
-                drop(tx);
                 match state {
                     Some(s) if s == SqlState::EXCLUSION_VIOLATION => return Ok(Outcome::Taken),
                     Some(s) if s == SqlState::UNIQUE_VIOLATION && constraint == "bookings_seat" => {
@@ -274,9 +303,8 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
                     }
                     // A code that exists already: draw another.
                     Some(s) if s == SqlState::UNIQUE_VIOLATION => continue,
-                    // Two overlapping inserts can each wait for the other to commit before
-                    // the exclusion constraint decides; PostgreSQL ends one of them. Once the
-                    // other has committed, asking again gives the plain answer.
+                    // Should two inserts still deadlock (another writer than this hub), the
+                    // one PostgreSQL ended asks again and gets the plain answer.
                     Some(s)
                         if s == SqlState::T_R_DEADLOCK_DETECTED
                             || s == SqlState::T_R_SERIALIZATION_FAILURE =>
@@ -287,39 +315,11 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
                 }
             }
         };
-        let booking = booked(&row);
-        change(&tx, &booking, busy_from, busy_to).await?;
-        tx.commit().await?;
-        return Ok(Outcome::Booked(booking));
+        return Ok(Outcome::Booked(booked(&row)));
     }
     Err(HubError::Invalid(
         "no free booking code after 5 draws".into(),
     ))
-}
-
-/// The feed's view of a booking: who is busy when, never who booked.
-async fn change(
-    tx: &tokio_postgres::Transaction<'_>,
-    b: &Booked,
-    busy_from: std::time::SystemTime,
-    busy_to: std::time::SystemTime,
-) -> Result<(), HubError> {
-    let body = serde_json::json!({
-        "code": b.code,
-        "librarian_id": b.librarian_id,
-        "type_id": b.type_id,
-        "starts_at": b.starts_at,
-        "ends_at": b.ends_at,
-        "busy_from": Timestamp::try_from(busy_from).map(|t| t.to_string()).unwrap_or_default(),
-        "busy_to": Timestamp::try_from(busy_to).map(|t| t.to_string()).unwrap_or_default(),
-        "status": b.status,
-    });
-    tx.execute(
-        "INSERT INTO changes(kind, key, op, body) VALUES ('booking', $1, 'upsert', $2)",
-        &[&b.code, &body],
-    )
-    .await?;
-    Ok(())
 }
 
 /// Cancels a booking by its code; `None` when there is no such live booking.
@@ -329,9 +329,10 @@ pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
     let Some(row) = tx
         .query_opt(
             &format!(
-                "WITH c AS (UPDATE bookings SET status = 'cancelled', updated_at = now()
-                     WHERE code = $1 AND status = 'booked' RETURNING *)
-                 SELECT {COLUMNS} FROM c"
+                "WITH src AS (UPDATE bookings SET status = 'cancelled', updated_at = now()
+                     WHERE code = $1 AND status = 'booked' RETURNING *),
+                 change AS ({CHANGE_FROM_SRC})
+                 SELECT {COLUMNS} FROM src"
             ),
             &[&normalize_code(code)],
         )
@@ -339,10 +340,8 @@ pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
     else {
         return Ok(None);
     };
-    let b = booked(&row);
-    change(&tx, &b, row.get("busy_from"), row.get("busy_to")).await?;
     tx.commit().await?;
-    Ok(Some(b))
+    Ok(Some(booked(&row)))
 }
 
 /// Live bookings whose busy times overlap another's: always none (checked by tests).

@@ -84,6 +84,10 @@ mod tests {
 #[derive(Clone)]
 pub struct Db {
     pub pool: Pool,
+    /// Workstation tokens found live, by hash, and when: a token is looked up again after
+    /// `tokens::RECHECK`, so a revocation takes effect within that time.
+    pub(crate) live_tokens:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -109,7 +113,10 @@ impl Db {
             .max_size(size.max(1))
             .build()
             .map_err(|e| HubError::Invalid(e.to_string()))?;
-        Ok(Db { pool })
+        Ok(Db {
+            pool,
+            live_tokens: Default::default(),
+        })
     }
 
     /// Applies the migrations not yet applied, each in its own transaction; returns how many.

@@ -281,29 +281,17 @@ pub async fn act(
     let row = tx
         .query_one(
             &format!(
-                "UPDATE bookings SET status = $2, read_level = COALESCE($3, read_level),
+                "WITH src AS (UPDATE bookings SET status = $2, read_level = COALESCE($3, read_level),
                      outcome = COALESCE($4, outcome), updated_at = now()
-                 WHERE code = $1 RETURNING {DESK_COLUMNS}, lower(busy), upper(busy)"
+                     WHERE code = $1 RETURNING *),
+                 change AS ({})
+                 SELECT {DESK_COLUMNS} FROM src",
+                crate::bookings::CHANGE_FROM_SRC
             ),
             &[&code, &next, &read_level, &outcome],
         )
         .await?;
     let b = desk_booking(&row);
-    let body = serde_json::json!({
-        "code": b.code,
-        "librarian_id": b.librarian_id,
-        "type_id": b.type_id,
-        "starts_at": b.starts_at,
-        "ends_at": b.ends_at,
-        "busy_from": jiff::Timestamp::try_from(row.get::<_, std::time::SystemTime>(13)).map(|t| t.to_string()).unwrap_or_default(),
-        "busy_to": jiff::Timestamp::try_from(row.get::<_, std::time::SystemTime>(14)).map(|t| t.to_string()).unwrap_or_default(),
-        "status": b.status,
-    });
-    tx.execute(
-        "INSERT INTO changes(kind, key, op, body) VALUES ('booking', $1, 'upsert', $2)",
-        &[&b.code, &body],
-    )
-    .await?;
     tx.commit().await?;
     Ok(Ok(b))
 }

@@ -63,8 +63,13 @@ pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, HubError> {
         .collect())
 }
 
-/// Revokes a token by id; `false` when there is no such live token.
+/// Revokes a token by id; `false` when there is no such live token. (A hub serving in
+/// another process notices within `RECHECK`.)
 pub async fn revoke(db: &Db, id: i64) -> Result<bool, HubError> {
+    db.live_tokens
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clear();
     let client = db.pool.get().await?;
     let n = client
         .execute(
@@ -75,17 +80,45 @@ pub async fn revoke(db: &Db, id: i64) -> Result<bool, HubError> {
     Ok(n == 1)
 }
 
+/// How long a token found live is trusted without asking the database again (a revocation
+/// takes effect within this time; every request would otherwise cost one more query).
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Whether `token` is a live workstation token.
 pub async fn check(db: &Db, token: &str) -> Result<bool, HubError> {
     if token.is_empty() || token.len() > 512 {
         return Ok(false);
     }
+    let hashed = hash(token);
+    let now = std::time::Instant::now();
+    {
+        let live = db
+            .live_tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if live
+            .get(&hashed)
+            .is_some_and(|seen| now.duration_since(*seen) < RECHECK)
+        {
+            return Ok(true);
+        }
+    }
     let client = db.pool.get().await?;
-    Ok(client
+    let ok = client
         .query_opt(
             "SELECT 1 FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
-            &[&hash(token)],
+            &[&hashed],
         )
         .await?
-        .is_some())
+        .is_some();
+    let mut live = db
+        .live_tokens
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if ok {
+        live.insert(hashed, now);
+    } else {
+        live.remove(&hashed);
+    }
+    Ok(ok)
 }

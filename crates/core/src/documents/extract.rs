@@ -84,6 +84,128 @@ pub fn normalize_page(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text of one page as pdf-extract hands it over character by character, with their
+/// positions. Unlike pdf-extract's own plain-text writer, which looks for the gap before a
+/// word only where the PDF starts a new string, every character is checked: PDFs that place
+/// words with kerning inside one string, without space characters, no longer come out glued
+/// together ("Informationliteracy").
+#[derive(Debug, Default)]
+struct PageText {
+    text: String,
+    last_end: f64,
+    last_y: f64,
+    first_char: bool,
+}
+
+impl pdf_extract::OutputDev for PageText {
+    fn begin_page(
+        &mut self,
+        _page: u32,
+        _media_box: &pdf_extract::MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &pdf_extract::Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), pdf_extract::OutputError> {
+        // The font size in page space: the side of the square with the area of the
+        // transformed (size, size) vector.
+        let vx = font_size * trm.m11 + font_size * trm.m21;
+        let vy = font_size * trm.m12 + font_size * trm.m22;
+        let size = (vx * vy).abs().sqrt();
+        let (x, y) = (trm.m31, trm.m32);
+        if !self.text.is_empty() {
+            let dy = (y - self.last_y).abs();
+            if dy > size * 1.5 || (x < self.last_end && dy > size * 0.5) {
+                self.text.push('\n');
+            } else {
+                // A new string starts a word past a tenth of an em (as pdf-extract); inside a
+                // string, a gap past 0.15 em is a space the PDF did not write.
+                let threshold = if self.first_char { 0.1 } else { 0.15 };
+                if x > self.last_end + size * threshold
+                    && !ch.starts_with(char::is_whitespace)
+                    && !self.text.ends_with(char::is_whitespace)
+                {
+                    self.text.push(' ');
+                }
+            }
+        }
+        self.text.push_str(ch);
+        self.first_char = false;
+        self.last_y = y;
+        self.last_end = x + width * size;
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.first_char = true;
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> Result<(), pdf_extract::OutputError> {
+        Ok(())
+    }
+}
+
+/// The text of every page. A page that cannot be read (or makes the extractor panic) is left
+/// empty and the next pages are still read, where pdf-extract stops at the first.
+fn pages_of(bytes: &[u8]) -> Result<Vec<String>, pdf_extract::OutputError> {
+    let mut doc = pdf_extract::Document::load_mem(bytes)?;
+    if doc.is_encrypted() {
+        // An empty user password opens many "protected" PDFs; others are refused here.
+        doc.decrypt("")?;
+    }
+    let count = doc.get_pages().len();
+    let mut pages = Vec::with_capacity(count);
+    let mut failures = 0;
+    let mut last_error = None;
+    let mut panicked = None;
+    for n in 1..=u32::try_from(count).unwrap_or(u32::MAX) {
+        let page = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut out = PageText::default();
+            pdf_extract::output_doc_page(&doc, &mut out, n).map(|()| out.text)
+        }));
+        match page {
+            Ok(Ok(text)) => pages.push(text),
+            Ok(Err(e)) => {
+                failures += 1;
+                last_error = Some(e);
+                pages.push(String::new());
+            }
+            Err(payload) => {
+                failures += 1;
+                panicked.get_or_insert(payload);
+                pages.push(String::new());
+            }
+        }
+    }
+    // Nothing readable at all: the document's error (or panic), not a row of empty pages.
+    if count > 0 && failures == count {
+        if let Some(e) = last_error {
+            return Err(e);
+        }
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
+        }
+    }
+    Ok(pages)
+}
+
 /// Extracts in this process, catching panics (the worker's side).
 pub fn extract_in_process(bytes: &[u8]) -> Outcome {
     if !bytes.starts_with(b"%PDF")
@@ -96,7 +218,7 @@ pub fn extract_in_process(bytes: &[u8]) -> Outcome {
             detail: "the file does not start like a PDF".into(),
         };
     }
-    let result = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes));
+    let result = std::panic::catch_unwind(|| pages_of(bytes));
     match result {
         Ok(Ok(pages)) => {
             let pages: Vec<String> = pages.iter().map(|p| normalize_page(p)).collect();
