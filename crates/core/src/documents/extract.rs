@@ -127,12 +127,14 @@ impl pdf_extract::OutputDev for PageText {
         let (x, y) = (trm.m31, trm.m32);
         if !self.text.is_empty() {
             let dy = (y - self.last_y).abs();
-            if dy > size * 1.5 || (x < self.last_end && dy > size * 0.5) {
+            // Lines change between strings, as pdf-extract reads them (inside one, a rise is
+            // a superscript, not a new line).
+            if self.first_char && (dy > size * 1.5 || (x < self.last_end && dy > size * 0.5)) {
                 self.text.push('\n');
             } else {
                 // A new string starts a word past a tenth of an em (as pdf-extract); inside a
-                // string, a gap past 0.15 em is a space the PDF did not write.
-                let threshold = if self.first_char { 0.1 } else { 0.15 };
+                // string, a gap past a quarter em is a space the PDF did not write.
+                let threshold = if self.first_char { 0.1 } else { 0.25 };
                 if x > self.last_end + size * threshold
                     && !ch.starts_with(char::is_whitespace)
                     && !self.text.ends_with(char::is_whitespace)
@@ -363,6 +365,46 @@ pub fn extract_isolated(exe: &Path, file: &Path, limits: Limits) -> Outcome {
                 detail: format!("the extraction worker stopped ({status})"),
             },
         },
+    }
+}
+
+#[cfg(test)]
+mod page_text_tests {
+    use super::PageText;
+    use pdf_extract::OutputDev as _;
+
+    /// Characters of a 10-point font placed one by one, each 0.5 em wide, at `x` on line `y`.
+    fn place(out: &mut PageText, chars: &[(&str, f64, f64)], new_string: bool) {
+        if new_string {
+            out.begin_word().unwrap();
+        }
+        for (c, x, y) in chars {
+            let trm = pdf_extract::Transform::row_major(1.0, 0.0, 0.0, 1.0, *x, *y);
+            out.output_character(&trm, 0.5, 0.0, 10.0, c).unwrap();
+        }
+    }
+
+    #[test]
+    fn gaps_inside_a_string_are_spaces_kerning_is_not() {
+        let mut out = PageText::default();
+        // "ab" touching, a kern of 0.1 em, then a word gap of 0.4 em inside the same string.
+        place(
+            &mut out,
+            &[
+                ("a", 0.0, 700.0),
+                ("b", 5.0, 700.0),
+                ("c", 11.0, 700.0),
+                ("d", 20.0, 700.0),
+            ],
+            true,
+        );
+        assert_eq!(out.text, "abc d");
+        // A new string a line lower starts a new line.
+        place(&mut out, &[("e", 0.0, 680.0)], true);
+        assert_eq!(out.text, "abc d\ne");
+        // A raised character inside a string (a superscript) stays on its line.
+        place(&mut out, &[("f", 5.0, 680.0), ("2", 10.0, 684.0)], false);
+        assert_eq!(out.text, "abc d\nef2");
     }
 }
 
