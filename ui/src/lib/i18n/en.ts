@@ -335,6 +335,7 @@ export const en = {
   "con.status.pending": "waiting for the connection",
   "con.status.refused": "not confirmed: the time was taken on another workstation first",
   "error.hub_unreachable": "The library's booking service cannot be reached right now, so this cannot be done. Please try again later or call the desk.",
+  "con.nearestFree": "The nearest free times with this librarian:",
   "con.confirmed": "Booked. Your booking code is",
   "con.codeHint": "Keep this code: you need it to cancel.",
   "con.saveIcs": "Add to my calendar (.ics)",
