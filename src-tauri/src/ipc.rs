@@ -835,20 +835,33 @@ pub struct SaveOutcome {
 }
 
 impl SaveOutcome {
-    pub fn from_result(
-        result: Result<String, curate::CurateError>,
+    /// The saved id, or the form's problems (which `invalid` takes out of the error), or
+    /// another error.
+    fn of<E: Into<IpcError>>(
+        result: Result<String, E>,
+        invalid: fn(E) -> Result<Vec<curate::FieldError>, E>,
     ) -> Result<SaveOutcome, IpcError> {
-        match result {
+        match result.map_err(invalid) {
             Ok(id) => Ok(SaveOutcome {
                 id: Some(id),
                 problems: Vec::new(),
             }),
-            Err(curate::CurateError::Invalid(list)) => Ok(SaveOutcome {
+            Err(Ok(list)) => Ok(SaveOutcome {
                 id: None,
                 problems: list.into_iter().map(Into::into).collect(),
             }),
-            Err(e) => Err(e.into()),
+            Err(Err(e)) => Err(e.into()),
         }
+    }
+
+    /// A resource saved, or the problems with the form.
+    pub fn from_result(
+        result: Result<String, curate::CurateError>,
+    ) -> Result<SaveOutcome, IpcError> {
+        SaveOutcome::of(result, |e| match e {
+            curate::CurateError::Invalid(list) => Ok(list),
+            other => Err(other),
+        })
     }
 }
 
@@ -937,17 +950,10 @@ impl SaveOutcome {
     pub fn from_booking_result(
         result: Result<String, bookings::BookingError>,
     ) -> Result<SaveOutcome, IpcError> {
-        match result {
-            Ok(id) => Ok(SaveOutcome {
-                id: Some(id),
-                problems: Vec::new(),
-            }),
-            Err(bookings::BookingError::Invalid(list)) => Ok(SaveOutcome {
-                id: None,
-                problems: list.into_iter().map(Into::into).collect(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+        SaveOutcome::of(result, |e| match e {
+            bookings::BookingError::Invalid(list) => Ok(list),
+            other => Err(other),
+        })
     }
 }
 

@@ -118,26 +118,10 @@ impl Hub {
         url.query_pairs_mut()
             .append_pair("since", since)
             .append_pair("limit", &limit.to_string());
-        let unreachable = |e: reqwest::Error| SyncError::Unreachable {
-            url: self.base.to_string(),
-            detail: plain(&e),
-        };
-        let response = self
-            .client
-            .get(url)
-            .bearer_auth(&self.token)
-            .send()
-            .map_err(unreachable)?;
+        let response = self.send(self.client.get(url))?;
         let status = response.status();
         if status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(SyncError::Unauthorized);
-        }
-        if status.is_server_error() {
-            // A hub that is up but failing is, for the workstation, out of reach.
-            return Err(SyncError::Unreachable {
-                url: self.base.to_string(),
-                detail: format!("it answered {status}"),
-            });
         }
         if !status.is_success() {
             let detail = response.text().unwrap_or_default();
@@ -146,10 +130,53 @@ impl Hub {
                 detail: detail.chars().take(300).collect(),
             });
         }
-        let body = response.bytes().map_err(unreachable)?;
+        let body = response.bytes().map_err(|e| self.unreachable(plain(&e)))?;
         serde_json::from_slice(&body).map_err(|e| {
             SyncError::Untrustworthy(format!("a page of changes that is not valid: {e}"))
         })
+    }
+}
+
+impl Hub {
+    fn unreachable(&self, detail: String) -> SyncError {
+        SyncError::Unreachable {
+            url: self.base.to_string(),
+            detail,
+        }
+    }
+
+    /// Sends a request with this workstation's token. The network failing, or a hub that is
+    /// up but answers 5xx, is for the workstation "out of reach".
+    fn send(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> Result<reqwest::blocking::Response, SyncError> {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(|e| self.unreachable(plain(&e)))?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(self.unreachable(format!("it answered {status}")));
+        }
+        Ok(response)
+    }
+
+    /// The status and JSON body of an answer. A 401 is this workstation's token refused,
+    /// unless the hub says it is a librarian's session or password, which callers handle.
+    fn answer(
+        &self,
+        response: reqwest::blocking::Response,
+    ) -> Result<(u16, serde_json::Value), SyncError> {
+        let status = response.status();
+        let body = response.json().unwrap_or(serde_json::Value::Null);
+        if status == reqwest::StatusCode::UNAUTHORIZED
+            && body["code"] != "not_signed_in"
+            && body["code"] != "wrong_credentials"
+        {
+            return Err(SyncError::Unauthorized);
+        }
+        Ok((status.as_u16(), body))
     }
 }
 
@@ -172,29 +199,8 @@ impl Hub {
             .base
             .join(path)
             .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
-        let unreachable = |e: reqwest::Error| SyncError::Unreachable {
-            url: self.base.to_string(),
-            detail: plain(&e),
-        };
-        let response = self
-            .client
-            .post(url)
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .map_err(unreachable)?;
-        let status = response.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(SyncError::Unauthorized);
-        }
-        if status.is_server_error() {
-            return Err(SyncError::Unreachable {
-                url: self.base.to_string(),
-                detail: format!("it answered {status}"),
-            });
-        }
-        let body: serde_json::Value = response.json().unwrap_or(serde_json::Value::Null);
-        Ok((status.as_u16(), body))
+        let response = self.send(self.client.post(url).json(body))?;
+        self.answer(response)
     }
 
     /// Sends a booking made here; its code is the idempotency key, so sending it again after
@@ -248,24 +254,14 @@ impl Hub {
             .base
             .join(&format!("api/v1/documents/{sha}"))
             .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
-        let unreachable = |e: reqwest::Error| SyncError::Unreachable {
-            url: self.base.to_string(),
-            detail: plain(&e),
-        };
-        let mut request = self.client.get(url).bearer_auth(&self.token);
+        let mut request = self.client.get(url);
         if have > 0 {
             request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
         }
-        let mut response = request.send().map_err(unreachable)?;
+        let mut response = self.send(request)?;
         let status = response.status();
         if status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(SyncError::Unauthorized);
-        }
-        if status.is_server_error() {
-            return Err(SyncError::Unreachable {
-                url: self.base.to_string(),
-                detail: format!("it answered {status}"),
-            });
         }
         let append = match status.as_u16() {
             206 => true,
@@ -366,33 +362,7 @@ impl Hub {
         Ok(self
             .client
             .request(method, url)
-            .bearer_auth(&self.token)
             .header("x-commons-session", session))
-    }
-
-    fn answer(
-        &self,
-        r: reqwest::Result<reqwest::blocking::Response>,
-    ) -> Result<(u16, serde_json::Value), SyncError> {
-        let r = r.map_err(|e| SyncError::Unreachable {
-            url: self.base.to_string(),
-            detail: plain(&e),
-        })?;
-        let status = r.status();
-        if status.is_server_error() {
-            return Err(SyncError::Unreachable {
-                url: self.base.to_string(),
-                detail: format!("it answered {status}"),
-            });
-        }
-        let body = r.json().unwrap_or(serde_json::Value::Null);
-        if status == reqwest::StatusCode::UNAUTHORIZED
-            && body["code"] != "not_signed_in"
-            && body["code"] != "wrong_credentials"
-        {
-            return Err(SyncError::Unauthorized);
-        }
-        Ok((status.as_u16(), body))
     }
 
     /// Signs a librarian in on the hub: the session token and the account, or `None` when
@@ -422,9 +392,11 @@ impl Hub {
 
     /// Ends a hub session.
     pub fn sign_out(&self, session: &str) -> Result<(), SyncError> {
-        let r = self
-            .librarian_request(reqwest::Method::DELETE, "api/v1/sessions", session)?
-            .send();
+        let r = self.send(self.librarian_request(
+            reqwest::Method::DELETE,
+            "api/v1/sessions",
+            session,
+        )?)?;
         self.answer(r).map(drop)
     }
 
@@ -442,9 +414,7 @@ impl Hub {
             .append_pair("from", &from.to_string())
             .append_pair("to", &to.to_string());
         let relative = format!("api/v1/desk?{}", path.query().unwrap_or_default());
-        let r = self
-            .librarian_request(reqwest::Method::GET, &relative, session)?
-            .send();
+        let r = self.send(self.librarian_request(reqwest::Method::GET, &relative, session)?)?;
         match self.answer(r)? {
             (200, body) => serde_json::from_value(body)
                 .map(Some)
@@ -459,9 +429,11 @@ impl Hub {
 
     /// A new address for the signed-in librarian's calendar feed (the old one stops working).
     pub fn new_calendar(&self, session: &str) -> Result<url::Url, SyncError> {
-        let r = self
-            .librarian_request(reqwest::Method::POST, "api/v1/desk/calendar", session)?
-            .send();
+        let r = self.send(self.librarian_request(
+            reqwest::Method::POST,
+            "api/v1/desk/calendar",
+            session,
+        )?)?;
         match self.answer(r)? {
             (200, body) => self
                 .base
@@ -492,14 +464,14 @@ impl Hub {
                 serde_json::json!({ "action": "complete", "read_level": read_level, "outcome": outcome })
             }
         };
-        let r = self
-            .librarian_request(
+        let r = self.send(
+            self.librarian_request(
                 reqwest::Method::POST,
                 &format!("api/v1/desk/{code}"),
                 session,
             )?
-            .json(&body)
-            .send();
+            .json(&body),
+        )?;
         match self.answer(r)? {
             (200, body) => serde_json::from_value(body)
                 .map_err(|e| SyncError::Untrustworthy(format!("a booking that is not valid: {e}"))),

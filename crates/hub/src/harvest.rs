@@ -11,9 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use commons_core::catalogue::record::{
-    CatalogueRecord, Description, Format, Holding, known_status,
-};
+use commons_core::catalogue::record::{CatalogueRecord, Description, Format};
 use commons_core::catalogue::union::UnionHolding;
 use commons_core::catalogue::xml::{self, Item};
 use serde::{Deserialize, Serialize};
@@ -36,17 +34,7 @@ impl Stored {
         Stored {
             format: r.format.unwrap_or(Format::Other),
             description: r.description.clone(),
-            holdings: r
-                .holdings
-                .iter()
-                .map(|h| UnionHolding {
-                    library: h.library.clone(),
-                    call_number: h.call_number.clone(),
-                    location: h.location.clone(),
-                    status: h.status.to_owned(),
-                    due_date: h.due_date.clone(),
-                })
-                .collect(),
+            holdings: r.holdings.iter().map(UnionHolding::from).collect(),
         }
     }
 
@@ -54,17 +42,7 @@ impl Stored {
         CatalogueRecord {
             description: self.description.clone(),
             format: Some(self.format),
-            holdings: self
-                .holdings
-                .iter()
-                .map(|h| Holding {
-                    library: h.library.clone(),
-                    call_number: h.call_number.clone(),
-                    location: h.location.clone(),
-                    status: known_status(&h.status),
-                    due_date: h.due_date.clone(),
-                })
-                .collect(),
+            holdings: self.holdings.iter().map(UnionHolding::to_holding).collect(),
         }
     }
 }

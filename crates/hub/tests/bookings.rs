@@ -305,21 +305,7 @@ async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away()
     let outcome = tokio::task::spawn_blocking(move || {
         // A workstation with its own cache, seeded from the demo consortium, and a hub.
         let make = |dir: &std::path::Path, url: &str| {
-            let root = dir.display().to_string();
-            let (url, token) = (url.to_owned(), token.clone());
-            let config = commons_core::Config::load_with(&|k| match k {
-                "HOME" => Some(format!("{root}/home")),
-                "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
-                "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
-                "COMMONS_HUB_URL" => Some(url.clone()),
-                "COMMONS_HUB_TOKEN" => Some(token.clone()),
-                "COMMONS_HUB_TIMEOUT_SECS" => Some("3".into()),
-                _ => None,
-            })
-            .unwrap();
-            let ws = commons_core::Workstation::new(config);
-            ws.prepare(&mut |_| {}).unwrap();
-            ws
+            support::workstation(dir, url, &token, &[("COMMONS_HUB_TIMEOUT_SECS", "3")])
         };
         let a = make(&paths[0], &format!("{url}/"));
         let b = make(&paths[1], &format!("{url}/"));
@@ -434,21 +420,8 @@ async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
     let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
     let code = tokio::task::spawn_blocking(move || {
-        let make = |dir: &std::path::Path| {
-            let root = dir.display().to_string();
-            let config = commons_core::Config::load_with(&|k| match k {
-                "HOME" => Some(format!("{root}/home")),
-                "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
-                "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
-                "COMMONS_HUB_URL" => Some(format!("{url}/")),
-                "COMMONS_HUB_TOKEN" => Some(token.clone()),
-                _ => None,
-            })
-            .unwrap();
-            let ws = commons_core::Workstation::new(config);
-            ws.prepare(&mut |_| {}).unwrap();
-            ws
-        };
+        let make =
+            |dir: &std::path::Path| support::workstation(dir, &format!("{url}/"), &token, &[]);
         let student_side = make(&paths[0]);
         let desk_side = make(&paths[1]);
         // A student books on one workstation.

@@ -27,23 +27,6 @@ fn sha(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn workstation(root: &Path, url: &str, token: &str, cap_mb: u64) -> commons_core::Workstation {
-    let root = root.display().to_string();
-    let config = commons_core::Config::load_with(&|k| match k {
-        "HOME" => Some(format!("{root}/home")),
-        "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
-        "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
-        "COMMONS_HUB_URL" => Some(url.to_owned()),
-        "COMMONS_HUB_TOKEN" => Some(token.to_owned()),
-        "COMMONS_DOCUMENTS_CAP_MB" => Some(cap_mb.to_string()),
-        _ => None,
-    })
-    .unwrap();
-    let ws = commons_core::Workstation::new(config);
-    ws.prepare(&mut |_| {}).unwrap();
-    ws
-}
-
 fn stored(ws: &commons_core::Workstation, sha: &str) -> bool {
     ws.with_store(|s| {
         s.conn()
@@ -114,7 +97,7 @@ async fn documents_arrive_resume_are_checked_and_evicted_least_recently_used() {
     tokio::task::spawn_blocking(move || {
         let shas = shas2;
         // A store of 1 MB: two of the three documents (about 0.4 MB each) fit.
-        let ws = workstation(&root, &url2, &token2, 1);
+        let ws = support::workstation(&root, &url2, &token2, &[("COMMONS_DOCUMENTS_CAP_MB", "1")]);
         let store_dir = ws.config().documents_dir();
         // A download of the third was cut short, and what it left is damaged: going on from
         // there gives bytes that do not match the SHA-256, which are thrown away.

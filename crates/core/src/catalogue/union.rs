@@ -47,24 +47,39 @@ pub struct UnionLibrary {
     pub name: String,
 }
 
-impl UnionRecord {
-    /// The record as the cache stores it; a status the cache does not know becomes
+impl From<&Holding> for UnionHolding {
+    fn from(h: &Holding) -> UnionHolding {
+        UnionHolding {
+            library: h.library.clone(),
+            call_number: h.call_number.clone(),
+            location: h.location.clone(),
+            status: h.status.to_owned(),
+            due_date: h.due_date.clone(),
+        }
+    }
+}
+
+impl UnionHolding {
+    /// The holding as the cache stores it; a status the cache does not know becomes
     /// `unknown` rather than an error (the hub may be newer than the workstation).
+    pub fn to_holding(&self) -> Holding {
+        Holding {
+            library: self.library.clone(),
+            call_number: self.call_number.clone(),
+            location: self.location.clone(),
+            status: known_status(&self.status),
+            due_date: self.due_date.clone(),
+        }
+    }
+}
+
+impl UnionRecord {
+    /// The record as the cache stores it.
     pub fn to_catalogue_record(&self) -> CatalogueRecord {
         CatalogueRecord {
             description: self.description.clone(),
             format: Some(self.format),
-            holdings: self
-                .holdings
-                .iter()
-                .map(|h| Holding {
-                    library: h.library.clone(),
-                    call_number: h.call_number.clone(),
-                    location: h.location.clone(),
-                    status: known_status(&h.status),
-                    due_date: h.due_date.clone(),
-                })
-                .collect(),
+            holdings: self.holdings.iter().map(UnionHolding::to_holding).collect(),
         }
     }
 }

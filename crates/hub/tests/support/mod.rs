@@ -139,3 +139,29 @@ pub fn http() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// A workstation with its own cache in `root` (seeded from the demo consortium) joined to
+/// the hub at `url` with `token`; `extra` are further `COMMONS_*` settings.
+pub fn workstation(
+    root: &Path,
+    url: &str,
+    token: &str,
+    extra: &[(&str, &str)],
+) -> commons_core::Workstation {
+    let root = root.display().to_string();
+    let config = commons_core::Config::load_with(&|k| match k {
+        "HOME" => Some(format!("{root}/home")),
+        "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
+        "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
+        "COMMONS_HUB_URL" => Some(url.to_owned()),
+        "COMMONS_HUB_TOKEN" => Some(token.to_owned()),
+        _ => extra
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| (*v).to_owned()),
+    })
+    .unwrap();
+    let ws = commons_core::Workstation::new(config);
+    ws.prepare(&mut |_| {}).unwrap();
+    ws
+}
