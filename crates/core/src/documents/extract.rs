@@ -3,8 +3,14 @@
 //! where `prlimit` exists, a memory limit. A panic in the extractor is caught in the worker;
 //! a crash, a hang or an exhausted memory limit ends only the worker, and the document is
 //! reported with a specific reason.
+//!
+//! pdf-extract is fast and hands over every character with its position (which is how
+//! words the PDF places without spaces are told apart), but it reads nothing from fonts it
+//! does not decode and gives up on cross-reference tables it cannot parse. Where it leaves a
+//! document or a page without text, poppler's `pdftotext` reads the file too, as a process
+//! under the same limits, and the pages it reads fill the gaps ([`extract_isolated`]).
 
-use std::io::Read as _;
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -217,7 +223,7 @@ pub fn extract_in_process(bytes: &[u8]) -> Outcome {
     {
         return Outcome::Rejected {
             reason: Reason::Damaged,
-            detail: "the file does not start like a PDF".into(),
+            detail: NOT_A_PDF.into(),
         };
     }
     let result = std::panic::catch_unwind(|| pages_of(bytes));
@@ -229,10 +235,7 @@ pub fn extract_in_process(bytes: &[u8]) -> Outcome {
                     reason: Reason::Damaged,
                     detail: "no page could be read".into(),
                 }
-            } else if pages
-                .iter()
-                .all(|p| p.chars().filter(|c| c.is_alphanumeric()).count() < 3)
-            {
+            } else if !pages.iter().any(|p| has_text(p)) {
                 Outcome::Rejected {
                     reason: Reason::NoText,
                     detail: format!("{} pages without a text layer", pages.len()),
@@ -301,29 +304,121 @@ impl Default for Limits {
     }
 }
 
-/// Extracts `file` in a worker process started from `exe` (`exe extract-worker FILE`).
-pub fn extract_isolated(exe: &Path, file: &Path, limits: Limits) -> Outcome {
+/// What a process run under [`Limits`] left behind.
+struct Finished {
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Most text one extraction may hand back (a bound on what a hostile file can make a
+/// process write).
+const MAX_OUTPUT: u64 = 256 * 1024 * 1024;
+
+/// Runs `program args…` with the memory limit (through `prlimit`, where it exists) and the
+/// time limit; `Ok(None)` when the time limit ended it.
+fn run_limited(
+    program: &Path,
+    args: &[&std::ffi::OsStr],
+    limits: Limits,
+) -> std::io::Result<Option<Finished>> {
     let prlimit = Path::new("/usr/bin/prlimit");
     let mut command = if prlimit.exists() {
         let mut c = Command::new(prlimit);
         c.arg(format!("--as={}", limits.memory_bytes))
             .arg("--")
-            .arg(exe);
+            .arg(program);
         c
     } else {
-        Command::new(exe)
+        Command::new(program)
     };
     command
-        .arg("extract-worker")
-        .arg(file)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        // The worker needs no display and no configuration of its own.
+        .stderr(Stdio::piped())
+        // Extraction needs no display.
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY");
-    let mut child = match command.spawn() {
-        Ok(c) => c,
+    let mut child = command.spawn()?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>, cap: u64| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            if let Some(p) = pipe {
+                let _ = p.take(cap).read_to_end(&mut out);
+            }
+            out
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        MAX_OUTPUT,
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        64 * 1024,
+    );
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait()? {
+            Some(status) => break Some(status),
+            None if started.elapsed() > limits.time => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(status.map(|status| Finished {
+        status,
+        stdout,
+        stderr,
+    }))
+}
+
+/// Extracts `file`: first pdf-extract in a worker process started from `exe`
+/// ([`extract_with_worker`]); where that leaves the document or some of its pages without
+/// text, poppler's `pdftotext` ([`extract_with_pdftotext`], when installed) reads it too,
+/// and [`combine`] keeps the best of both.
+pub fn extract_isolated(exe: &Path, file: &Path, limits: Limits) -> Outcome {
+    let first = extract_with_worker(exe, file, limits);
+    if !needs_second_reading(&first) {
+        return first;
+    }
+    match extract_with_pdftotext(file, limits) {
+        Some(second) => combine(first, second),
+        None => first,
+    }
+}
+
+fn has_text(page: &str) -> bool {
+    page.chars().filter(|c| c.is_alphanumeric()).count() >= 3
+}
+
+/// Whether a second extractor may find what the first did not: a page without text, or any
+/// rejection but "this is not a PDF at all".
+pub fn needs_second_reading(first: &Outcome) -> bool {
+    match first {
+        Outcome::Pages(pages) => !pages.iter().all(|p| has_text(p)),
+        Outcome::Rejected { detail, .. } => detail != NOT_A_PDF,
+    }
+}
+
+const NOT_A_PDF: &str = "the file does not start like a PDF";
+
+/// pdf-extract in a worker process started from `exe` (`exe extract-worker FILE`).
+pub fn extract_with_worker(exe: &Path, file: &Path, limits: Limits) -> Outcome {
+    let finished = match run_limited(exe, &["extract-worker".as_ref(), file.as_os_str()], limits) {
+        Ok(f) => f,
         Err(e) => {
             return Outcome::Rejected {
                 reason: Reason::Crashed,
@@ -331,40 +426,134 @@ pub fn extract_isolated(exe: &Path, file: &Path, limits: Limits) -> Outcome {
             };
         }
     };
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_string(&mut out);
-        }
-        out
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > limits.time => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(_) => break None,
-        }
-    };
-    let out = reader.join().unwrap_or_default();
-    match status {
-        None => Outcome::Rejected {
-            reason: Reason::TimeLimit,
-            detail: format!("no result within {} s", limits.time.as_secs()),
-        },
-        Some(status) => match serde_json::from_str::<Outcome>(out.trim()) {
-            Ok(outcome) if status.success() => outcome,
+    match finished {
+        None => time_limit(limits),
+        Some(f) => match serde_json::from_slice::<Outcome>(f.stdout.trim_ascii()) {
+            Ok(outcome) if f.status.success() => outcome,
             _ => Outcome::Rejected {
                 reason: Reason::Crashed,
-                detail: format!("the extraction worker stopped ({status})"),
+                detail: format!("the extraction worker stopped ({})", f.status),
             },
         },
+    }
+}
+
+fn time_limit(limits: Limits) -> Outcome {
+    Outcome::Rejected {
+        reason: Reason::TimeLimit,
+        detail: format!("no result within {} s", limits.time.as_secs()),
+    }
+}
+
+/// Where poppler's `pdftotext` is installed, if it is (searched on `PATH`).
+pub fn pdftotext_path() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("pdftotext"))
+        .find(|p| p.is_file())
+}
+
+/// Poppler's `pdftotext`, under the same limits, as the second extractor: it rebuilds broken
+/// cross-reference tables, decodes fonts and predefined CJK CMaps pdf-extract does not, and
+/// opens AES-encrypted files with an empty password. Its pages come separated by form feeds.
+/// `None` when `pdftotext` is not installed.
+pub fn extract_with_pdftotext(file: &Path, limits: Limits) -> Option<Outcome> {
+    let program = pdftotext_path()?;
+    let args: [&std::ffi::OsStr; 6] = [
+        "-enc".as_ref(),
+        "UTF-8".as_ref(),
+        "-eol".as_ref(),
+        "unix".as_ref(),
+        file.as_os_str(),
+        "-".as_ref(),
+    ];
+    let finished = match run_limited(&program, &args, limits) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Some(time_limit(limits)),
+        Err(e) => {
+            return Some(Outcome::Rejected {
+                reason: Reason::Crashed,
+                detail: format!("pdftotext could not start: {e}"),
+            });
+        }
+    };
+    let stderr = String::from_utf8_lossy(&finished.stderr);
+    let first_error = stderr
+        .lines()
+        .find(|l| l.contains("Error"))
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    if !finished.status.success() {
+        let reason = if stderr.contains("Incorrect password") {
+            Reason::PasswordProtected
+        } else if finished.status.code().is_none() {
+            Reason::Crashed
+        } else {
+            Reason::Damaged
+        };
+        let detail = if first_error.is_empty() {
+            format!("pdftotext stopped ({})", finished.status)
+        } else {
+            format!("pdftotext: {first_error}")
+        };
+        return Some(Outcome::Rejected { reason, detail });
+    }
+    let text = String::from_utf8_lossy(&finished.stdout);
+    let mut pages: Vec<String> = text.split('\u{c}').map(normalize_page).collect();
+    // Every page ends with a form feed: the piece after the last one is not a page.
+    if pages.len() > 1 {
+        pages.pop();
+    }
+    Some(if pages.iter().any(|p| has_text(p)) {
+        Outcome::Pages(pages)
+    } else {
+        Outcome::Rejected {
+            reason: Reason::NoText,
+            detail: format!("{} pages without a text layer", pages.len()),
+        }
+    })
+}
+
+/// The better of two readings of one document: pdf-extract's pages where they have text,
+/// the second reading's where they do not (when both count the same pages), the second
+/// reading whole when the first gave nothing; a rejection keeps the more telling reason
+/// (a file poppler opens is not damaged but without text; one it cannot open for a
+/// password is password protected).
+pub fn combine(first: Outcome, second: Outcome) -> Outcome {
+    match (first, second) {
+        (Outcome::Pages(mut mine), Outcome::Pages(theirs)) => {
+            if mine.len() == theirs.len() {
+                for (m, t) in mine.iter_mut().zip(theirs) {
+                    if !has_text(m) && has_text(&t) {
+                        *m = t;
+                    }
+                }
+            }
+            Outcome::Pages(mine)
+        }
+        (first @ Outcome::Pages(_), Outcome::Rejected { .. }) => first,
+        (Outcome::Rejected { .. }, second @ Outcome::Pages(_)) => second,
+        (
+            first @ Outcome::Rejected { .. },
+            second @ Outcome::Rejected {
+                reason: Reason::NoText | Reason::PasswordProtected,
+                ..
+            },
+        ) => {
+            if matches!(
+                first,
+                Outcome::Rejected {
+                    reason: Reason::PasswordProtected | Reason::NoText,
+                    ..
+                }
+            ) {
+                first
+            } else {
+                second
+            }
+        }
+        (first, Outcome::Rejected { .. }) => first,
     }
 }
 
@@ -426,6 +615,103 @@ mod tests {
             ("ＡＢＣ", "ABC"),
         ] {
             assert_eq!(normalize_page(raw), expected, "{raw:?}");
+        }
+    }
+
+    fn pages(list: &[&str]) -> Outcome {
+        Outcome::Pages(list.iter().map(|p| (*p).to_owned()).collect())
+    }
+
+    fn rejected(reason: Reason) -> Outcome {
+        Outcome::Rejected {
+            reason,
+            detail: reason.as_str().into(),
+        }
+    }
+
+    #[test]
+    fn two_readings_combine_into_the_better_one() {
+        use Reason::*;
+        for (first, second, expected) in [
+            // Pages without text are filled from the second reading, page by page.
+            (
+                pages(&["one page", "", "three"]),
+                pages(&["1 page", "second page", "3"]),
+                pages(&["one page", "second page", "three"]),
+            ),
+            // Different page counts: the pages cannot be matched, the first is kept.
+            (
+                pages(&["one page", ""]),
+                pages(&["a", "b", "c"]),
+                pages(&["one page", ""]),
+            ),
+            (
+                pages(&["one page", ""]),
+                rejected(Damaged),
+                pages(&["one page", ""]),
+            ),
+            (rejected(Crashed), pages(&["", "two"]), pages(&["", "two"])),
+            (rejected(TimeLimit), pages(&["text"]), pages(&["text"])),
+            // Poppler opens it and finds no text: not damaged, without a text layer.
+            (rejected(Damaged), rejected(NoText), rejected(NoText)),
+            (
+                rejected(Crashed),
+                rejected(PasswordProtected),
+                rejected(PasswordProtected),
+            ),
+            (
+                rejected(PasswordProtected),
+                rejected(NoText),
+                rejected(PasswordProtected),
+            ),
+            (rejected(NoText), rejected(Damaged), rejected(NoText)),
+            (rejected(Crashed), rejected(Damaged), rejected(Crashed)),
+        ] {
+            let label = format!("{first:?} + {second:?}");
+            assert_eq!(combine(first, second), expected, "{label}");
+        }
+    }
+
+    #[test]
+    fn a_second_reading_is_asked_for_only_where_text_is_missing() {
+        assert!(!needs_second_reading(&pages(&["one page", "two"])));
+        assert!(needs_second_reading(&pages(&["one page", " "])));
+        assert!(needs_second_reading(&rejected(Reason::Damaged)));
+        assert!(needs_second_reading(&rejected(Reason::NoText)));
+        assert!(!needs_second_reading(&extract_in_process(b"hello")));
+    }
+
+    #[test]
+    fn pdftotext_reads_pages_under_the_limits() {
+        if pdftotext_path().is_none() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the setup installs poppler-utils"
+            );
+            return;
+        }
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../assets/demo/documents/reference-desk-questions.pdf");
+        match extract_with_pdftotext(&demo, Limits::default()) {
+            Some(Outcome::Pages(pages)) => {
+                assert_eq!(pages.len(), 6, "{pages:?}");
+                assert!(
+                    pages[0].contains("reference desks of the Meridian Library Consortium"),
+                    "{}",
+                    pages[0]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let broken = dir.path().join("broken.pdf");
+        std::fs::write(&broken, b"%PDF-1.4\nnothing else").unwrap();
+        match extract_with_pdftotext(&broken, Limits::default()) {
+            Some(Outcome::Rejected { reason, detail }) => {
+                assert_eq!(reason, Reason::Damaged, "{detail}");
+                assert!(detail.starts_with("pdftotext"), "{detail}");
+            }
+            other => panic!("{other:?}"),
         }
     }
 
