@@ -37,9 +37,10 @@ pub enum Command {
     Reindex,
     /// Extract the text of documents not yet extracted, and index it
     Extract,
-    /// Extract one PDF's text and print it as JSON (used by Commons itself, isolated)
+    /// Extract one PDF's text and print it as JSON; without a file, serve one file path per
+    /// line on stdin (used by Commons itself, isolated)
     #[command(hide = true)]
-    ExtractWorker { file: PathBuf },
+    ExtractWorker { file: Option<PathBuf> },
     /// Connect this workstation to the consortium's hub: checks the URL and token, then writes
     /// them to the configuration file
     Provision {

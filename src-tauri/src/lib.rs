@@ -18,11 +18,14 @@ use commons_core::Config;
 /// Parses the command line and runs what it asks for.
 pub fn run() -> ExitCode {
     let cli = cli::Cli::parse();
-    // The extraction worker needs no configuration: it reads one file and prints its text.
+    // The extraction worker needs no configuration: it reads files and prints their text.
     if let Some(cli::Command::ExtractWorker { file }) = &cli.command {
-        return ExitCode::from(
-            u8::try_from(commons_core::documents::extract::worker_main(file)).unwrap_or(1),
-        );
+        use commons_core::documents::extract::{serve_main, worker_main};
+        let code = match file {
+            Some(file) => worker_main(file),
+            None => serve_main(),
+        };
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     // Provisioning writes the configuration, so it must work when the current one does not.
     if let Some(cli::Command::Provision {

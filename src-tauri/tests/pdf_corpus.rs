@@ -1,5 +1,6 @@
 //! Every PDF of the shared corpus (../shared/corpus/pdf and pdf-hostile) through the real
 //! extraction path: the `commons` binary as an isolated worker with a time and memory limit,
+//! serving one file after another,
 //! then poppler's `pdftotext` for what pdf-extract leaves without text. Each file ends with
 //! text or a specific reason; nothing hangs or takes the test down. The app gets text out of
 //! at least as many files as `pdftotext` alone does.
@@ -10,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use commons_core::documents::extract::{
-    Limits, Outcome, combine, extract_with_pdftotext, extract_with_worker, needs_second_reading,
+    Extractor, Limits, Outcome, combine, extract_with_pdftotext, needs_second_reading,
 };
 
 fn corpus() -> Option<PathBuf> {
@@ -82,13 +83,16 @@ fn every_corpus_pdf_is_indexed_or_rejected_with_a_reason() {
     std::thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| {
+                // One serving worker per thread, as the app has: a file that crashes it or
+                // runs out of time ends it, and the next file gets a fresh one.
+                let mut extractor = Extractor::new(&exe, limits);
                 loop {
                     let Some(file) = queue.lock().unwrap().pop() else {
                         break;
                     };
                     let t = Instant::now();
                     // The steps of `extract_isolated`, to count what pdf-extract read alone.
-                    let first = extract_with_worker(&exe, &file, limits);
+                    let first = extractor.with_pdf_extract(&file);
                     let alone = matches!(first, Outcome::Pages(_));
                     let outcome = match needs_second_reading(&first) {
                         true => match extract_with_pdftotext(&file, limits) {

@@ -702,8 +702,8 @@ impl Workstation {
         Ok((counts, self.extracting.load(Ordering::SeqCst)))
     }
 
-    /// Extracts the text of every pending document, one isolated worker at a time (`exe` is
-    /// the `commons` binary). Stops between documents when cancelled; what is left stays
+    /// Extracts the text of every pending document, one after another through an isolated
+    /// worker (`exe` is the `commons` binary). Stops between documents when cancelled; what is left stays
     /// pending for the next run. Returns how many documents were processed.
     pub fn extract_pending(
         &self,
@@ -717,6 +717,8 @@ impl Workstation {
         let result = (|| {
             let dir = self.config.documents_dir();
             let mut processed = 0;
+            let mut extractor =
+                documents::extract::Extractor::new(exe, documents::extract::Limits::default());
             // Documents added while this runs are picked up by the next round.
             loop {
                 let pending = self.with_store(documents::pending)?;
@@ -729,11 +731,7 @@ impl Workstation {
                         return Ok(processed);
                     }
                     progress(processed, total, title);
-                    let outcome = documents::extract::extract_isolated(
-                        exe,
-                        &documents::path_of(&dir, sha),
-                        documents::extract::Limits::default(),
-                    );
+                    let outcome = extractor.extract(&documents::path_of(&dir, sha));
                     if let documents::extract::Outcome::Rejected { reason, detail } = &outcome {
                         tracing::warn!(document = %sha, reason = reason.as_str(), detail, "no text extracted");
                     }

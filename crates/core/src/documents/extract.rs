@@ -1,8 +1,9 @@
 //! Text extraction that never takes the app down: pdf-extract runs in a separate process
-//! (the `commons` binary started as `commons extract-worker FILE`), with a time limit and,
-//! where `prlimit` exists, a memory limit. A panic in the extractor is caught in the worker;
-//! a crash, a hang or an exhausted memory limit ends only the worker, and the document is
-//! reported with a specific reason.
+//! (the `commons` binary started as `commons extract-worker`, which reads one document after
+//! another; see [`Extractor`]), with a time limit per document and, where `prlimit` exists, a
+//! memory limit. A panic in the extractor is caught in the worker; a crash, a hang or an
+//! exhausted memory limit ends only the worker (the next document gets a fresh one), and the
+//! document is reported with a specific reason.
 //!
 //! pdf-extract is fast and hands over every character with its position (which is how
 //! words the PDF places without spaces are told apart), but it reads nothing from fonts it
@@ -288,6 +289,222 @@ pub fn worker_main(file: &Path) -> i32 {
     }
 }
 
+/// The serving worker's main (`commons extract-worker` without a file): reads one file path
+/// per line on stdin (as a JSON string) and answers each with one JSON outcome line on
+/// stdout, until stdin closes.
+pub fn serve_main() -> i32 {
+    use std::io::{BufRead as _, Write as _};
+    std::panic::set_hook(Box::new(|_| {}));
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { return 1 };
+        let outcome = match serde_json::from_str::<std::path::PathBuf>(&line) {
+            Ok(file) => match std::fs::read(&file) {
+                Ok(bytes) => extract_in_process(&bytes),
+                Err(e) => Outcome::Rejected {
+                    reason: Reason::Damaged,
+                    detail: format!("cannot read the file: {e}"),
+                },
+            },
+            Err(_) => return 1,
+        };
+        let Ok(answer) = serde_json::to_string(&outcome) else {
+            return 1;
+        };
+        if writeln!(stdout, "{ANSWER}{answer}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            return 1;
+        }
+    }
+    0
+}
+
+/// What starts every answer of a serving worker (anything else the extractor might write on
+/// stdout is skipped).
+const ANSWER: &str = "outcome ";
+
+/// Documents one serving worker reads before it is replaced by a fresh one (bounds what
+/// memory fragmentation or a leak in the extractor can add up to).
+const DOCUMENTS_PER_WORKER: usize = 200;
+
+/// Extracts documents one after another through a long-lived worker process (`exe
+/// extract-worker`, under `prlimit` for memory), so the worker's start (about 70 ms: the
+/// `commons` binary links the GUI libraries) is paid once rather than per document. A
+/// document that takes longer than the time limit, or a worker that crashes or runs out of
+/// memory, ends that worker: the document is reported with its reason and the next one gets
+/// a fresh worker. Where pdf-extract leaves text missing, `pdftotext` reads the file too.
+#[derive(Debug)]
+pub struct Extractor {
+    exe: std::path::PathBuf,
+    limits: Limits,
+    worker: Option<Serving>,
+}
+
+#[derive(Debug)]
+struct Serving {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    answers: std::sync::mpsc::Receiver<String>,
+    served: usize,
+}
+
+impl Serving {
+    fn stop(mut self) -> Option<std::process::ExitStatus> {
+        drop(self.stdin);
+        let _ = self.child.kill();
+        self.child.wait().ok()
+    }
+}
+
+impl Extractor {
+    pub fn new(exe: &Path, limits: Limits) -> Self {
+        Extractor {
+            exe: exe.to_owned(),
+            limits,
+            worker: None,
+        }
+    }
+
+    /// The text of `file`: pdf-extract, then `pdftotext` where that left text missing.
+    pub fn extract(&mut self, file: &Path) -> Outcome {
+        let first = self.with_pdf_extract(file);
+        if !needs_second_reading(&first) {
+            return first;
+        }
+        match extract_with_pdftotext(file, self.limits) {
+            Some(second) => combine(first, second),
+            None => first,
+        }
+    }
+
+    fn start(&self) -> std::io::Result<Serving> {
+        let prlimit = Path::new("/usr/bin/prlimit");
+        let mut command = if prlimit.exists() {
+            let mut c = Command::new(prlimit);
+            c.arg(format!("--as={}", self.limits.memory_bytes))
+                .arg("--")
+                .arg(&self.exe);
+            c
+        } else {
+            Command::new(&self.exe)
+        };
+        let mut child = command
+            .arg("extract-worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let (send, answers) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(answer) = line.strip_prefix(ANSWER)
+                    && send.send(answer.to_owned()).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Ok(Serving {
+            child,
+            stdin,
+            answers,
+            served: 0,
+        })
+    }
+
+    /// pdf-extract's reading alone, in the worker.
+    pub fn with_pdf_extract(&mut self, file: &Path) -> Outcome {
+        use std::io::Write as _;
+        use std::sync::mpsc::RecvTimeoutError;
+        if self
+            .worker
+            .as_ref()
+            .is_some_and(|w| w.served >= DOCUMENTS_PER_WORKER)
+            && let Some(w) = self.worker.take()
+        {
+            w.stop();
+        }
+        let mut worker = match self.worker.take() {
+            Some(w) => w,
+            None => match self.start() {
+                Ok(w) => w,
+                Err(e) => {
+                    return Outcome::Rejected {
+                        reason: Reason::Crashed,
+                        detail: format!("the extraction worker could not start: {e}"),
+                    };
+                }
+            },
+        };
+        let Ok(request) = serde_json::to_string(file) else {
+            return Outcome::Rejected {
+                reason: Reason::Damaged,
+                detail: "the file's name is not valid Unicode".into(),
+            };
+        };
+        let sent = writeln!(worker.stdin, "{request}").and_then(|()| worker.stdin.flush());
+        let answer = match sent {
+            Ok(()) => worker.answers.recv_timeout(self.limits.time),
+            Err(_) => Err(RecvTimeoutError::Disconnected),
+        };
+        match answer {
+            Ok(line) => match serde_json::from_str::<Outcome>(&line) {
+                Ok(outcome) => {
+                    worker.served += 1;
+                    self.worker = Some(worker);
+                    outcome
+                }
+                Err(_) => {
+                    let status = worker.stop();
+                    stopped(status)
+                }
+            },
+            Err(RecvTimeoutError::Timeout) => {
+                worker.stop();
+                time_limit(self.limits)
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                // The worker ended (a crash, the memory limit): wait for its status.
+                let status = worker.child.wait().ok();
+                stopped(status)
+            }
+        }
+    }
+}
+
+fn stopped(status: Option<std::process::ExitStatus>) -> Outcome {
+    Outcome::Rejected {
+        reason: Reason::Crashed,
+        detail: match status {
+            Some(s) => format!("the extraction worker stopped ({s})"),
+            None => "the extraction worker stopped".into(),
+        },
+    }
+}
+
+impl Drop for Extractor {
+    fn drop(&mut self) {
+        if let Some(w) = self.worker.take() {
+            w.stop();
+        }
+    }
+}
+
 /// Limits of one extraction.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -385,19 +602,9 @@ fn run_limited(
     }))
 }
 
-/// Extracts `file`: first pdf-extract in a worker process started from `exe`
-/// ([`extract_with_worker`]); where that leaves the document or some of its pages without
-/// text, poppler's `pdftotext` ([`extract_with_pdftotext`], when installed) reads it too,
-/// and [`combine`] keeps the best of both.
+/// Extracts one file with a worker of its own (see [`Extractor`] for many).
 pub fn extract_isolated(exe: &Path, file: &Path, limits: Limits) -> Outcome {
-    let first = extract_with_worker(exe, file, limits);
-    if !needs_second_reading(&first) {
-        return first;
-    }
-    match extract_with_pdftotext(file, limits) {
-        Some(second) => combine(first, second),
-        None => first,
-    }
+    Extractor::new(exe, limits).extract(file)
 }
 
 fn has_text(page: &str) -> bool {
@@ -414,29 +621,6 @@ pub fn needs_second_reading(first: &Outcome) -> bool {
 }
 
 const NOT_A_PDF: &str = "the file does not start like a PDF";
-
-/// pdf-extract in a worker process started from `exe` (`exe extract-worker FILE`).
-pub fn extract_with_worker(exe: &Path, file: &Path, limits: Limits) -> Outcome {
-    let finished = match run_limited(exe, &["extract-worker".as_ref(), file.as_os_str()], limits) {
-        Ok(f) => f,
-        Err(e) => {
-            return Outcome::Rejected {
-                reason: Reason::Crashed,
-                detail: format!("the extraction worker could not start: {e}"),
-            };
-        }
-    };
-    match finished {
-        None => time_limit(limits),
-        Some(f) => match serde_json::from_slice::<Outcome>(f.stdout.trim_ascii()) {
-            Ok(outcome) if f.status.success() => outcome,
-            _ => Outcome::Rejected {
-                reason: Reason::Crashed,
-                detail: format!("the extraction worker stopped ({})", f.status),
-            },
-        },
-    }
-}
 
 fn time_limit(limits: Limits) -> Outcome {
     Outcome::Rejected {
@@ -713,6 +897,89 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A stand-in worker (a shell script) that answers, crashes or hangs as the file's name
+    /// says, and names its process in every answer, to tell a restarted worker apart.
+    fn stand_in_worker(dir: &Path) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let exe = dir.join("worker.sh");
+        std::fs::write(
+            &exe,
+            r#"#!/bin/sh
+[ "$1" = extract-worker ] || exit 3
+echo "noise the protocol skips"
+while read -r line; do
+  case "$line" in
+    *crash*) exit 9 ;;
+    *hang*) sleep 30 ;;
+    *) echo "outcome {\"pages\":[\"pid $$ page of the document\"]}" ;;
+  esac
+done
+"#,
+        )
+        .unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        exe
+    }
+
+    #[test]
+    fn a_worker_serves_many_documents_and_is_replaced_when_it_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = stand_in_worker(dir.path());
+        let limits = Limits {
+            time: Duration::from_millis(500),
+            memory_bytes: 1 << 30,
+        };
+        let mut ex = Extractor::new(&exe, limits);
+        let pid = |o: &Outcome| match o {
+            Outcome::Pages(p) => p[0].split(' ').nth(1).unwrap().to_owned(),
+            other => panic!("{other:?}"),
+        };
+        let a = ex.with_pdf_extract(Path::new("/a.pdf"));
+        let b = ex.with_pdf_extract(Path::new("/b.pdf"));
+        assert_eq!(pid(&a), pid(&b), "one worker for both documents");
+
+        let crashed = ex.with_pdf_extract(Path::new("/crash.pdf"));
+        assert!(
+            matches!(&crashed, Outcome::Rejected { reason: Reason::Crashed, detail } if detail.contains("stopped")),
+            "{crashed:?}"
+        );
+        let c = ex.with_pdf_extract(Path::new("/c.pdf"));
+        assert_ne!(pid(&c), pid(&a), "a fresh worker after the crash");
+
+        let started = Instant::now();
+        let hung = ex.with_pdf_extract(Path::new("/hang.pdf"));
+        assert!(
+            matches!(
+                hung,
+                Outcome::Rejected {
+                    reason: Reason::TimeLimit,
+                    ..
+                }
+            ),
+            "{hung:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let d = ex.with_pdf_extract(Path::new("/d.pdf"));
+        assert_ne!(pid(&d), pid(&c), "a fresh worker after the time limit");
+        assert!(
+            matches!(ex.with_pdf_extract(Path::new("/e.pdf")), Outcome::Pages(_)),
+            "and it goes on serving"
+        );
+
+        let missing = Extractor::new(&dir.path().join("absent"), limits)
+            .with_pdf_extract(Path::new("/a.pdf"));
+        assert!(
+            matches!(
+                &missing,
+                Outcome::Rejected {
+                    reason: Reason::Crashed,
+                    ..
+                }
+            ),
+            "{missing:?}"
+        );
     }
 
     #[test]
