@@ -1257,6 +1257,20 @@ pub struct DocumentView {
     pub bytes: u32,
     pub discipline: Option<DisciplineName>,
     pub record: Option<RecordLink>,
+    pub text: DocumentText,
+}
+
+/// Whether a document's text is searchable, or why not.
+#[derive(Debug, Clone, Copy, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum DocumentText {
+    Pending,
+    Searchable,
+    Damaged,
+    PasswordProtected,
+    NoText,
+    TimeLimit,
+    Crashed,
 }
 
 impl From<commons_core::documents::Entry> for DocumentView {
@@ -1272,6 +1286,18 @@ impl From<commons_core::documents::Entry> for DocumentView {
                 name_zh,
             }),
             record: d.record.map(|(id, title)| RecordLink { id, title }),
+            text: {
+                use commons_core::documents::extract::Reason;
+                match d.text {
+                    None => DocumentText::Pending,
+                    Some(Ok(())) => DocumentText::Searchable,
+                    Some(Err(Reason::Damaged)) => DocumentText::Damaged,
+                    Some(Err(Reason::PasswordProtected)) => DocumentText::PasswordProtected,
+                    Some(Err(Reason::NoText)) => DocumentText::NoText,
+                    Some(Err(Reason::TimeLimit)) => DocumentText::TimeLimit,
+                    Some(Err(Reason::Crashed)) => DocumentText::Crashed,
+                }
+            },
         }
     }
 }

@@ -93,8 +93,9 @@ test("open a document, go to page 3, find a word and jump between its hits", asy
 });
 
 /** A one-page PDF whose text is `text`, with a correct cross-reference table. */
+/** A one-page PDF showing `text`, or drawing only a line (like a scan, no text) without it. */
 function tinyPdf(text) {
-  const content = `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
+  const content = text === undefined ? "72 720 m 540 720 l S" : `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
   const objects = [
     "<< /Type /Catalog /Pages 2 0 R >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -169,6 +170,26 @@ test("a librarian adds a PDF; a non-PDF is refused; the new text becomes searcha
     await s.cmd("POST", "/url", { url: await s.execute("return location.href.split('#')[0] + '#/disciplines/resource/res-stata'") });
     const attached = await s.waitFor("the attached document", () => s.textOf("#resource-documents + ul a"));
     assert.equal(attached, "palimpsest notes");
+
+    // A page without text: listed as not searchable, and why.
+    await s.click(await s.find('nav a[data-route="documents"]'));
+    await s.waitFor("the add form", () => s.find('[data-testid="add-file"]'));
+    await choose("blank-scan.pdf", tinyPdf());
+    await s.waitFor("the file taken", async () => (await s.execute("return document.getElementById('add-title').value")) === "blank scan");
+    await s.click(await s.find('.add-document button[type="submit"]'));
+    const stateOf = (title) =>
+      s.execute(
+        "return document.querySelector(`.document-list a[aria-label=\"Open ${arguments[0]}\"]`)?.closest('li')?.querySelector('.text-state')?.dataset.text ?? 'searchable'",
+        [title],
+      );
+    await s.waitFor("the reason it is not searchable", async () => (await stateOf("blank scan")) === "noText", 30000);
+    assert.match(
+      await s.textOf('.document-list .text-state[data-text="noText"]'),
+      /Not searchable: scanned pages without text/,
+    );
+    assert.equal(await stateOf("palimpsest notes"), "searchable");
+    await s.execute("document.querySelector('.document-list .text-state').closest('li').scrollIntoView({ block: 'center', behavior: 'instant' })");
+    await screenshot(s, "documents-not-searchable");
   } finally {
     await app.stop({ cleanup: true });
   }

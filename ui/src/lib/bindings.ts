@@ -231,6 +231,9 @@ export type DocumentSummary = {
 	pages: number,
 };
 
+/**  Whether a document's text is searchable, or why not. */
+export type DocumentText = "pending" | "searchable" | "damaged" | "passwordProtected" | "noText" | "timeLimit" | "crashed";
+
 /**  A document as the Documents screen lists it. */
 export type DocumentView = {
 	sha256: string,
@@ -239,6 +242,7 @@ export type DocumentView = {
 	bytes: number,
 	discipline: DisciplineName | null,
 	record: RecordLink | null,
+	text: DocumentText,
 };
 
 export type ExceptionView = {

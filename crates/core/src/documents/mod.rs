@@ -91,6 +91,17 @@ pub struct Entry {
     pub bytes: u64,
     pub discipline: Option<(String, String, String)>,
     pub record: Option<(String, String)>,
+    /// Whether its text is searchable: `None` while extraction is pending, `Ok(())` once
+    /// indexed, the reason it has no searchable text otherwise.
+    pub text: Option<Result<(), extract::Reason>>,
+}
+
+fn reason_of(code: &str) -> extract::Reason {
+    use extract::Reason::*;
+    [Damaged, PasswordProtected, NoText, TimeLimit, Crashed]
+        .into_iter()
+        .find(|r| r.as_str() == code)
+        .unwrap_or(Damaged)
 }
 
 /// Every document in the cache, by title.
@@ -98,7 +109,8 @@ pub fn list(store: &Store) -> Result<Vec<Entry>, StoreError> {
     let conn = store.conn();
     let mut stmt = conn
         .prepare_cached(
-            "SELECT d.sha256, d.title, d.pages, d.bytes, s.id, s.name, s.name_zh, r.id, r.title
+            "SELECT d.sha256, d.title, d.pages, d.bytes, s.id, s.name, s.name_zh, r.id, r.title,
+                    d.extraction, d.extraction_reason
              FROM documents d
              LEFT JOIN disciplines s ON s.id = d.discipline_id
              LEFT JOIN records r ON r.id = d.record_id
@@ -122,6 +134,13 @@ pub fn list(store: &Store) -> Result<Vec<Entry>, StoreError> {
                 bytes: r.get::<_, i64>(3)?.unsigned_abs(),
                 discipline,
                 record,
+                text: match r.get_ref(9)?.as_str().unwrap_or("pending") {
+                    "indexed" => Some(Ok(())),
+                    "rejected" => Some(Err(reason_of(
+                        r.get::<_, Option<String>>(10)?.as_deref().unwrap_or(""),
+                    ))),
+                    _ => None,
+                },
             })
         })
         .map_err(|e| store.err(e))?;
@@ -174,6 +193,20 @@ mod tests {
             all.iter()
                 .any(|d| d.discipline.as_ref().is_some_and(|x| x.0 == "data-science"))
         );
+        // Whether each one's text is searchable, or why not, as extraction recorded it.
+        let (a, b) = (&all[0].sha256, &all[1].sha256);
+        store
+            .conn()
+            .execute_batch(&format!(
+                "UPDATE documents SET extraction = 'rejected', extraction_reason = 'password_protected' WHERE sha256 = '{a}';
+                 UPDATE documents SET extraction = 'indexed' WHERE sha256 = '{b}';
+                 UPDATE documents SET extraction = 'pending' WHERE sha256 NOT IN ('{a}', '{b}');"
+            ))
+            .unwrap();
+        let text: Vec<_> = list(&store).unwrap().into_iter().map(|d| d.text).collect();
+        assert_eq!(text[0], Some(Err(extract::Reason::PasswordProtected)));
+        assert_eq!(text[1], Some(Ok(())));
+        assert!(text[2..].iter().all(Option::is_none), "{text:?}");
     }
 }
 
