@@ -8,7 +8,9 @@
 # COMMONS_EXIT_WHEN_READY is set). Measured on a first start (empty data directory: the cache
 # is created and seeded) and on warm starts (cache present), release build, under Xvfb.
 # Idle memory: the summed RSS of the app process and all its descendants (WebKit's web and
-# network processes) after 10 s idle, for Commons on the home screen and for the bare window.
+# network processes) after 10 s idle, for Commons on the home screen and for the bare window,
+# three times each, alternating; the medians are compared (one sample of the bare window
+# moves by up to 20 MiB between runs). MEMORY_ONLY=1 skips the start-up times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -43,10 +45,14 @@ time_to_ready() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 first=()
-for i in $(seq "$runs"); do first+=("$(time_to_ready "$work/first-$i")"); done
-time_to_ready "$work/warm" >/dev/null
 warm=()
-for i in $(seq "$runs"); do warm+=("$(time_to_ready "$work/warm")"); done
+if [ -z "${MEMORY_ONLY:-}" ]; then
+  for i in $(seq "$runs"); do first+=("$(time_to_ready "$work/first-$i")"); done
+  time_to_ready "$work/warm" >/dev/null
+  for i in $(seq "$runs"); do warm+=("$(time_to_ready "$work/warm")"); done
+else
+  time_to_ready "$work/warm" >/dev/null
+fi
 
 tree_rss_kib() {
   local pid=$1 total=0 p
@@ -58,22 +64,43 @@ tree_rss_kib() {
   echo "$total"
 }
 
+# Per process: name, RSS, and how much of it is file-backed (fonts, libraries).
+breakdown() {
+  local pid=$1 p
+  for p in "$pid" $(pgrep -P "$pid") $(for c in $(pgrep -P "$pid"); do pgrep -P "$c"; done); do
+    awk -v name="$(cat /proc/$p/comm 2>/dev/null)" '/^VmRSS/ {r=$2} /^RssFile/ {f=$2} /^RssAnon/ {a=$2}
+      END {printf "  %s: %d MiB (anonymous %d, files %d)\n", name, r/1024, a/1024, f/1024}' "/proc/$p/status" 2>/dev/null || true
+  done
+}
+
 idle_rss() {
   "$@" >/dev/null 2>&1 &
   local pid=$!
   sleep 10
   local kib
   kib=$(tree_rss_kib "$pid")
+  breakdown "$pid" >>"$work/breakdown"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   echo $(( kib / 1024 ))
 }
 
-commons_mb=$(idle_rss envs "$work/warm" "$app")
-bare_mb=$(idle_rss envs "$work/bare" "$bare")
+commons_all=()
+bare_all=()
+for i in 1 2 3; do
+  echo "commons, run $i:" >>"$work/breakdown"
+  commons_all+=("$(idle_rss envs "$work/warm" "$app")")
+  echo "bare window, run $i:" >>"$work/breakdown"
+  bare_all+=("$(idle_rss envs "$work/bare" "$bare")")
+done
+commons_mb=$(printf '%s\n' "${commons_all[@]}" | median)
+bare_mb=$(printf '%s\n' "${bare_all[@]}" | median)
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
 echo "date: $(date -u +%Y-%m-%d)"
-echo "first start (create + seed cache), ms: median $(printf '%s\n' "${first[@]}" | median), all: ${first[*]}"
-echo "warm start, ms: median $(printf '%s\n' "${warm[@]}" | median), all: ${warm[*]}"
-echo "idle RSS after 10 s, MiB: commons $commons_mb, bare window $bare_mb, difference $(( commons_mb - bare_mb ))"
+if [ -z "${MEMORY_ONLY:-}" ]; then
+  echo "first start (create + seed cache), ms: median $(printf '%s\n' "${first[@]}" | median), all: ${first[*]}"
+  echo "warm start, ms: median $(printf '%s\n' "${warm[@]}" | median), all: ${warm[*]}"
+fi
+echo "idle RSS after 10 s, MiB (median of 3): commons $commons_mb (${commons_all[*]}), bare window $bare_mb (${bare_all[*]}), difference $(( commons_mb - bare_mb ))"
+cat "$work/breakdown"
 rm -rf "$work"
