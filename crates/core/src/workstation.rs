@@ -703,7 +703,8 @@ impl Workstation {
     }
 
     /// Extracts the text of every pending document, one after another through an isolated
-    /// worker (`exe` is the `commons` binary). Stops between documents when cancelled; what is left stays
+    /// worker (`exe` is the `commons` binary). Stops at once when cancelled (the document being read
+    /// included); what is left stays
     /// pending for the next run. Returns how many documents were processed.
     pub fn extract_pending(
         &self,
@@ -731,7 +732,12 @@ impl Workstation {
                         return Ok(processed);
                     }
                     progress(processed, total, title);
-                    let outcome = extractor.extract(&documents::path_of(&dir, sha));
+                    // A pause stops the document being read at once; it stays pending.
+                    let Ok(outcome) =
+                        extractor.extract_unless(&documents::path_of(&dir, sha), &self.cancel)
+                    else {
+                        return Ok(processed);
+                    };
                     if let documents::extract::Outcome::Rejected { reason, detail } = &outcome {
                         tracing::warn!(document = %sha, reason = reason.as_str(), detail, "no text extracted");
                     }
@@ -748,7 +754,7 @@ impl Workstation {
         result
     }
 
-    /// Asks a running extraction to stop after the current document.
+    /// Asks a running extraction to stop now (the document being read stays pending).
     pub fn cancel_extraction(&self) {
         self.cancel.store(true, Ordering::SeqCst);
     }

@@ -14,6 +14,7 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use unicode_normalization::UnicodeNormalization;
@@ -370,14 +371,27 @@ impl Extractor {
 
     /// The text of `file`: pdf-extract, then `pdftotext` where that left text missing.
     pub fn extract(&mut self, file: &Path) -> Outcome {
-        let first = self.with_pdf_extract(file);
-        if !needs_second_reading(&first) {
-            return first;
+        match self.extract_unless(file, &AtomicBool::new(false)) {
+            Ok(outcome) => outcome,
+            Err(Cancelled) => unreachable_cancel(),
         }
-        match extract_with_pdftotext(file, self.limits) {
+    }
+
+    /// As [`Extractor::extract`], but gives up as soon as `cancel` is set (checked every
+    /// 50 ms): the process reading the file is stopped and the document left as it was.
+    pub fn extract_unless(
+        &mut self,
+        file: &Path,
+        cancel: &AtomicBool,
+    ) -> Result<Outcome, Cancelled> {
+        let first = self.reading(file, cancel)?;
+        if !needs_second_reading(&first) {
+            return Ok(first);
+        }
+        Ok(match pdftotext_reading(file, self.limits, cancel)? {
             Some(second) => combine(first, second),
             None => first,
-        }
+        })
     }
 
     fn start(&self) -> std::io::Result<Serving> {
@@ -429,6 +443,13 @@ impl Extractor {
 
     /// pdf-extract's reading alone, in the worker.
     pub fn with_pdf_extract(&mut self, file: &Path) -> Outcome {
+        match self.reading(file, &AtomicBool::new(false)) {
+            Ok(outcome) => outcome,
+            Err(Cancelled) => unreachable_cancel(),
+        }
+    }
+
+    fn reading(&mut self, file: &Path, cancel: &AtomicBool) -> Result<Outcome, Cancelled> {
         use std::io::Write as _;
         use std::sync::mpsc::RecvTimeoutError;
         if self
@@ -444,25 +465,36 @@ impl Extractor {
             None => match self.start() {
                 Ok(w) => w,
                 Err(e) => {
-                    return Outcome::Rejected {
+                    return Ok(Outcome::Rejected {
                         reason: Reason::Crashed,
                         detail: format!("the extraction worker could not start: {e}"),
-                    };
+                    });
                 }
             },
         };
         let Ok(request) = serde_json::to_string(file) else {
-            return Outcome::Rejected {
+            return Ok(Outcome::Rejected {
                 reason: Reason::Damaged,
                 detail: "the file's name is not valid Unicode".into(),
-            };
+            });
         };
         let sent = writeln!(worker.stdin, "{request}").and_then(|()| worker.stdin.flush());
+        let started = Instant::now();
         let answer = match sent {
-            Ok(()) => worker.answers.recv_timeout(self.limits.time),
+            Ok(()) => loop {
+                if cancel.load(Ordering::SeqCst) {
+                    worker.stop();
+                    return Err(Cancelled);
+                }
+                let left = self.limits.time.saturating_sub(started.elapsed());
+                match worker.answers.recv_timeout(left.min(CANCEL_CHECK)) {
+                    Err(RecvTimeoutError::Timeout) if !left.is_zero() => continue,
+                    other => break other,
+                }
+            },
             Err(_) => Err(RecvTimeoutError::Disconnected),
         };
-        match answer {
+        Ok(match answer {
             Ok(line) => match serde_json::from_str::<Outcome>(&line) {
                 Ok(outcome) => {
                     worker.served += 1;
@@ -483,7 +515,22 @@ impl Extractor {
                 let status = worker.child.wait().ok();
                 stopped(status)
             }
-        }
+        })
+    }
+}
+
+/// Extraction given up because it was asked to stop; the document stays as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+/// How often a waiting extraction looks whether it was asked to stop.
+const CANCEL_CHECK: Duration = Duration::from_millis(50);
+
+/// The flag behind the calls that cannot be cancelled is never set.
+fn unreachable_cancel() -> Outcome {
+    Outcome::Rejected {
+        reason: Reason::Crashed,
+        detail: "extraction was stopped".into(),
     }
 }
 
@@ -533,12 +580,13 @@ struct Finished {
 const MAX_OUTPUT: u64 = 256 * 1024 * 1024;
 
 /// Runs `program args…` with the memory limit (through `prlimit`, where it exists) and the
-/// time limit; `Ok(None)` when the time limit ended it.
+/// time limit; `Ok(None)` when the time limit ended it, `Err(Cancelled)` when `cancel` did.
 fn run_limited(
     program: &Path,
     args: &[&std::ffi::OsStr],
     limits: Limits,
-) -> std::io::Result<Option<Finished>> {
+    cancel: &AtomicBool,
+) -> Result<std::io::Result<Option<Finished>>, Cancelled> {
     let prlimit = Path::new("/usr/bin/prlimit");
     let mut command = if prlimit.exists() {
         let mut c = Command::new(prlimit);
@@ -557,7 +605,10 @@ fn run_limited(
         // Extraction needs no display.
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY");
-    let mut child = command.spawn()?;
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
     let drain = |pipe: Option<Box<dyn Read + Send>>, cap: u64| {
         std::thread::spawn(move || {
             let mut out = Vec::new();
@@ -583,23 +634,29 @@ fn run_limited(
     );
     let started = Instant::now();
     let status = loop {
-        match child.try_wait()? {
-            Some(status) => break Some(status),
-            None if started.elapsed() > limits.time => {
+        match child.try_wait() {
+            Err(e) => return Ok(Err(e)),
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if cancel.load(Ordering::SeqCst) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Cancelled);
+            }
+            Ok(None) if started.elapsed() > limits.time => {
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
             }
-            None => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
         }
     };
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
-    Ok(status.map(|status| Finished {
+    Ok(Ok(status.map(|status| Finished {
         status,
         stdout,
         stderr,
-    }))
+    })))
 }
 
 /// Extracts one file with a worker of its own (see [`Extractor`] for many).
@@ -642,7 +699,17 @@ pub fn pdftotext_path() -> Option<std::path::PathBuf> {
 /// opens AES-encrypted files with an empty password. Its pages come separated by form feeds.
 /// `None` when `pdftotext` is not installed.
 pub fn extract_with_pdftotext(file: &Path, limits: Limits) -> Option<Outcome> {
-    let program = pdftotext_path()?;
+    pdftotext_reading(file, limits, &AtomicBool::new(false)).unwrap_or(None)
+}
+
+fn pdftotext_reading(
+    file: &Path,
+    limits: Limits,
+    cancel: &AtomicBool,
+) -> Result<Option<Outcome>, Cancelled> {
+    let Some(program) = pdftotext_path() else {
+        return Ok(None);
+    };
     let args: [&std::ffi::OsStr; 6] = [
         "-enc".as_ref(),
         "UTF-8".as_ref(),
@@ -651,14 +718,14 @@ pub fn extract_with_pdftotext(file: &Path, limits: Limits) -> Option<Outcome> {
         file.as_os_str(),
         "-".as_ref(),
     ];
-    let finished = match run_limited(&program, &args, limits) {
+    let finished = match run_limited(&program, &args, limits, cancel)? {
         Ok(Some(f)) => f,
-        Ok(None) => return Some(time_limit(limits)),
+        Ok(None) => return Ok(Some(time_limit(limits))),
         Err(e) => {
-            return Some(Outcome::Rejected {
+            return Ok(Some(Outcome::Rejected {
                 reason: Reason::Crashed,
                 detail: format!("pdftotext could not start: {e}"),
-            });
+            }));
         }
     };
     let stderr = String::from_utf8_lossy(&finished.stderr);
@@ -681,7 +748,7 @@ pub fn extract_with_pdftotext(file: &Path, limits: Limits) -> Option<Outcome> {
         } else {
             format!("pdftotext: {first_error}")
         };
-        return Some(Outcome::Rejected { reason, detail });
+        return Ok(Some(Outcome::Rejected { reason, detail }));
     }
     let text = String::from_utf8_lossy(&finished.stdout);
     let mut pages: Vec<String> = text.split('\u{c}').map(normalize_page).collect();
@@ -689,14 +756,14 @@ pub fn extract_with_pdftotext(file: &Path, limits: Limits) -> Option<Outcome> {
     if pages.len() > 1 {
         pages.pop();
     }
-    Some(if pages.iter().any(|p| has_text(p)) {
+    Ok(Some(if pages.iter().any(|p| has_text(p)) {
         Outcome::Pages(pages)
     } else {
         Outcome::Rejected {
             reason: Reason::NoText,
             detail: format!("{} pages without a text layer", pages.len()),
         }
-    })
+    }))
 }
 
 /// The better of two readings of one document: pdf-extract's pages where they have text,
@@ -980,6 +1047,38 @@ done
             ),
             "{missing:?}"
         );
+    }
+
+    #[test]
+    fn a_pause_stops_the_document_being_read_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = stand_in_worker(dir.path());
+        let limits = Limits {
+            time: Duration::from_secs(20),
+            memory_bytes: 1 << 30,
+        };
+        let mut ex = Extractor::new(&exe, limits);
+        let cancel = AtomicBool::new(false);
+        let started = Instant::now();
+        let result = std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(300));
+                cancel.store(true, Ordering::SeqCst);
+            });
+            ex.extract_unless(Path::new("/hang.pdf"), &cancel)
+        });
+        assert_eq!(result, Err(Cancelled));
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        // Not cancelled: the next document is read by a fresh worker.
+        cancel.store(false, Ordering::SeqCst);
+        assert!(matches!(
+            ex.extract_unless(Path::new("/a.pdf"), &cancel),
+            Ok(Outcome::Pages(_))
+        ));
     }
 
     #[test]
