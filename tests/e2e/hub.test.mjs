@@ -93,6 +93,28 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       assert.match(ics, /BEGIN:VCALENDAR/);
       assert.match(ics, /Lin Wei/);
       await screenshot(s, "hub-calendar-feed");
+
+      // The resource list is the consortium's: an edit here is made on the hub, for every
+      // workstation, under the librarian's name.
+      const base = await s.execute("return location.href.split('#')[0]");
+      const edit = async (text) => {
+        await s.cmd("POST", "/url", { url: `${base}#/disciplines/resource/res-stata` });
+        await s.click(await s.waitFor("the edit button", () => s.find('[data-testid="edit-resource"]')));
+        await s.waitFor("the form with its values", async () => (await s.execute("return document.getElementById('f-name')?.value")) === "Stata");
+        await type("#f-description", text);
+        await s.click(await s.find('.resource-form button[type="submit"]'));
+      };
+      await edit(" Version 19.");
+      await s.waitFor("the resource's page", () => s.find('article.resource-detail[data-resource="res-stata"]'));
+      assert.match(hub.query("SELECT body->>'description' FROM resources WHERE id = 'res-stata'").trim(), /Version 19\.$/);
+      assert.equal(hub.query("SELECT username || ' ' || action FROM resource_audit").trim(), "librarian save");
+      // The hub out of reach: the change is refused, and nothing changes anywhere.
+      await hub.stopServing();
+      await edit(" Version 20.");
+      await s.waitFor("the refusal", () => s.find('.resource-form [data-error-code="shared_list_offline"]'));
+      await screenshot(s, "hub-resource-offline");
+      await hub.startServing();
+      assert.doesNotMatch(hub.query("SELECT body->>'description' FROM resources WHERE id = 'res-stata'"), /Version 20/);
     } finally {
       await app.stop({ cleanup: true });
     }

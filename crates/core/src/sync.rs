@@ -180,6 +180,19 @@ impl Hub {
     }
 }
 
+/// Why the hub refused a change to the consortium's resource list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceRefusal {
+    /// The librarian's session on the hub ended.
+    NotSignedIn,
+    /// The hub's list has no resource with this id.
+    NotFound,
+    /// A new resource's id is already on the hub's list.
+    Taken,
+    /// The hub found the resource unusable (its reason).
+    Invalid(String),
+}
+
 /// What the hub said to a booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubBooking {
@@ -359,10 +372,18 @@ impl Hub {
             .base
             .join(path)
             .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
-        Ok(self
-            .client
+        Ok(self.librarian_request_to(method, url, session))
+    }
+
+    fn librarian_request_to(
+        &self,
+        method: reqwest::Method,
+        url: url::Url,
+        session: &str,
+    ) -> reqwest::blocking::RequestBuilder {
+        self.client
             .request(method, url)
-            .header("x-commons-session", session))
+            .header("x-commons-session", session)
     }
 
     /// Signs a librarian in on the hub: the session token and the account, or `None` when
@@ -439,6 +460,71 @@ impl Hub {
                 .base
                 .join(body["path"].as_str().unwrap_or_default())
                 .map_err(|e| SyncError::Untrustworthy(e.to_string())),
+            (status, body) => Err(SyncError::Status {
+                status,
+                detail: body["message"].as_str().unwrap_or_default().to_owned(),
+            }),
+        }
+    }
+
+    /// Saves a resource of the consortium's list on the hub, as a signed-in librarian. `new`
+    /// asks the hub to refuse (`Ok(Err(Refusal::Taken))`) rather than replace a resource
+    /// that already has this id.
+    pub fn save_resource(
+        &self,
+        session: &str,
+        resource: &crate::disciplines::curate::SharedResource,
+        new: bool,
+    ) -> Result<Result<(), ResourceRefusal>, SyncError> {
+        let mut url = self.resource_url(&resource.id, None)?;
+        if new {
+            url.set_query(Some("new=true"));
+        }
+        let r = self.send(
+            self.librarian_request_to(reqwest::Method::PUT, url, session)
+                .json(resource),
+        )?;
+        self.resource_answer(r)
+    }
+
+    /// Retires or restores a resource of the consortium's list on the hub.
+    pub fn set_resource_retired(
+        &self,
+        session: &str,
+        id: &str,
+        retired: bool,
+    ) -> Result<Result<(), ResourceRefusal>, SyncError> {
+        let url = self.resource_url(id, Some(if retired { "retire" } else { "restore" }))?;
+        let r = self.send(self.librarian_request_to(reqwest::Method::POST, url, session))?;
+        self.resource_answer(r)
+    }
+
+    /// `api/v1/resources/{id}[/{action}]`, the id as one path segment whatever it holds.
+    fn resource_url(&self, id: &str, action: Option<&str>) -> Result<url::Url, SyncError> {
+        let mut url = self
+            .base
+            .join("api/v1/resources/")
+            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|()| SyncError::Untrustworthy("the hub's address has no path".into()))?
+            .pop_if_empty()
+            .push(id)
+            .extend(action);
+        Ok(url)
+    }
+
+    fn resource_answer(
+        &self,
+        r: reqwest::blocking::Response,
+    ) -> Result<Result<(), ResourceRefusal>, SyncError> {
+        match self.answer(r)? {
+            (204 | 200, _) => Ok(Ok(())),
+            (401, _) => Ok(Err(ResourceRefusal::NotSignedIn)),
+            (404, _) => Ok(Err(ResourceRefusal::NotFound)),
+            (409, _) => Ok(Err(ResourceRefusal::Taken)),
+            (422, body) => Ok(Err(ResourceRefusal::Invalid(
+                body["message"].as_str().unwrap_or_default().to_owned(),
+            ))),
             (status, body) => Err(SyncError::Status {
                 status,
                 detail: body["message"].as_str().unwrap_or_default().to_owned(),

@@ -1112,16 +1112,81 @@ impl Workstation {
         self.signed_in().ok_or(CurateError::NotSignedIn)
     }
 
-    /// Adds or edits a resource (signed-in librarians only).
+    /// Adds or edits a resource (signed-in librarians only). With a hub, the consortium's
+    /// list is kept there: the change goes to the hub first (as the librarian signed in on
+    /// it), and only then into this cache; every other workstation takes it from the feed.
+    /// Without the hub, or without a session on it, nothing changes.
     pub fn save_resource(&self, input: &curate::ResourceInput) -> Result<String, CurateError> {
         let account = self.librarian()?;
-        self.with_store(|s| curate::save(s, &account, input))
+        let mut prepared = self.with_store(|s| curate::prepare(s, input))?;
+        if let Some((hub, session)) = self.hub_for_curation()? {
+            let base = prepared.shared.id.clone();
+            let mut attempt = 1;
+            loop {
+                match hub.save_resource(&session, &prepared.shared, prepared.new) {
+                    // Another workstation added a resource of the same name meanwhile.
+                    Ok(Err(sync::ResourceRefusal::Taken)) if attempt < 5 => {
+                        attempt += 1;
+                        prepared.shared.id = format!("{base}-{attempt}");
+                    }
+                    answer => break self.curation_answer(answer)?,
+                }
+            }
+        }
+        self.with_store(|s| curate::write(s, &account, &prepared))
     }
 
-    /// Retires or restores a resource (signed-in librarians only).
+    /// Retires or restores a resource (signed-in librarians only); with a hub, on the hub
+    /// first, as [`Workstation::save_resource`].
     pub fn set_resource_retired(&self, id: &str, retired: bool) -> Result<(), CurateError> {
         let account = self.librarian()?;
+        if self.with_store(|s| curate::is_retired(s, id))? == retired {
+            return Ok(());
+        }
+        if let Some((hub, session)) = self.hub_for_curation()? {
+            match hub.set_resource_retired(&session, id, retired) {
+                // A resource this workstation had before it was connected to the hub is
+                // its own: retired or restored here only.
+                Ok(Err(sync::ResourceRefusal::NotFound)) => {}
+                answer => self.curation_answer(answer)?,
+            }
+        }
         self.with_store(|s| curate::set_retired(s, &account, id, retired))
+    }
+
+    /// What the hub's answer to a change of the resource list means here.
+    fn curation_answer(
+        &self,
+        answer: Result<Result<(), sync::ResourceRefusal>, sync::SyncError>,
+    ) -> Result<(), CurateError> {
+        match answer {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(sync::ResourceRefusal::NotSignedIn)) => {
+                *self.hub_session_slot() = None;
+                Err(CurateError::HubSignIn)
+            }
+            Ok(Err(sync::ResourceRefusal::NotFound)) => Err(CurateError::HubRefused(
+                "the consortium's list has no such resource".into(),
+            )),
+            Ok(Err(sync::ResourceRefusal::Taken)) => Err(CurateError::HubRefused(
+                "a resource with this name was just added on other workstations; save again".into(),
+            )),
+            Ok(Err(sync::ResourceRefusal::Invalid(reason))) => Err(CurateError::HubRefused(reason)),
+            Err(e) if e.is_offline() => Err(CurateError::HubUnreachable),
+            Err(e) => Err(CurateError::HubRefused(e.to_string())),
+        }
+    }
+
+    /// The hub and the librarian's session on it, when the resource list is kept there.
+    fn hub_for_curation(&self) -> Result<Option<(sync::Hub, String)>, CurateError> {
+        match self.hub() {
+            Ok(Some(hub)) => match self.hub_session_slot().clone() {
+                Some(session) => Ok(Some((hub, session))),
+                None => Err(CurateError::HubSignIn),
+            },
+            Ok(None) => Ok(None),
+            Err(_) => Err(CurateError::HubUnreachable),
+        }
     }
 
     /// A resource's audit history (signed-in librarians only).

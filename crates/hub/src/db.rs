@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_resources",
         include_str!("../migrations/0008_resources.sql"),
     ),
+    (
+        "0009_resource_audit",
+        include_str!("../migrations/0009_resource_audit.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -232,3 +232,101 @@ pub async fn import_resources(
     tx.commit().await?;
     Ok(report)
 }
+
+/// A librarian's change to one resource of the consortium's list, sent from a workstation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceChange {
+    /// Add or edit (restoring it if it was retired); `new` refuses to replace a resource that
+    /// already has this id.
+    Save {
+        resource: Box<commons_core::disciplines::curate::SharedResource>,
+        new: bool,
+    },
+    Retire(String),
+    Restore(String),
+}
+
+/// Why a change to a resource was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceRefusal {
+    /// The hub's list has no resource with this id.
+    NotFound,
+    /// A new resource's id is taken (added from another workstation meanwhile).
+    Taken,
+    /// The resource is not usable (the reason).
+    Invalid(String),
+}
+
+/// Applies one librarian's change to the resource list in one transaction: the resource,
+/// the feed change every workstation takes, and an audit line naming the librarian.
+pub async fn curate_resource(
+    db: &Db,
+    username: &str,
+    change: &ResourceChange,
+) -> Result<Result<(), ResourceRefusal>, HubError> {
+    if let ResourceChange::Save { resource: r, .. } = change
+        && let Some(problem) = r.problem()
+    {
+        return Ok(Err(ResourceRefusal::Invalid(problem)));
+    }
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    let (id, action, body) = match change {
+        ResourceChange::Save { resource: r, new } => {
+            let body = serde_json::to_value(r).map_err(|e| HubError::Invalid(e.to_string()))?;
+            let written = tx
+                .execute(
+                    "INSERT INTO resources(id, body) VALUES ($1, $2)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body, retired_at = NULL, updated_at = now()
+                     WHERE NOT $3",
+                    &[&r.id, &body, new],
+                )
+                .await?;
+            if written == 0 {
+                return Ok(Err(ResourceRefusal::Taken));
+            }
+            tx.execute(
+                "INSERT INTO changes(kind, key, op, body) VALUES ('resource', $1, 'upsert', $2)",
+                &[&r.id, &body],
+            )
+            .await?;
+            (r.id.as_str(), "save", Some(body))
+        }
+        ResourceChange::Retire(id) | ResourceChange::Restore(id) => {
+            let retire = matches!(change, ResourceChange::Retire(_));
+            let row = tx
+                .query_opt(
+                    "UPDATE resources SET retired_at = CASE WHEN $2 THEN coalesce(retired_at, now()) END,
+                         updated_at = now()
+                     WHERE id = $1 RETURNING body",
+                    &[id, &retire],
+                )
+                .await?;
+            let Some(row) = row else {
+                return Ok(Err(ResourceRefusal::NotFound));
+            };
+            let body: serde_json::Value = row.get(0);
+            if retire {
+                tx.execute(
+                    "INSERT INTO changes(kind, key, op) VALUES ('resource', $1, 'delete')",
+                    &[id],
+                )
+                .await?;
+            } else {
+                tx.execute(
+                    "INSERT INTO changes(kind, key, op, body) VALUES ('resource', $1, 'upsert', $2)",
+                    &[id, &body],
+                )
+                .await?;
+            }
+            (id.as_str(), if retire { "retire" } else { "restore" }, None)
+        }
+    };
+    tx.execute(
+        "INSERT INTO resource_audit(resource_id, username, action, body) VALUES ($1, $2, $3, $4)",
+        &[&id, &username, &action, &body],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}

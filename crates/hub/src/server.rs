@@ -1,5 +1,7 @@
 //! The HTTP API: `/healthz` (open); with a workstation token, `GET /api/v1/changes`,
-//! `POST /api/v1/bookings` and `POST /api/v1/bookings/{code}/cancel`.
+//! `POST /api/v1/bookings` and `POST /api/v1/bookings/{code}/cancel`, documents and
+//! librarians' sessions; with a librarian's session as well, the desk, the calendar address
+//! and changes to the consortium's resource list (`/api/v1/resources/{id}`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -281,6 +283,91 @@ async fn desk_act(
     }
 }
 
+/// `PUT /api/v1/resources/{id}` (a resource, as the feed carries it),
+/// `POST /api/v1/resources/{id}/retire` and `/restore`: a signed-in librarian curating the
+/// consortium's resource list; every workstation takes the change from the feed.
+#[derive(serde::Deserialize)]
+struct SaveQuery {
+    #[serde(default)]
+    new: bool,
+}
+
+async fn save_resource(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    query: Result<Query<SaveQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<
+        Json<commons_core::disciplines::curate::SharedResource>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Response {
+    let me = match librarian(&db, &headers).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let Json(resource) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid", &e.body_text()),
+    };
+    if resource.id != id {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "the resource's id differs from the address",
+        );
+    }
+    let Ok(Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "invalid", "`new` is true or false");
+    };
+    curated(
+        &db,
+        &me,
+        feed::ResourceChange::Save {
+            resource: Box::new(resource),
+            new: query.new,
+        },
+    )
+    .await
+}
+
+async fn retire_resource(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    let me = match librarian(&db, &headers).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let change = match action.as_str() {
+        "retire" => feed::ResourceChange::Retire(id),
+        "restore" => feed::ResourceChange::Restore(id),
+        _ => return error(StatusCode::NOT_FOUND, "not_found", "no such action"),
+    };
+    curated(&db, &me, change).await
+}
+
+async fn curated(db: &Db, me: &Librarian, change: feed::ResourceChange) -> Response {
+    match feed::curate_resource(db, &me.username, &change).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(feed::ResourceRefusal::NotFound)) => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "the consortium's list has no resource with this id",
+        ),
+        Ok(Err(feed::ResourceRefusal::Taken)) => error(
+            StatusCode::CONFLICT,
+            "taken",
+            "a resource with this id is already on the list",
+        ),
+        Ok(Err(feed::ResourceRefusal::Invalid(problem))) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &problem)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
 /// `POST /api/v1/desk/calendar`: a new address for the librarian's calendar feed.
 async fn new_calendar(State(db): State<Db>, headers: HeaderMap) -> Response {
     let me = match librarian(&db, &headers).await {
@@ -403,6 +490,8 @@ pub fn router_with(shared: Shared) -> Router {
         .route("/api/v1/desk", get(desk))
         .route("/api/v1/desk/calendar", post(new_calendar))
         .route("/api/v1/desk/{code}", post(desk_act))
+        .route("/api/v1/resources/{id}", axum::routing::put(save_resource))
+        .route("/api/v1/resources/{id}/{action}", post(retire_resource))
         .route("/calendar/{file}", get(calendar_feed))
         .with_state(shared)
 }

@@ -2,52 +2,11 @@
 //! slot wanted by 200 at once, a random load of overlapping requests, retries with the same
 //! idempotency key, group sessions, cancellations.
 
-use commons_hub::{Db, bookings, server, tokens};
+use commons_hub::bookings;
 use serde_json::{Value, json};
 
 mod support;
-use support::Postgres;
-
-struct Hub {
-    _pg: Postgres,
-    db: Db,
-    url: String,
-    token: String,
-    http: reqwest::Client,
-}
-
-async fn hub() -> Hub {
-    let pg = Postgres::start();
-    let db = Db::connect(&pg.config(), 16).unwrap();
-    db.migrate().await.unwrap();
-    let token = tokens::create(&db, "IC-01").await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let served = db.clone();
-    tokio::spawn(async move { axum::serve(listener, server::router(served)).await });
-    Hub {
-        _pg: pg,
-        db,
-        url: format!("http://{addr}"),
-        token,
-        http: support::http(),
-    }
-}
-
-impl Hub {
-    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-}
+use support::hub;
 
 fn request(key: &str, librarian: &str, start: &str, minutes: i64) -> Value {
     let starts: jiff::Timestamp = start.parse().unwrap();
@@ -353,7 +312,7 @@ async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away()
     // The hub comes back where C expects it: the next sync sends the outbox exactly once.
     let listener = tokio::net::TcpListener::bind(later_addr).await.unwrap();
     let served = db.clone();
-    tokio::spawn(async move { axum::serve(listener, server::router(served)).await });
+    tokio::spawn(async move { axum::serve(listener, commons_hub::server::router(served)).await });
     let c = tokio::task::spawn_blocking(move || {
         let hub = c.hub().unwrap().unwrap();
         c.sync_from(&hub).unwrap();

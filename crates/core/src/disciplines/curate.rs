@@ -157,6 +157,17 @@ pub enum CurateError {
     NotFound(String),
     #[error("sign in as a librarian first (or again: sessions end after 30 minutes unused)")]
     NotSignedIn,
+    /// A hub keeps the consortium's list, and this librarian has no session on it.
+    #[error(
+        "the consortium's resource list is kept on the hub: sign in with an account the hub knows"
+    )]
+    HubSignIn,
+    #[error(
+        "the hub cannot be reached, so the shared list cannot be changed now; nothing was changed"
+    )]
+    HubUnreachable,
+    #[error("the hub refused the change: {0}")]
+    HubRefused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -167,6 +178,9 @@ impl CurateError {
             CurateError::Invalid(_) => "invalid",
             CurateError::NotFound(_) => "not_found",
             CurateError::NotSignedIn => "not_signed_in",
+            CurateError::HubSignIn => "shared_list_sign_in",
+            CurateError::HubUnreachable => "shared_list_offline",
+            CurateError::HubRefused(_) => "shared_list_refused",
             CurateError::Store(e) => e.code(),
         }
     }
@@ -417,7 +431,7 @@ fn audit(
 }
 
 /// A new id from the name: `res-` and its letters and digits, made unique.
-fn new_id(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<String> {
+fn new_id(tx: &rusqlite::Connection, name: &str) -> rusqlite::Result<String> {
     let mut slug: String = crate::search::text::normalized(name)
         .split(' ')
         .filter(|w| !w.is_empty())
@@ -446,22 +460,83 @@ pub fn save(
     account: &Account,
     input: &ResourceInput,
 ) -> Result<String, CurateError> {
+    write(store, account, &prepare(store, input)?)
+}
+
+/// A checked change to one resource, ready to be sent to the hub and written here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    input: ResourceInput,
+    /// The resource as the feed carries it. Its id may still change (if the hub already has
+    /// a new resource's id).
+    pub shared: SharedResource,
+    /// A resource that does not exist yet.
+    pub new: bool,
+}
+
+/// Checks `input` (every problem at once) and gives it its id.
+pub fn prepare(store: &Store, input: &ResourceInput) -> Result<Prepared, CurateError> {
     let v = validate(store, input)?;
     let sql = |e| store.err(e);
+    let conn = store.conn();
+    let id = match &v.id {
+        Some(id) => {
+            let known: bool = conn
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM resources WHERE id = ?1)",
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            if !known {
+                return Err(CurateError::NotFound(id.clone()));
+            }
+            id.clone()
+        }
+        None => new_id(conn, &v.name).map_err(sql)?,
+    };
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let shared = SharedResource {
+        id,
+        kind: v.kind.clone(),
+        name: v.name.clone(),
+        alt_names: v.alt_names.clone(),
+        description: v.description.clone(),
+        vendor: opt(&v.vendor),
+        url: opt(&v.url),
+        access: v.access.clone(),
+        note: opt(&v.note),
+        disciplines: v
+            .disciplines
+            .iter()
+            .map(|(d, best_bet)| SharedResourceDiscipline {
+                id: d.clone(),
+                best_bet: *best_bet,
+            })
+            .collect(),
+    };
+    Ok(Prepared {
+        new: v.id.is_none(),
+        input: v,
+        shared,
+    })
+}
+
+/// Writes a prepared change with its audit line; returns the resource's id.
+pub fn write(store: &Store, account: &Account, p: &Prepared) -> Result<String, CurateError> {
+    let v = &p.input;
+    let id = p.shared.id.clone();
+    let sql = |e| store.err(e);
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let tx = store.write().map_err(sql)?;
-    let before = match &v.id {
-        Some(id) => Some(
-            snapshot(&tx, id)
+    let before = match p.new {
+        false => Some(
+            snapshot(&tx, &id)
                 .map_err(sql)?
                 .ok_or_else(|| CurateError::NotFound(id.clone()))?,
         ),
-        None => None,
+        true => None,
     };
-    let id = match &v.id {
-        Some(id) => id.clone(),
-        None => new_id(&tx, &v.name).map_err(sql)?,
-    };
-    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     tx.execute(
         "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -517,6 +592,20 @@ pub fn save(
     }
     tx.commit().map_err(sql)?;
     Ok(id)
+}
+
+/// Whether a resource is retired (`NotFound` if there is none with this id).
+pub fn is_retired(store: &Store, id: &str) -> Result<bool, CurateError> {
+    store
+        .conn()
+        .query_row(
+            "SELECT retired_at IS NOT NULL FROM resources WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| store.err(e))?
+        .ok_or_else(|| CurateError::NotFound(id.to_owned()))
 }
 
 /// Retires (hides from students) or restores a resource.

@@ -165,3 +165,47 @@ pub fn workstation(
     ws.prepare(&mut |_| {}).unwrap();
     ws
 }
+
+/// A hub serving its HTTP API on a free local port over its own PostgreSQL, with one
+/// workstation token.
+pub struct Hub {
+    _pg: Postgres,
+    pub db: commons_hub::Db,
+    pub url: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+pub async fn hub() -> Hub {
+    let pg = Postgres::start();
+    let db = commons_hub::Db::connect(&pg.config(), 16).unwrap();
+    db.migrate().await.unwrap();
+    let token = commons_hub::tokens::create(&db, "IC-01").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = db.clone();
+    tokio::spawn(async move { axum::serve(listener, commons_hub::server::router(served)).await });
+    Hub {
+        _pg: pg,
+        db,
+        url: format!("http://{addr}"),
+        token,
+        http: http(),
+    }
+}
+
+impl Hub {
+    /// `POST`s `body` with the workstation token: the status and the JSON answer.
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
