@@ -180,9 +180,9 @@ impl Hub {
     }
 }
 
-/// Why the hub refused a change to the consortium's resource list.
+/// Why the hub refused a librarian's change to shared data (a resource, a schedule).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResourceRefusal {
+pub enum Refusal {
     /// The librarian's session on the hub ended.
     NotSignedIn,
     /// The hub's list has no resource with this id.
@@ -467,6 +467,19 @@ impl Hub {
         }
     }
 
+    /// Replaces the signed-in librarian's schedule (hours and time off) on the hub.
+    pub fn save_schedule(
+        &self,
+        session: &str,
+        schedule: &crate::bookings::SharedSchedule,
+    ) -> Result<Result<(), Refusal>, SyncError> {
+        let r = self.send(
+            self.librarian_request(reqwest::Method::PUT, "api/v1/desk/schedule", session)?
+                .json(schedule),
+        )?;
+        self.curation_response(r)
+    }
+
     /// Saves a resource of the consortium's list on the hub, as a signed-in librarian. `new`
     /// asks the hub to refuse (`Ok(Err(Refusal::Taken))`) rather than replace a resource
     /// that already has this id.
@@ -475,7 +488,7 @@ impl Hub {
         session: &str,
         resource: &crate::disciplines::curate::SharedResource,
         new: bool,
-    ) -> Result<Result<(), ResourceRefusal>, SyncError> {
+    ) -> Result<Result<(), Refusal>, SyncError> {
         let mut url = self.resource_url(&resource.id, None)?;
         if new {
             url.set_query(Some("new=true"));
@@ -484,7 +497,7 @@ impl Hub {
             self.librarian_request_to(reqwest::Method::PUT, url, session)
                 .json(resource),
         )?;
-        self.resource_answer(r)
+        self.curation_response(r)
     }
 
     /// Retires or restores a resource of the consortium's list on the hub.
@@ -493,10 +506,10 @@ impl Hub {
         session: &str,
         id: &str,
         retired: bool,
-    ) -> Result<Result<(), ResourceRefusal>, SyncError> {
+    ) -> Result<Result<(), Refusal>, SyncError> {
         let url = self.resource_url(id, Some(if retired { "retire" } else { "restore" }))?;
         let r = self.send(self.librarian_request_to(reqwest::Method::POST, url, session))?;
-        self.resource_answer(r)
+        self.curation_response(r)
     }
 
     /// `api/v1/resources/{id}[/{action}]`, the id as one path segment whatever it holds.
@@ -513,16 +526,16 @@ impl Hub {
         Ok(url)
     }
 
-    fn resource_answer(
+    fn curation_response(
         &self,
         r: reqwest::blocking::Response,
-    ) -> Result<Result<(), ResourceRefusal>, SyncError> {
+    ) -> Result<Result<(), Refusal>, SyncError> {
         match self.answer(r)? {
             (204 | 200, _) => Ok(Ok(())),
-            (401, _) => Ok(Err(ResourceRefusal::NotSignedIn)),
-            (404, _) => Ok(Err(ResourceRefusal::NotFound)),
-            (409, _) => Ok(Err(ResourceRefusal::Taken)),
-            (422, body) => Ok(Err(ResourceRefusal::Invalid(
+            (401, _) => Ok(Err(Refusal::NotSignedIn)),
+            (404, _) => Ok(Err(Refusal::NotFound)),
+            (409, _) => Ok(Err(Refusal::Taken)),
+            (422, body) => Ok(Err(Refusal::Invalid(
                 body["message"].as_str().unwrap_or_default().to_owned(),
             ))),
             (status, body) => Err(SyncError::Status {
@@ -596,6 +609,8 @@ pub struct Applied {
     pub documents: usize,
     /// Resources added, changed or retired.
     pub resources: usize,
+    /// Librarians' schedules (hours and time off) replaced.
+    pub schedules: usize,
     /// Changes that could not be read, with the reason.
     pub skipped: Vec<String>,
 }
@@ -781,6 +796,24 @@ fn apply_change(
             }
             r.upsert(tx)?;
             applied.resources += 1;
+            Ok(false)
+        }
+        ("schedule", "upsert") => {
+            let schedule: crate::bookings::SharedSchedule = serde_json::from_value(body()?)
+                .map_err(|e| ChangeError::Unreadable(e.to_string()))?;
+            if let Some(problem) = schedule.problem() {
+                return Err(ChangeError::Unreadable(problem));
+            }
+            // A librarian this workstation's consortium data does not list is not shown here.
+            let known: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM librarians WHERE id = ?1)",
+                [&change.key],
+                |r| r.get(0),
+            )?;
+            if known {
+                schedule.replace(tx, &change.key)?;
+                applied.schedules += 1;
+            }
             Ok(false)
         }
         ("resource", "delete") => {

@@ -1034,8 +1034,12 @@ impl Workstation {
         Ok(id)
     }
 
+    /// Replaces the signed-in librarian's weekly hours. With a hub, they are kept there for
+    /// every workstation: the new schedule goes to the hub first, then into this cache.
     pub fn set_desk_hours(&self, hours: &[(i64, String, String)]) -> Result<(), BookingError> {
         let me = self.desk_librarian()?;
+        bookings::check_hours(hours)?;
+        self.share_schedule(&me, |s| s.hours = hours.to_vec())?;
         self.with_store(|s| bookings::set_hours(s, &me, hours))
     }
 
@@ -1044,6 +1048,7 @@ impl Workstation {
         Ok(self.with_store(|s| bookings::list_exceptions(s, &me))?)
     }
 
+    /// Adds time off for the signed-in librarian (through the hub, as her hours).
     pub fn add_desk_exception(
         &self,
         date: &str,
@@ -1051,12 +1056,64 @@ impl Workstation {
         reason: &str,
     ) -> Result<(), BookingError> {
         let me = self.desk_librarian()?;
+        bookings::check_exception(date, range, reason)?;
+        self.share_schedule(&me, |s| {
+            s.exceptions.push(bookings::SharedException {
+                date: date.to_owned(),
+                starts: range.map(|r| r.0.to_owned()),
+                ends: range.map(|r| r.1.to_owned()),
+                reason: reason.trim().to_owned(),
+            });
+        })?;
         self.with_store(|s| bookings::add_exception(s, &me, date, range, reason))
     }
 
+    /// Removes time off of the signed-in librarian (through the hub, as her hours).
     pub fn remove_desk_exception(&self, id: i64) -> Result<(), BookingError> {
         let me = self.desk_librarian()?;
+        let listed = self.with_store(|s| bookings::list_exceptions(s, &me))?;
+        let Some(gone) = listed.iter().find(|e| e.id == id) else {
+            return Ok(());
+        };
+        let gone = bookings::SharedException {
+            date: gone.date.clone(),
+            starts: gone.starts.clone(),
+            ends: gone.ends.clone(),
+            reason: gone.reason.clone(),
+        };
+        self.share_schedule(&me, |s| {
+            if let Some(i) = s.exceptions.iter().position(|e| *e == gone) {
+                s.exceptions.remove(i);
+            }
+        })?;
         Ok(self.with_store(|s| bookings::remove_exception(s, &me, id))?)
+    }
+
+    /// With a hub, sends `librarian`'s schedule as `change` leaves it; without one, nothing.
+    fn share_schedule(
+        &self,
+        librarian: &str,
+        change: impl FnOnce(&mut bookings::SharedSchedule),
+    ) -> Result<(), BookingError> {
+        let Ok(Some(hub)) = self.hub() else {
+            return Ok(());
+        };
+        let Some(session) = self.hub_session_slot().clone() else {
+            return Err(BookingError::ScheduleSignIn);
+        };
+        let mut schedule = self.with_store(|s| bookings::SharedSchedule::read(s, librarian))?;
+        change(&mut schedule);
+        match hub.save_schedule(&session, &schedule) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(sync::Refusal::NotSignedIn)) => {
+                *self.hub_session_slot() = None;
+                Err(BookingError::ScheduleSignIn)
+            }
+            Ok(Err(refusal)) => Err(BookingError::HubUnreachable(format!(
+                "the hub refused the schedule: {refusal:?}"
+            ))),
+            Err(e) => Err(BookingError::ScheduleOffline(e.to_string())),
+        }
     }
 
     /// Consultation statistics (any signed-in librarian) over the last `days` days, or all.
@@ -1125,7 +1182,7 @@ impl Workstation {
             loop {
                 match hub.save_resource(&session, &prepared.shared, prepared.new) {
                     // Another workstation added a resource of the same name meanwhile.
-                    Ok(Err(sync::ResourceRefusal::Taken)) if attempt < 5 => {
+                    Ok(Err(sync::Refusal::Taken)) if attempt < 5 => {
                         attempt += 1;
                         prepared.shared.id = format!("{base}-{attempt}");
                     }
@@ -1147,7 +1204,7 @@ impl Workstation {
             match hub.set_resource_retired(&session, id, retired) {
                 // A resource this workstation had before it was connected to the hub is
                 // its own: retired or restored here only.
-                Ok(Err(sync::ResourceRefusal::NotFound)) => {}
+                Ok(Err(sync::Refusal::NotFound)) => {}
                 answer => self.curation_answer(answer)?,
             }
         }
@@ -1157,21 +1214,21 @@ impl Workstation {
     /// What the hub's answer to a change of the resource list means here.
     fn curation_answer(
         &self,
-        answer: Result<Result<(), sync::ResourceRefusal>, sync::SyncError>,
+        answer: Result<Result<(), sync::Refusal>, sync::SyncError>,
     ) -> Result<(), CurateError> {
         match answer {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(sync::ResourceRefusal::NotSignedIn)) => {
+            Ok(Err(sync::Refusal::NotSignedIn)) => {
                 *self.hub_session_slot() = None;
                 Err(CurateError::HubSignIn)
             }
-            Ok(Err(sync::ResourceRefusal::NotFound)) => Err(CurateError::HubRefused(
+            Ok(Err(sync::Refusal::NotFound)) => Err(CurateError::HubRefused(
                 "the consortium's list has no such resource".into(),
             )),
-            Ok(Err(sync::ResourceRefusal::Taken)) => Err(CurateError::HubRefused(
+            Ok(Err(sync::Refusal::Taken)) => Err(CurateError::HubRefused(
                 "a resource with this name was just added on other workstations; save again".into(),
             )),
-            Ok(Err(sync::ResourceRefusal::Invalid(reason))) => Err(CurateError::HubRefused(reason)),
+            Ok(Err(sync::Refusal::Invalid(reason))) => Err(CurateError::HubRefused(reason)),
             Err(e) if e.is_offline() => Err(CurateError::HubUnreachable),
             Err(e) => Err(CurateError::HubRefused(e.to_string())),
         }

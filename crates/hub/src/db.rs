@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_resource_audit",
         include_str!("../migrations/0009_resource_audit.sql"),
     ),
+    (
+        "0010_schedules",
+        include_str!("../migrations/0010_schedules.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -330,3 +330,32 @@ pub async fn curate_resource(
     tx.commit().await?;
     Ok(Ok(()))
 }
+
+/// Replaces a librarian's schedule (weekly hours and time off) and announces it, in one
+/// transaction; `Err` with the reason when the schedule is not usable.
+pub async fn save_schedule(
+    db: &Db,
+    librarian: &crate::librarians::Librarian,
+    schedule: &commons_core::bookings::SharedSchedule,
+) -> Result<Result<(), String>, HubError> {
+    if let Some(problem) = schedule.problem() {
+        return Ok(Err(problem));
+    }
+    let body = serde_json::to_value(schedule).map_err(|e| HubError::Invalid(e.to_string()))?;
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO schedules(librarian_id, body, updated_by) VALUES ($1, $2, $3)
+         ON CONFLICT (librarian_id) DO UPDATE SET body = excluded.body,
+             updated_by = excluded.updated_by, updated_at = now()",
+        &[&librarian.librarian_id, &body, &librarian.username],
+    )
+    .await?;
+    tx.execute(
+        "INSERT INTO changes(kind, key, op, body) VALUES ('schedule', $1, 'upsert', $2)",
+        &[&librarian.librarian_id, &body],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}

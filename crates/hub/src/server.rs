@@ -1,7 +1,8 @@
 //! The HTTP API: `/healthz` (open); with a workstation token, `GET /api/v1/changes`,
 //! `POST /api/v1/bookings` and `POST /api/v1/bookings/{code}/cancel`, documents and
 //! librarians' sessions; with a librarian's session as well, the desk, the calendar address
-//! and changes to the consortium's resource list (`/api/v1/resources/{id}`).
+//! and changes to the consortium's resource list (`/api/v1/resources/{id}`) and to the
+//! librarian's own schedule (`/api/v1/desk/schedule`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -368,6 +369,31 @@ async fn curated(db: &Db, me: &Librarian, change: feed::ResourceChange) -> Respo
     }
 }
 
+/// `PUT /api/v1/desk/schedule`: the signed-in librarian's weekly hours and time off, for
+/// every workstation.
+async fn save_schedule(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    body: Result<
+        Json<commons_core::bookings::SharedSchedule>,
+        axum::extract::rejection::JsonRejection,
+    >,
+) -> Response {
+    let me = match librarian(&db, &headers).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let Json(schedule) = match body {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid", &e.body_text()),
+    };
+    match feed::save_schedule(&db, &me, &schedule).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(problem)) => error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &problem),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// `POST /api/v1/desk/calendar`: a new address for the librarian's calendar feed.
 async fn new_calendar(State(db): State<Db>, headers: HeaderMap) -> Response {
     let me = match librarian(&db, &headers).await {
@@ -489,6 +515,7 @@ pub fn router_with(shared: Shared) -> Router {
         .route("/api/v1/sessions", post(sign_in).delete(sign_out))
         .route("/api/v1/desk", get(desk))
         .route("/api/v1/desk/calendar", post(new_calendar))
+        .route("/api/v1/desk/schedule", axum::routing::put(save_schedule))
         .route("/api/v1/desk/{code}", post(desk_act))
         .route("/api/v1/resources/{id}", axum::routing::put(save_resource))
         .route("/api/v1/resources/{id}/{action}", post(retire_resource))

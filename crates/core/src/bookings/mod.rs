@@ -54,6 +54,11 @@ pub enum BookingError {
     HubUnreachable(String),
     #[error("this needs a librarian signed in through the consortium hub")]
     NoHubSession,
+    /// With a hub, a librarian's hours are kept there, for every workstation.
+    #[error("your hours are kept on the consortium hub: sign in again while it can be reached")]
+    ScheduleSignIn,
+    #[error("the consortium hub cannot be reached, so your hours cannot be changed now: {0}")]
+    ScheduleOffline(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -75,6 +80,8 @@ impl BookingError {
             BookingError::Download(_) => "export_unwritable",
             BookingError::HubUnreachable(_) => "hub_unreachable",
             BookingError::NoHubSession => "no_hub_session",
+            BookingError::ScheduleSignIn => "schedule_sign_in",
+            BookingError::ScheduleOffline(_) => "schedule_offline",
             BookingError::Store(e) => e.code(),
         }
     }
@@ -1097,12 +1104,8 @@ pub fn desk(
     Ok(b)
 }
 
-/// Weekly hours of a librarian, replaced as a whole.
-pub fn set_hours(
-    store: &Store,
-    librarian: &str,
-    hours: &[(i64, String, String)],
-) -> Result<(), BookingError> {
+/// What is wrong with weekly hours (weekday 1 = Monday, start before end, HH:MM).
+pub fn check_hours(hours: &[(i64, String, String)]) -> Result<(), BookingError> {
     let mut problems = Vec::new();
     for (weekday, starts, ends) in hours {
         let ok = (1..=7).contains(weekday)
@@ -1115,9 +1118,20 @@ pub fn set_hours(
             });
         }
     }
-    if !problems.is_empty() {
-        return Err(BookingError::Invalid(problems));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BookingError::Invalid(problems))
     }
+}
+
+/// Weekly hours of a librarian, replaced as a whole.
+pub fn set_hours(
+    store: &Store,
+    librarian: &str,
+    hours: &[(i64, String, String)],
+) -> Result<(), BookingError> {
+    check_hours(hours)?;
     profile(store, librarian)?;
     let sql = |e| store.err(e);
     let tx = store.write().map_err(sql)?;
@@ -1194,6 +1208,25 @@ pub fn add_exception(
     range: Option<(&str, &str)>,
     reason: &str,
 ) -> Result<(), BookingError> {
+    check_exception(date, range, reason)?;
+    profile(store, librarian)?;
+    store
+        .conn()
+        .execute(
+            "INSERT INTO librarian_exceptions(librarian_id, date, starts, ends, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            (librarian, date, range.map(|r| r.0), range.map(|r| r.1), reason.trim()),
+        )
+        .map_err(|e| store.err(e))?;
+    Ok(())
+}
+
+/// What is wrong with time off: the date, the range (start before end) and the reason's
+/// length.
+pub fn check_exception(
+    date: &str,
+    range: Option<(&str, &str)>,
+    reason: &str,
+) -> Result<(), BookingError> {
     let mut problems = Vec::new();
     if date.parse::<Date>().is_err() {
         problems.push(FieldError {
@@ -1218,18 +1251,101 @@ pub fn add_exception(
             other: None,
         });
     }
-    if !problems.is_empty() {
-        return Err(BookingError::Invalid(problems));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BookingError::Invalid(problems))
     }
-    profile(store, librarian)?;
-    store
-        .conn()
-        .execute(
-            "INSERT INTO librarian_exceptions(librarian_id, date, starts, ends, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-            (librarian, date, range.map(|r| r.0), range.map(|r| r.1), reason.trim()),
-        )
-        .map_err(|e| store.err(e))?;
-    Ok(())
+}
+
+/// A librarian's weekly hours and time off as the hub keeps them for every workstation
+/// (the feed's `schedule` change, keyed by the librarian's id).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SharedSchedule {
+    /// Weekday (1 = Monday), start and end, HH:MM.
+    pub hours: Vec<(i64, String, String)>,
+    pub exceptions: Vec<SharedException>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SharedException {
+    pub date: String,
+    pub starts: Option<String>,
+    pub ends: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl SharedSchedule {
+    /// The schedule of `librarian` in this cache.
+    pub fn read(store: &Store, librarian: &str) -> Result<Self, StoreError> {
+        Ok(SharedSchedule {
+            hours: hours_rows(store, librarian)?,
+            exceptions: list_exceptions(store, librarian)?
+                .into_iter()
+                .map(|e| SharedException {
+                    date: e.date,
+                    starts: e.starts,
+                    ends: e.ends,
+                    reason: e.reason,
+                })
+                .collect(),
+        })
+    }
+
+    /// What makes a schedule from elsewhere unusable, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if self.hours.len() > 100 || self.exceptions.len() > 2000 {
+            return Some("too many hours or exceptions".into());
+        }
+        let named = |e: BookingError| match e {
+            BookingError::Invalid(list) => list
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.code))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        };
+        if let Err(e) = check_hours(&self.hours) {
+            return Some(named(e));
+        }
+        for e in &self.exceptions {
+            let range = match (&e.starts, &e.ends) {
+                (Some(a), Some(b)) => Some((a.as_str(), b.as_str())),
+                (None, None) => None,
+                _ => return Some(format!("{}: a range needs a start and an end", e.date)),
+            };
+            if let Err(problem) = check_exception(&e.date, range, &e.reason) {
+                return Some(named(problem));
+            }
+        }
+        None
+    }
+
+    /// Replaces `librarian`'s hours and time off in this cache with this schedule.
+    pub fn replace(&self, tx: &Transaction<'_>, librarian: &str) -> rusqlite::Result<()> {
+        tx.execute(
+            "DELETE FROM librarian_hours WHERE librarian_id = ?1",
+            [librarian],
+        )?;
+        tx.execute(
+            "DELETE FROM librarian_exceptions WHERE librarian_id = ?1",
+            [librarian],
+        )?;
+        for (weekday, starts, ends) in &self.hours {
+            tx.execute(
+                "INSERT OR IGNORE INTO librarian_hours(librarian_id, weekday, starts, ends) VALUES (?1, ?2, ?3, ?4)",
+                (librarian, weekday, starts, ends),
+            )?;
+        }
+        for e in &self.exceptions {
+            tx.execute(
+                "INSERT INTO librarian_exceptions(librarian_id, date, starts, ends, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                (librarian, &e.date, &e.starts, &e.ends, e.reason.trim()),
+            )?;
+        }
+        Ok(())
+    }
 }
 
 pub fn remove_exception(store: &Store, librarian: &str, id: i64) -> Result<(), StoreError> {

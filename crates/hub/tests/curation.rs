@@ -1,6 +1,7 @@
-//! The consortium's resource list curated by librarians from any workstation: a change goes
-//! to the hub first, as the librarian signed in there, and reaches every other workstation
-//! through the feed; the hub checks the session and the resource, and keeps an audit line.
+//! Shared data librarians change from any workstation (the consortium's resource list, their
+//! own hours and time off): a change goes to the hub first, as the librarian signed in there,
+//! and reaches every other workstation through the feed; the hub checks the session and the
+//! data, and keeps who did it.
 
 use commons_core::disciplines::browse::ResourceFilter;
 use commons_core::disciplines::curate::{CurateError, ResourceInput, SharedResource};
@@ -221,5 +222,102 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
     assert_eq!(audit.len(), 3, "{audit:?}");
     assert_eq!(audit[1], who("res-music-index", "save"));
     assert_eq!(audit[2], who("res-old-atlas", "retire"));
+    drop(dirs);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_librarians_hours_set_on_one_workstation_are_offered_on_every_one() {
+    let hub = hub().await;
+    commons_hub::librarians::add(
+        &hub.db,
+        "librarian",
+        "Adaeze Okafor",
+        "lib-okafor",
+        "meridian-demo",
+    )
+    .await
+    .unwrap();
+    // The hub's own check of a schedule.
+    let (_, signed) = hub
+        .post(
+            "/api/v1/sessions",
+            &json!({"username": "librarian", "password": "meridian-demo"}),
+        )
+        .await;
+    let r = hub
+        .http
+        .put(format!("{}/api/v1/desk/schedule", hub.url))
+        .bearer_auth(&hub.token)
+        .header("x-commons-session", signed["session"].as_str().unwrap())
+        .json(&json!({"hours": [[8, "10:00", "09:00"]], "exceptions": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+
+    let (url, token) = (format!("{}/", hub.url), hub.token.clone());
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
+    let offline = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/", l.local_addr().unwrap())
+    };
+    tokio::task::spawn_blocking(move || {
+        let a = support::workstation(&paths[0], &url, &token, &[]);
+        let b = support::workstation(&paths[1], &url, &token, &[]);
+        let ty = a.consultation_types().unwrap()[0].id.clone();
+        let slots = |ws: &commons_core::Workstation| ws.free_slots("lib-okafor", &ty).unwrap();
+        let before = slots(&a);
+        assert!(!before.is_empty());
+        assert_eq!(slots(&b), before);
+
+        // At A's desk: Wednesday mornings only, and the first Wednesday off.
+        a.sign_in("librarian", "meridian-demo").unwrap();
+        a.set_desk_hours(&[(3, "09:00".into(), "11:00".into())])
+            .unwrap();
+        let wednesday_a = slots(&a);
+        assert!(!wednesday_a.is_empty() && wednesday_a != before);
+        let tz = jiff::tz::TimeZone::get(&a.desk_profile().unwrap().time_zone).unwrap();
+        let first = wednesday_a[0].starts.to_zoned(tz.clone()).date();
+        a.add_desk_exception(&first.to_string(), None, "Conference")
+            .unwrap();
+        let after = slots(&a);
+        assert!(after.iter().all(|s| {
+            let z = s.starts.to_zoned(tz.clone());
+            z.weekday() == jiff::civil::Weekday::Wednesday && z.date() != first && z.hour() < 11
+        }));
+
+        // B offers exactly what A does after its next sync.
+        b.sync_from(&b.hub().unwrap().unwrap()).unwrap();
+        assert_eq!(slots(&b), after);
+
+        // Time off removed at A's desk: the first Wednesday is offered again everywhere.
+        let off = a.desk_exceptions().unwrap();
+        assert_eq!(off.len(), 1);
+        a.remove_desk_exception(off[0].id).unwrap();
+        b.sync_from(&b.hub().unwrap().unwrap()).unwrap();
+        assert_eq!(slots(&b), wednesday_a);
+
+        // A workstation that cannot reach the hub changes nothing.
+        let c = support::workstation(&paths[2], &offline, "any-token", &[]);
+        c.sign_in("librarian", "meridian-demo").unwrap();
+        assert!(matches!(
+            c.set_desk_hours(&[(1, "09:00".into(), "10:00".into())]),
+            Err(commons_core::bookings::BookingError::ScheduleSignIn)
+        ));
+        assert_eq!(slots(&c), before);
+    })
+    .await
+    .unwrap();
+    let client = hub.db.pool.get().await.unwrap();
+    let by: String = client
+        .query_one(
+            "SELECT updated_by FROM schedules WHERE librarian_id = 'lib-okafor'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(by, "librarian");
     drop(dirs);
 }
