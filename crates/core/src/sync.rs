@@ -480,6 +480,32 @@ impl Hub {
         self.curation_response(r)
     }
 
+    /// Saves a consultation type on the hub (`new`: refused if its id is taken).
+    pub fn save_type(
+        &self,
+        session: &str,
+        form: &crate::bookings::TypeForm,
+        new: bool,
+    ) -> Result<Result<(), Refusal>, SyncError> {
+        let id = form.id.as_deref().unwrap_or_default();
+        let mut url = self
+            .base
+            .join("api/v1/types/")
+            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|()| SyncError::Untrustworthy("the hub's address has no path".into()))?
+            .pop_if_empty()
+            .push(id);
+        if new {
+            url.set_query(Some("new=true"));
+        }
+        let r = self.send(
+            self.librarian_request_to(reqwest::Method::PUT, url, session)
+                .json(form),
+        )?;
+        self.curation_response(r)
+    }
+
     /// Saves a resource of the consortium's list on the hub, as a signed-in librarian. `new`
     /// asks the hub to refuse (`Ok(Err(Refusal::Taken))`) rather than replace a resource
     /// that already has this id.
@@ -609,7 +635,7 @@ pub struct Applied {
     pub documents: usize,
     /// Resources added, changed or retired.
     pub resources: usize,
-    /// Librarians' schedules (hours and time off) replaced.
+    /// Librarians' schedules (hours and time off) and consultation types replaced.
     pub schedules: usize,
     /// Changes that could not be read, with the reason.
     pub skipped: Vec<String>,
@@ -814,6 +840,21 @@ fn apply_change(
                 schedule.replace(tx, &change.key)?;
                 applied.schedules += 1;
             }
+            Ok(false)
+        }
+        ("consultation_type", "upsert") => {
+            let form: crate::bookings::TypeForm = serde_json::from_value(body()?)
+                .map_err(|e| ChangeError::Unreadable(e.to_string()))?;
+            if form.id.as_deref() != Some(change.key.as_str()) {
+                return Err(ChangeError::Unreadable(
+                    "the consultation type's id is not its key".into(),
+                ));
+            }
+            if let Some(p) = crate::bookings::type_problems(&form).first() {
+                return Err(ChangeError::Unreadable(format!("{}: {}", p.field, p.code)));
+            }
+            crate::bookings::write_type_in(tx, &change.key, &form)?;
+            applied.schedules += 1;
             Ok(false)
         }
         ("resource", "delete") => {

@@ -1029,7 +1029,41 @@ impl Workstation {
         form: &bookings::TypeForm,
     ) -> Result<String, BookingError> {
         self.signed_in().ok_or(BookingError::NotSignedIn)?;
-        let id = self.with_store(|s| bookings::save_type(s, form))?;
+        let mut id = self.with_store(|s| bookings::prepare_type(s, form))?;
+        // With a hub, the types are the consortium's: saved there first, for every workstation.
+        if let Ok(Some(hub)) = self.hub() {
+            let Some(session) = self.hub_session_slot().clone() else {
+                return Err(BookingError::DeskSignIn);
+            };
+            let new = form.id.is_none();
+            let base = id.clone();
+            let mut attempt = 1;
+            loop {
+                let shared = bookings::TypeForm {
+                    id: Some(id.clone()),
+                    ..form.clone()
+                };
+                match hub.save_type(&session, &shared, new) {
+                    Ok(Ok(())) => break,
+                    // Another desk added a type of the same name meanwhile.
+                    Ok(Err(sync::Refusal::Taken)) if attempt < 5 => {
+                        attempt += 1;
+                        id = format!("{base}-{attempt}");
+                    }
+                    Ok(Err(sync::Refusal::NotSignedIn)) => {
+                        *self.hub_session_slot() = None;
+                        return Err(BookingError::DeskSignIn);
+                    }
+                    Ok(Err(refusal)) => {
+                        return Err(BookingError::HubUnreachable(format!(
+                            "the hub refused the consultation type: {refusal:?}"
+                        )));
+                    }
+                    Err(e) => return Err(BookingError::DeskOffline(e.to_string())),
+                }
+            }
+        }
+        self.with_store(|s| bookings::write_type(s, &id, form))?;
         tracing::info!(type_id = %id, "consultation type saved");
         Ok(id)
     }
@@ -1099,7 +1133,7 @@ impl Workstation {
             return Ok(());
         };
         let Some(session) = self.hub_session_slot().clone() else {
-            return Err(BookingError::ScheduleSignIn);
+            return Err(BookingError::DeskSignIn);
         };
         let mut schedule = self.with_store(|s| bookings::SharedSchedule::read(s, librarian))?;
         change(&mut schedule);
@@ -1107,12 +1141,12 @@ impl Workstation {
             Ok(Ok(())) => Ok(()),
             Ok(Err(sync::Refusal::NotSignedIn)) => {
                 *self.hub_session_slot() = None;
-                Err(BookingError::ScheduleSignIn)
+                Err(BookingError::DeskSignIn)
             }
             Ok(Err(refusal)) => Err(BookingError::HubUnreachable(format!(
                 "the hub refused the schedule: {refusal:?}"
             ))),
-            Err(e) => Err(BookingError::ScheduleOffline(e.to_string())),
+            Err(e) => Err(BookingError::DeskOffline(e.to_string())),
         }
     }
 

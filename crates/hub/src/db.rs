@@ -61,10 +61,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_resource_audit",
         include_str!("../migrations/0009_resource_audit.sql"),
     ),
-    (
-        "0010_schedules",
-        include_str!("../migrations/0010_schedules.sql"),
-    ),
+    ("0010_desk", include_str!("../migrations/0010_desk.sql")),
 ];
 
 #[cfg(test)]

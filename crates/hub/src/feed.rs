@@ -246,9 +246,9 @@ pub enum ResourceChange {
     Restore(String),
 }
 
-/// Why a change to a resource was refused.
+/// Why a librarian's change to shared data (a resource, a consultation type) was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResourceRefusal {
+pub enum Refusal {
     /// The hub's list has no resource with this id.
     NotFound,
     /// A new resource's id is taken (added from another workstation meanwhile).
@@ -263,11 +263,11 @@ pub async fn curate_resource(
     db: &Db,
     username: &str,
     change: &ResourceChange,
-) -> Result<Result<(), ResourceRefusal>, HubError> {
+) -> Result<Result<(), Refusal>, HubError> {
     if let ResourceChange::Save { resource: r, .. } = change
         && let Some(problem) = r.problem()
     {
-        return Ok(Err(ResourceRefusal::Invalid(problem)));
+        return Ok(Err(Refusal::Invalid(problem)));
     }
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
@@ -283,7 +283,7 @@ pub async fn curate_resource(
                 )
                 .await?;
             if written == 0 {
-                return Ok(Err(ResourceRefusal::Taken));
+                return Ok(Err(Refusal::Taken));
             }
             tx.execute(
                 "INSERT INTO changes(kind, key, op, body) VALUES ('resource', $1, 'upsert', $2)",
@@ -303,7 +303,7 @@ pub async fn curate_resource(
                 )
                 .await?;
             let Some(row) = row else {
-                return Ok(Err(ResourceRefusal::NotFound));
+                return Ok(Err(Refusal::NotFound));
             };
             let body: serde_json::Value = row.get(0);
             if retire {
@@ -354,6 +354,53 @@ pub async fn save_schedule(
     tx.execute(
         "INSERT INTO changes(kind, key, op, body) VALUES ('schedule', $1, 'upsert', $2)",
         &[&librarian.librarian_id, &body],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Adds or changes a consultation type for every workstation (`new` refuses to replace an
+/// existing id), in one transaction with its feed change; `Err` with the reason when the
+/// type is not usable or its id is taken.
+pub async fn save_type(
+    db: &Db,
+    librarian: &crate::librarians::Librarian,
+    id: &str,
+    form: &commons_core::bookings::TypeForm,
+    new: bool,
+) -> Result<Result<(), Refusal>, HubError> {
+    let problems = commons_core::bookings::type_problems(form);
+    if form.id.as_deref() != Some(id) || id.is_empty() || id.chars().count() > 100 {
+        return Ok(Err(Refusal::Invalid(
+            "the type's id is missing or differs from the address".into(),
+        )));
+    }
+    if !problems.is_empty() {
+        let named: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.code))
+            .collect();
+        return Ok(Err(Refusal::Invalid(named.join(", "))));
+    }
+    let body = serde_json::to_value(form).map_err(|e| HubError::Invalid(e.to_string()))?;
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    let written = tx
+        .execute(
+            "INSERT INTO consultation_types(id, body, updated_by) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body,
+                 updated_by = excluded.updated_by, updated_at = now()
+             WHERE NOT $4",
+            &[&id, &body, &librarian.username, &new],
+        )
+        .await?;
+    if written == 0 {
+        return Ok(Err(Refusal::Taken));
+    }
+    tx.execute(
+        "INSERT INTO changes(kind, key, op, body) VALUES ('consultation_type', $1, 'upsert', $2)",
+        &[&id, &body],
     )
     .await?;
     tx.commit().await?;

@@ -2,7 +2,8 @@
 //! `POST /api/v1/bookings` and `POST /api/v1/bookings/{code}/cancel`, documents and
 //! librarians' sessions; with a librarian's session as well, the desk, the calendar address
 //! and changes to the consortium's resource list (`/api/v1/resources/{id}`) and to the
-//! librarian's own schedule (`/api/v1/desk/schedule`).
+//! librarian's own schedule (`/api/v1/desk/schedule`) and the consultation types
+//! (`/api/v1/types/{id}`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -350,19 +351,21 @@ async fn retire_resource(
 }
 
 async fn curated(db: &Db, me: &Librarian, change: feed::ResourceChange) -> Response {
-    match feed::curate_resource(db, &me.username, &change).await {
+    refusal_response(feed::curate_resource(db, &me.username, &change).await)
+}
+
+fn refusal_response(answer: Result<Result<(), feed::Refusal>, HubError>) -> Response {
+    match answer {
         Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-        Ok(Err(feed::ResourceRefusal::NotFound)) => error(
+        Ok(Err(feed::Refusal::NotFound)) => error(
             StatusCode::NOT_FOUND,
             "not_found",
-            "the consortium's list has no resource with this id",
+            "nothing on the hub has this id",
         ),
-        Ok(Err(feed::ResourceRefusal::Taken)) => error(
-            StatusCode::CONFLICT,
-            "taken",
-            "a resource with this id is already on the list",
-        ),
-        Ok(Err(feed::ResourceRefusal::Invalid(problem))) => {
+        Ok(Err(feed::Refusal::Taken)) => {
+            error(StatusCode::CONFLICT, "taken", "this id is already taken")
+        }
+        Ok(Err(feed::Refusal::Invalid(problem))) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &problem)
         }
         Err(e) => e.into_response(),
@@ -392,6 +395,28 @@ async fn save_schedule(
         Ok(Err(problem)) => error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", &problem),
         Err(e) => e.into_response(),
     }
+}
+
+/// `PUT /api/v1/types/{id}[?new=true]`: a consultation type, for every workstation.
+async fn save_type(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    query: Result<Query<SaveQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Json<commons_core::bookings::TypeForm>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let me = match librarian(&db, &headers).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let (Ok(Query(query)), Ok(Json(form))) = (query, body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "a consultation type is needed",
+        );
+    };
+    refusal_response(feed::save_type(&db, &me, &id, &form, query.new).await)
 }
 
 /// `POST /api/v1/desk/calendar`: a new address for the librarian's calendar feed.
@@ -516,6 +541,7 @@ pub fn router_with(shared: Shared) -> Router {
         .route("/api/v1/desk", get(desk))
         .route("/api/v1/desk/calendar", post(new_calendar))
         .route("/api/v1/desk/schedule", axum::routing::put(save_schedule))
+        .route("/api/v1/types/{id}", axum::routing::put(save_type))
         .route("/api/v1/desk/{code}", post(desk_act))
         .route("/api/v1/resources/{id}", axum::routing::put(save_resource))
         .route("/api/v1/resources/{id}/{action}", post(retire_resource))

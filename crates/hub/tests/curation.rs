@@ -226,7 +226,7 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_librarians_hours_set_on_one_workstation_are_offered_on_every_one() {
+async fn hours_time_off_and_types_set_at_one_desk_are_offered_on_every_workstation() {
     let hub = hub().await;
     commons_hub::librarians::add(
         &hub.db,
@@ -298,12 +298,53 @@ async fn a_librarians_hours_set_on_one_workstation_are_offered_on_every_one() {
         b.sync_from(&b.hub().unwrap().unwrap()).unwrap();
         assert_eq!(slots(&b), wednesday_a);
 
+        // A consultation type changed at A's desk is the one every workstation offers.
+        let current = a
+            .consultation_types()
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == ty)
+            .unwrap();
+        let form = commons_core::bookings::TypeForm {
+            id: Some(ty.clone()),
+            name: current.name.clone(),
+            name_zh: current.name_zh.clone(),
+            minutes: 45,
+            buffer_before: current.rules.buffer_before,
+            buffer_after: current.rules.buffer_after,
+            min_notice_minutes: current.rules.min_notice_minutes,
+            window_days: current.rules.window_days,
+            cancel_cutoff_minutes: current.cancel_cutoff_minutes,
+            capacity: current.rules.capacity,
+        };
+        assert_eq!(a.save_consultation_type(&form).unwrap(), ty);
+        let new_type = a
+            .save_consultation_type(&commons_core::bookings::TypeForm {
+                id: None,
+                name: "Thesis clinic".into(),
+                name_zh: "论文诊所".into(),
+                ..form.clone()
+            })
+            .unwrap();
+        b.sync_from(&b.hub().unwrap().unwrap()).unwrap();
+        let on_b = b.consultation_types().unwrap();
+        assert_eq!(on_b.iter().find(|t| t.id == ty).unwrap().rules.minutes, 45);
+        assert!(
+            on_b.iter()
+                .any(|t| t.id == new_type && t.name == "Thesis clinic")
+        );
+        assert_eq!(slots(&b), slots(&a));
+
         // A workstation that cannot reach the hub changes nothing.
         let c = support::workstation(&paths[2], &offline, "any-token", &[]);
         c.sign_in("librarian", "meridian-demo").unwrap();
         assert!(matches!(
             c.set_desk_hours(&[(1, "09:00".into(), "10:00".into())]),
-            Err(commons_core::bookings::BookingError::ScheduleSignIn)
+            Err(commons_core::bookings::BookingError::DeskSignIn)
+        ));
+        assert!(matches!(
+            c.save_consultation_type(&form),
+            Err(commons_core::bookings::BookingError::DeskSignIn)
         ));
         assert_eq!(slots(&c), before);
     })

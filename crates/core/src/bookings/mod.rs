@@ -54,11 +54,14 @@ pub enum BookingError {
     HubUnreachable(String),
     #[error("this needs a librarian signed in through the consortium hub")]
     NoHubSession,
-    /// With a hub, a librarian's hours are kept there, for every workstation.
-    #[error("your hours are kept on the consortium hub: sign in again while it can be reached")]
-    ScheduleSignIn,
-    #[error("the consortium hub cannot be reached, so your hours cannot be changed now: {0}")]
-    ScheduleOffline(String),
+    /// With a hub, hours, time off and consultation types are kept there, for every
+    /// workstation.
+    #[error(
+        "hours, time off and consultation types are kept on the consortium hub: sign in again while it can be reached"
+    )]
+    DeskSignIn,
+    #[error("the consortium hub cannot be reached, so this cannot be changed now: {0}")]
+    DeskOffline(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -80,8 +83,8 @@ impl BookingError {
             BookingError::Download(_) => "export_unwritable",
             BookingError::HubUnreachable(_) => "hub_unreachable",
             BookingError::NoHubSession => "no_hub_session",
-            BookingError::ScheduleSignIn => "schedule_sign_in",
-            BookingError::ScheduleOffline(_) => "schedule_offline",
+            BookingError::DeskSignIn => "desk_sign_in",
+            BookingError::DeskOffline(_) => "desk_offline",
             BookingError::Store(e) => e.code(),
         }
     }
@@ -192,8 +195,9 @@ pub fn types(store: &Store) -> Result<Vec<ConsultationType>, StoreError> {
     rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
 }
 
-/// A consultation type as a librarian edits it; `id` is `None` for a new type.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A consultation type as a librarian edits it (`id` is `None` for a new type), and as the
+/// hub's feed carries it (a `consultation_type` change, with its id).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeForm {
     pub id: Option<String>,
     pub name: String,
@@ -222,6 +226,13 @@ pub const TYPE_LIMITS: [(&str, i64, i64); 7] = [
 /// Adds or changes a consultation type; returns its id. Bookings already made keep their
 /// times; the new rules apply to slots offered from now on.
 pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
+    let id = prepare_type(store, f)?;
+    write_type(store, &id, f)?;
+    Ok(id)
+}
+
+/// What is wrong with a consultation type's names and numbers, each problem named.
+pub fn type_problems(f: &TypeForm) -> Vec<FieldError> {
     let mut problems = Vec::new();
     for (field, value) in [("name", &f.name), ("name_zh", &f.name_zh)] {
         let n = value.trim().chars().count();
@@ -257,6 +268,12 @@ pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
             });
         }
     }
+    problems
+}
+
+/// Checks a consultation type and gives it its id (a new one from its English name).
+pub fn prepare_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
+    let problems = type_problems(f);
     let sql = |e| store.err(e);
     if let Some(id) = &f.id
         && !types(store)?.iter().any(|t| &t.id == id)
@@ -266,7 +283,7 @@ pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
     if !problems.is_empty() {
         return Err(BookingError::Invalid(problems));
     }
-    let tx = store.write().map_err(sql)?;
+    let conn = store.conn();
     let id = match &f.id {
         Some(id) => id.clone(),
         None => {
@@ -289,7 +306,7 @@ pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
             };
             let mut id = base.clone();
             let mut n = 2;
-            while tx
+            while conn
                 .query_row(
                     "SELECT 1 FROM consultation_types WHERE id = ?1",
                     [&id],
@@ -305,6 +322,18 @@ pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
             id
         }
     };
+    Ok(id)
+}
+
+/// Writes a checked consultation type under `id` (bookings already made keep their times).
+pub fn write_type(store: &Store, id: &str, f: &TypeForm) -> Result<(), StoreError> {
+    let tx = store.write().map_err(|e| store.err(e))?;
+    write_type_in(&tx, id, f).map_err(|e| store.err(e))?;
+    tx.commit().map_err(|e| store.err(e))
+}
+
+/// Writes a consultation type in `tx` (as the feed applies one).
+pub fn write_type_in(tx: &Transaction<'_>, id: &str, f: &TypeForm) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO consultation_types(id, name, name_zh, minutes, buffer_before, buffer_after,
              min_notice_minutes, window_days, cancel_cutoff_minutes, capacity, position)
@@ -327,10 +356,8 @@ pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
             f.cancel_cutoff_minutes,
             f.capacity
         ],
-    )
-    .map_err(sql)?;
-    tx.commit().map_err(sql)?;
-    Ok(id)
+    )?;
+    Ok(())
 }
 
 fn type_of(store: &Store, id: &str) -> Result<ConsultationType, BookingError> {
