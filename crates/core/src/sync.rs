@@ -526,6 +526,24 @@ impl Hub {
         self.curation_response(r)
     }
 
+    /// The hub's history of a resource (oldest first), for a signed-in librarian.
+    pub fn resource_history(
+        &self,
+        session: &str,
+        id: &str,
+    ) -> Result<Vec<crate::disciplines::curate::SharedAuditLine>, SyncError> {
+        let url = self.resource_url(id, Some("history"))?;
+        let r = self.send(self.librarian_request_to(reqwest::Method::GET, url, session))?;
+        match self.answer(r)? {
+            (200, body) => serde_json::from_value(body)
+                .map_err(|e| SyncError::Untrustworthy(format!("a history that is not valid: {e}"))),
+            (status, body) => Err(SyncError::Status {
+                status,
+                detail: body["message"].as_str().unwrap_or_default().to_owned(),
+            }),
+        }
+    }
+
     /// Retires or restores a resource of the consortium's list on the hub.
     pub fn set_resource_retired(
         &self,

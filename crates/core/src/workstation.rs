@@ -1283,6 +1283,17 @@ impl Workstation {
     /// A resource's audit history (signed-in librarians only).
     pub fn resource_history(&self, id: &str) -> Result<Vec<curate::AuditLine>, CurateError> {
         self.librarian()?;
+        // With a hub, the list's history is the hub's (changes made on every workstation);
+        // this workstation's own lines when the hub cannot say, or has none.
+        if let Ok(Some(hub)) = self.hub()
+            && let Some(session) = self.hub_session_slot().clone()
+        {
+            match hub.resource_history(&session, id) {
+                Ok(lines) if !lines.is_empty() => return Ok(curate::shared_history(&lines)),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "the hub could not send a resource's history"),
+            }
+        }
         Ok(self.with_store(|s| curate::history(s, id))?)
     }
 

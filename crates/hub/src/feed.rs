@@ -165,6 +165,9 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
         .collect())
 }
 
+/// Who the history names for changes made by importing the list.
+const IMPORTED_BY: &str = "resource list import";
+
 /// What importing the resource list did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResourceImport {
@@ -211,6 +214,11 @@ pub async fn import_resources(
             &[&r.id, &body],
         )
         .await?;
+        tx.execute(
+            "INSERT INTO resource_audit(resource_id, username, action, body) VALUES ($1, $2, 'save', $3)",
+            &[&r.id, &IMPORTED_BY, &body],
+        )
+        .await?;
         report.added_or_changed += 1;
     }
     let ids: Vec<&str> = list.iter().map(|r| r.id.as_str()).collect();
@@ -225,6 +233,11 @@ pub async fn import_resources(
         tx.execute(
             "INSERT INTO changes(kind, key, op) VALUES ('resource', $1, 'delete')",
             &[&id],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO resource_audit(resource_id, username, action) VALUES ($1, $2, 'retire')",
+            &[&id, &IMPORTED_BY],
         )
         .await?;
     }
@@ -405,4 +418,30 @@ pub async fn save_type(
     .await?;
     tx.commit().await?;
     Ok(Ok(()))
+}
+
+/// The history of a resource (oldest first): who saved, retired or restored it, when.
+pub async fn resource_history(
+    db: &Db,
+    id: &str,
+) -> Result<Vec<commons_core::disciplines::curate::SharedAuditLine>, HubError> {
+    let client = db.pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), username, action, body
+             FROM resource_audit WHERE resource_id = $1 ORDER BY id",
+            &[&id],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| commons_core::disciplines::curate::SharedAuditLine {
+            at: r.get(0),
+            username: r.get(1),
+            action: r.get(2),
+            body: r
+                .get::<_, Option<serde_json::Value>>(3)
+                .and_then(|b| serde_json::from_value(b).ok()),
+        })
+        .collect())
 }

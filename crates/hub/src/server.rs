@@ -350,6 +350,24 @@ async fn retire_resource(
     curated(&db, &me, change).await
 }
 
+/// `GET /api/v1/resources/{id}/history`: who changed a resource, when, and how.
+async fn resource_history(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    Path((id, what)): Path<(String, String)>,
+) -> Response {
+    if let Err(r) = librarian(&db, &headers).await {
+        return r;
+    }
+    if what != "history" {
+        return error(StatusCode::NOT_FOUND, "not_found", "no such page");
+    }
+    match feed::resource_history(&db, &id).await {
+        Ok(lines) => Json(lines).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 async fn curated(db: &Db, me: &Librarian, change: feed::ResourceChange) -> Response {
     refusal_response(feed::curate_resource(db, &me.username, &change).await)
 }
@@ -544,7 +562,10 @@ pub fn router_with(shared: Shared) -> Router {
         .route("/api/v1/types/{id}", axum::routing::put(save_type))
         .route("/api/v1/desk/{code}", post(desk_act))
         .route("/api/v1/resources/{id}", axum::routing::put(save_resource))
-        .route("/api/v1/resources/{id}/{action}", post(retire_resource))
+        .route(
+            "/api/v1/resources/{id}/{action}",
+            post(retire_resource).get(resource_history),
+        )
         .route("/calendar/{file}", get(calendar_feed))
         .with_state(shared)
 }

@@ -191,8 +191,29 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
             )]
         );
         assert!(listed(&b, "old atlas").is_empty(), "retired everywhere");
-        // And A's own cache holds what it sent, with its own history.
-        assert_eq!(a.resource_history("res-music-index").unwrap().len(), 1);
+        // Any workstation shows the hub's history: who changed what, newest first.
+        b.sign_in("librarian", "meridian-demo").unwrap();
+        let history = b.resource_history("res-music-index").unwrap();
+        let lines: Vec<(&str, &str)> = history
+            .iter()
+            .map(|l| (l.account.as_str(), l.action.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            [("librarian", "edit"), ("resource list import", "add")]
+        );
+        assert!(
+            history[0].detail.contains(
+                r#"url: "https://music.example.org/" → "https://music-index.example.org/""#
+            ),
+            "{}",
+            history[0].detail
+        );
+        assert!(
+            !history[0].detail.contains("name:"),
+            "{}",
+            history[0].detail
+        );
 
         // A workstation that cannot reach the hub changes nothing.
         let c = support::workstation(&paths[2], &offline, "any-token", &[]);
@@ -219,9 +240,10 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     let who = |id: &str, action: &str| (id.to_owned(), "librarian".to_owned(), action.to_owned());
-    assert_eq!(audit.len(), 3, "{audit:?}");
-    assert_eq!(audit[1], who("res-music-index", "save"));
-    assert_eq!(audit[2], who("res-old-atlas", "retire"));
+    // Two lines from the import, then the librarian's three changes.
+    assert_eq!(audit.len(), 5, "{audit:?}");
+    assert_eq!(audit[3], who("res-music-index", "save"));
+    assert_eq!(audit[4], who("res-old-atlas", "retire"));
     drop(dirs);
 }
 

@@ -68,6 +68,34 @@ pub struct SharedResourceDiscipline {
 }
 
 impl SharedResource {
+    /// Its fields as a resource's history compares them (as `snapshot` reads them here).
+    fn fields(&self) -> BTreeMap<&'static str, String> {
+        let mut disciplines: Vec<&SharedResourceDiscipline> = self.disciplines.iter().collect();
+        disciplines.sort_by(|a, b| a.id.cmp(&b.id));
+        let or_empty = |v: &Option<String>| v.clone().unwrap_or_default();
+        BTreeMap::from([
+            ("kind", self.kind.clone()),
+            ("name", self.name.clone()),
+            (
+                "alt_names",
+                serde_json::to_string(&self.alt_names).unwrap_or_else(|_| "[]".into()),
+            ),
+            ("description", self.description.clone()),
+            ("vendor", or_empty(&self.vendor)),
+            ("url", or_empty(&self.url)),
+            ("access", self.access.clone()),
+            ("note", or_empty(&self.note)),
+            (
+                "disciplines",
+                disciplines
+                    .iter()
+                    .map(|d| format!("{}{}", d.id, if d.best_bet { " (best bet)" } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ])
+    }
+
     /// What makes a resource from elsewhere unusable here, if anything.
     pub fn problem(&self) -> Option<String> {
         if self.id.trim().is_empty() || self.id.chars().count() > 100 {
@@ -416,6 +444,70 @@ fn snapshot(
     Ok(Some(fields))
 }
 
+/// What changed between two states of a resource, as `field: "old" → "new"`.
+fn changes(
+    before: &BTreeMap<&'static str, String>,
+    after: &BTreeMap<&'static str, String>,
+) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(f, value)| before.get(*f) != Some(value))
+        .map(|(f, value)| {
+            format!(
+                "{f}: {:?} → {value:?}",
+                before.get(f).map_or("", String::as_str)
+            )
+        })
+        .collect()
+}
+
+/// One line of the hub's history of a resource (oldest first), as the hub sends it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SharedAuditLine {
+    pub at: String,
+    pub username: String,
+    /// save, retire, restore
+    pub action: String,
+    /// The resource as saved (for `save`).
+    pub body: Option<SharedResource>,
+}
+
+/// The hub's history of a resource as the resource page shows it (newest first): the first
+/// save is the addition, each later save names the fields it changed (a save that changed
+/// nothing is left out).
+pub fn shared_history(lines: &[SharedAuditLine]) -> Vec<AuditLine> {
+    let mut out = Vec::new();
+    let mut last: Option<&SharedResource> = None;
+    for line in lines {
+        let (action, detail) = match (line.action.as_str(), &line.body, last) {
+            ("save", Some(body), None) => ("add", body.name.clone()),
+            ("save", Some(body), Some(before)) => {
+                let changed = changes(&before.fields(), &body.fields());
+                if changed.is_empty() {
+                    continue;
+                }
+                ("edit", changed.join("; "))
+            }
+            ("retire" | "restore", _, before) => (
+                line.action.as_str(),
+                before.map(|b| b.name.clone()).unwrap_or_default(),
+            ),
+            _ => continue,
+        };
+        if let Some(body) = &line.body {
+            last = Some(body);
+        }
+        out.push(AuditLine {
+            at: line.at.clone(),
+            account: line.username.clone(),
+            action: action.to_owned(),
+            detail,
+        });
+    }
+    out.reverse();
+    out
+}
+
 fn audit(
     tx: &Transaction<'_>,
     account: &Account,
@@ -573,16 +665,7 @@ pub fn write(store: &Store, account: &Account, p: &Prepared) -> Result<String, C
     match before {
         None => audit(&tx, account, &id, "add", &v.name).map_err(sql)?,
         Some(before) => {
-            let changes: Vec<String> = after
-                .iter()
-                .filter(|(f, value)| before.get(*f) != Some(value))
-                .map(|(f, value)| {
-                    format!(
-                        "{f}: {:?} → {value:?}",
-                        before.get(f).map_or("", String::as_str)
-                    )
-                })
-                .collect();
+            let changes = changes(&before, &after);
             if changes.is_empty() {
                 // Nothing changed: no write, no audit line.
                 return Ok(id);
