@@ -92,8 +92,18 @@ fn doctor_passes_on_a_healthy_workstation_and_fails_on_a_damaged_cache() {
     let out = commons(dir.path(), &["doctor"], &[]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 3, "one line per check:\n{text}");
+    assert_eq!(text.lines().count(), 4, "one line per check:\n{text}");
     assert!(text.lines().all(|l| l.starts_with("ok")), "{text}");
+
+    // Without pdftotext on the PATH, the check names the package to install.
+    let out = commons(dir.path(), &["doctor"], &[("PATH", "/nonexistent")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let pdf = text.lines().find(|l| l.contains("pdf text")).unwrap();
+    assert!(
+        pdf.starts_with("FAIL") && pdf.contains("poppler-utils"),
+        "{text}"
+    );
 
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     std::fs::write(dir.path().join("data/commons.db"), vec![0xA5u8; 16384]).unwrap();

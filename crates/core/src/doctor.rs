@@ -43,7 +43,24 @@ pub fn run(config: &Config) -> Vec<Check> {
         check_cache(&config.cache_path()),
         check_disk(&config.data_dir.value),
         check_hub(config),
+        check_pdf_text(),
     ]
+}
+
+/// Poppler's `pdftotext` is installed: the second text extractor, for the PDFs pdf-extract
+/// cannot read (a dependency of the package; without it those stay unsearchable).
+pub fn check_pdf_text() -> Check {
+    const NAME: &str = "pdf text";
+    match crate::documents::extract::pdftotext_path() {
+        Some(path) => Check::pass(
+            NAME,
+            format!("{} reads the PDFs pdf-extract cannot", path.display()),
+        ),
+        None => Check::fail(
+            NAME,
+            "pdftotext is not installed (Debian package poppler-utils): PDFs pdf-extract cannot read stay unsearchable",
+        ),
+    }
 }
 
 /// The cache opens, passes `quick_check` and carries every migration this binary knows.
@@ -196,7 +213,7 @@ mod tests {
         ]);
         Store::open(&c.cache_path()).unwrap();
         let checks = run(&c);
-        assert_eq!(checks.len(), 3);
+        assert_eq!(checks.len(), 4);
         assert!(checks.iter().all(|c| c.ok), "{checks:?}");
         assert!(checks[0].detail.contains("schema"));
     }
