@@ -1058,4 +1058,85 @@ mod tests {
         assert!(applied.skipped[2].contains("is not its key"));
         assert_eq!(cursor(&store).unwrap(), "25");
     }
+
+    #[test]
+    fn shared_desk_settings_are_checked_before_they_replace_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("commons.db")).unwrap();
+        crate::demo::seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
+        let change = |kind: &str, key: &str, body: serde_json::Value| Change {
+            kind: kind.into(),
+            key: key.into(),
+            op: "upsert".into(),
+            body: Some(body),
+        };
+        let hours_before = crate::bookings::hours_rows(&store, "lib-okafor").unwrap();
+        assert!(!hours_before.is_empty());
+        let ty = crate::bookings::types(&store).unwrap()[0].clone();
+        let mut form = serde_json::json!({
+            "id": ty.id, "name": "Research consultation", "name_zh": "研究咨询", "minutes": 40,
+            "buffer_before": 0, "buffer_after": 5, "min_notice_minutes": 60, "window_days": 14,
+            "cancel_cutoff_minutes": 60, "capacity": 1
+        });
+        let page = Page {
+            next: "5".into(),
+            changes: vec![
+                // Hours on a ninth weekday: skipped, nothing replaced.
+                change(
+                    "schedule",
+                    "lib-okafor",
+                    serde_json::json!({"hours": [[9, "09:00", "10:00"]], "exceptions": []}),
+                ),
+                // A librarian this consortium data does not list: nothing to show.
+                change(
+                    "schedule",
+                    "lib-nobody",
+                    serde_json::json!({"hours": [[1, "09:00", "10:00"]], "exceptions": []}),
+                ),
+                // A type under another type's key: skipped.
+                change("consultation_type", "another-type", form.clone()),
+                change("consultation_type", &ty.id, {
+                    form["minutes"] = serde_json::json!(4000);
+                    form.clone()
+                }),
+                change(
+                    "schedule",
+                    "lib-okafor",
+                    serde_json::json!({
+                        "hours": [[3, "13:00", "15:00"]],
+                        "exceptions": [{"date": "2026-12-02", "starts": null, "ends": null, "reason": "Conference"}]
+                    }),
+                ),
+            ],
+        };
+        let applied = apply(&store, "", &page).unwrap();
+        assert_eq!(applied.skipped.len(), 3, "{:?}", applied.skipped);
+        assert!(
+            applied.skipped[0].contains("hours"),
+            "{:?}",
+            applied.skipped
+        );
+        assert!(
+            applied.skipped[1].contains("not its key"),
+            "{:?}",
+            applied.skipped
+        );
+        assert!(
+            applied.skipped[2].contains("minutes"),
+            "{:?}",
+            applied.skipped
+        );
+        assert_eq!(applied.schedules, 1);
+        assert_eq!(
+            crate::bookings::hours_rows(&store, "lib-okafor").unwrap(),
+            [(3, "13:00".to_owned(), "15:00".to_owned())]
+        );
+        let off = crate::bookings::list_exceptions(&store, "lib-okafor").unwrap();
+        assert_eq!(off.len(), 1);
+        assert_eq!(off[0].reason, "Conference");
+        assert_eq!(
+            crate::bookings::types(&store).unwrap()[0].rules.minutes,
+            ty.rules.minutes
+        );
+    }
 }
