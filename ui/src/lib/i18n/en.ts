@@ -388,6 +388,7 @@ export const en = {
   "desk.from": "From",
   "desk.to": "To",
   "desk.addHours": "Add hours",
+  "desk.removeHours": "Remove the hours on {day}, {from}–{to}",
   "desk.removeOff": "Remove the time off on {date}",
   "desk.remove": "Remove",
   "desk.saveHours": "Save weekly hours",

@@ -389,6 +389,7 @@ export const zhHans: Record<MessageKey, string> = {
   "desk.from": "开始",
   "desk.to": "结束",
   "desk.addHours": "添加时段",
+  "desk.removeHours": "删除{day} {from}–{to} 的开放时间",
   "desk.removeOff": "删除 {date} 的休假",
   "desk.remove": "删除",
   "desk.saveHours": "保存每周时间",
