@@ -488,14 +488,7 @@ impl Hub {
         new: bool,
     ) -> Result<Result<(), Refusal>, SyncError> {
         let id = form.id.as_deref().unwrap_or_default();
-        let mut url = self
-            .base
-            .join("api/v1/types/")
-            .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
-        url.path_segments_mut()
-            .map_err(|()| SyncError::Untrustworthy("the hub's address has no path".into()))?
-            .pop_if_empty()
-            .push(id);
+        let mut url = self.item_url("types", id, None)?;
         if new {
             url.set_query(Some("new=true"));
         }
@@ -515,7 +508,7 @@ impl Hub {
         resource: &crate::disciplines::curate::SharedResource,
         new: bool,
     ) -> Result<Result<(), Refusal>, SyncError> {
-        let mut url = self.resource_url(&resource.id, None)?;
+        let mut url = self.item_url("resources", &resource.id, None)?;
         if new {
             url.set_query(Some("new=true"));
         }
@@ -532,7 +525,7 @@ impl Hub {
         session: &str,
         id: &str,
     ) -> Result<Vec<crate::disciplines::curate::SharedAuditLine>, SyncError> {
-        let url = self.resource_url(id, Some("history"))?;
+        let url = self.item_url("resources", id, Some("history"))?;
         let r = self.send(self.librarian_request_to(reqwest::Method::GET, url, session))?;
         match self.answer(r)? {
             (200, body) => serde_json::from_value(body)
@@ -551,16 +544,25 @@ impl Hub {
         id: &str,
         retired: bool,
     ) -> Result<Result<(), Refusal>, SyncError> {
-        let url = self.resource_url(id, Some(if retired { "retire" } else { "restore" }))?;
+        let url = self.item_url(
+            "resources",
+            id,
+            Some(if retired { "retire" } else { "restore" }),
+        )?;
         let r = self.send(self.librarian_request_to(reqwest::Method::POST, url, session))?;
         self.curation_response(r)
     }
 
-    /// `api/v1/resources/{id}[/{action}]`, the id as one path segment whatever it holds.
-    fn resource_url(&self, id: &str, action: Option<&str>) -> Result<url::Url, SyncError> {
+    /// `api/v1/{collection}/{id}[/{action}]`, the id as one path segment whatever it holds.
+    fn item_url(
+        &self,
+        collection: &str,
+        id: &str,
+        action: Option<&str>,
+    ) -> Result<url::Url, SyncError> {
         let mut url = self
             .base
-            .join("api/v1/resources/")
+            .join(&format!("api/v1/{collection}/"))
             .map_err(|e| SyncError::Untrustworthy(e.to_string()))?;
         url.path_segments_mut()
             .map_err(|()| SyncError::Untrustworthy("the hub's address has no path".into()))?

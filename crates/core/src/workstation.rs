@@ -1036,32 +1036,15 @@ impl Workstation {
                 return Err(BookingError::DeskSignIn);
             };
             let new = form.id.is_none();
-            let base = id.clone();
-            let mut attempt = 1;
-            loop {
+            let (free, answer) = send_under_free_id(&id, |id| {
                 let shared = bookings::TypeForm {
-                    id: Some(id.clone()),
+                    id: Some(id.to_owned()),
                     ..form.clone()
                 };
-                match hub.save_type(&session, &shared, new) {
-                    Ok(Ok(())) => break,
-                    // Another desk added a type of the same name meanwhile.
-                    Ok(Err(sync::Refusal::Taken)) if attempt < 5 => {
-                        attempt += 1;
-                        id = format!("{base}-{attempt}");
-                    }
-                    Ok(Err(sync::Refusal::NotSignedIn)) => {
-                        *self.hub_session_slot() = None;
-                        return Err(BookingError::DeskSignIn);
-                    }
-                    Ok(Err(refusal)) => {
-                        return Err(BookingError::HubUnreachable(format!(
-                            "the hub refused the consultation type: {refusal:?}"
-                        )));
-                    }
-                    Err(e) => return Err(BookingError::DeskOffline(e.to_string())),
-                }
-            }
+                hub.save_type(&session, &shared, new)
+            });
+            self.desk_answer(answer, "consultation type")?;
+            id = free;
         }
         self.with_store(|s| bookings::write_type(s, &id, form))?;
         tracing::info!(type_id = %id, "consultation type saved");
@@ -1137,14 +1120,23 @@ impl Workstation {
         };
         let mut schedule = self.with_store(|s| bookings::SharedSchedule::read(s, librarian))?;
         change(&mut schedule);
-        match hub.save_schedule(&session, &schedule) {
+        self.desk_answer(hub.save_schedule(&session, &schedule), "schedule")
+    }
+
+    /// What the hub's answer to a change of desk settings (`what`) means here.
+    fn desk_answer(
+        &self,
+        answer: Result<Result<(), sync::Refusal>, sync::SyncError>,
+        what: &str,
+    ) -> Result<(), BookingError> {
+        match answer {
             Ok(Ok(())) => Ok(()),
             Ok(Err(sync::Refusal::NotSignedIn)) => {
                 *self.hub_session_slot() = None;
                 Err(BookingError::DeskSignIn)
             }
             Ok(Err(refusal)) => Err(BookingError::HubUnreachable(format!(
-                "the hub refused the schedule: {refusal:?}"
+                "the hub refused the {what}: {refusal:?}"
             ))),
             Err(e) => Err(BookingError::DeskOffline(e.to_string())),
         }
@@ -1212,17 +1204,15 @@ impl Workstation {
         let mut prepared = self.with_store(|s| curate::prepare(s, input))?;
         if let Some((hub, session)) = self.hub_for_curation()? {
             let base = prepared.shared.id.clone();
-            let mut attempt = 1;
-            loop {
-                match hub.save_resource(&session, &prepared.shared, prepared.new) {
-                    // Another workstation added a resource of the same name meanwhile.
-                    Ok(Err(sync::Refusal::Taken)) if attempt < 5 => {
-                        attempt += 1;
-                        prepared.shared.id = format!("{base}-{attempt}");
-                    }
-                    answer => break self.curation_answer(answer)?,
-                }
-            }
+            let (id, answer) = send_under_free_id(&base, |id| {
+                let shared = curate::SharedResource {
+                    id: id.to_owned(),
+                    ..prepared.shared.clone()
+                };
+                hub.save_resource(&session, &shared, prepared.new)
+            });
+            prepared.shared.id = id;
+            self.curation_answer(answer)?;
         }
         self.with_store(|s| curate::write(s, &account, &prepared))
     }
@@ -1370,6 +1360,24 @@ fn labels(store: &Store) -> Result<Labels, StoreError> {
     Ok(out)
 }
 
+/// Sends a new item to the hub under `base`, or `base-2` … `base-5` while the hub answers that
+/// the id is taken (another workstation added one of the same name meanwhile); the id last
+/// tried and the hub's answer to it.
+fn send_under_free_id(
+    base: &str,
+    mut send: impl FnMut(&str) -> Result<Result<(), sync::Refusal>, sync::SyncError>,
+) -> (String, Result<Result<(), sync::Refusal>, sync::SyncError>) {
+    let mut id = base.to_owned();
+    let mut answer = send(&id);
+    for attempt in 2..=5 {
+        if !matches!(answer, Ok(Err(sync::Refusal::Taken))) {
+            break;
+        }
+        id = format!("{base}-{attempt}");
+        answer = send(&id);
+    }
+    (id, answer)
+}
 #[cfg(test)]
 mod tests {
     use super::*;

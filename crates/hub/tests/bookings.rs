@@ -346,15 +346,7 @@ async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
     let hub = hub().await;
-    commons_hub::librarians::add(
-        &hub.db,
-        "librarian",
-        "Adaeze Okafor",
-        "lib-okafor",
-        "meridian-demo",
-    )
-    .await
-    .unwrap();
+    hub.add_demo_librarian().await;
     // The hub's own checks: no session, no desk; a wrong password, no session.
     let r = hub
         .http

@@ -10,6 +10,12 @@ use serde_json::json;
 mod support;
 use support::hub;
 
+/// An address where nothing answers (a port just given up).
+fn unreachable_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}/", l.local_addr().unwrap())
+}
+
 fn listed(ws: &commons_core::Workstation, query: &str) -> Vec<(String, Option<String>)> {
     ws.resources(&ResourceFilter {
         query: query.into(),
@@ -24,15 +30,7 @@ fn listed(ws: &commons_core::Workstation, query: &str) -> Vec<(String, Option<St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn librarians_curate_the_shared_list_from_any_workstation() {
     let hub = hub().await;
-    commons_hub::librarians::add(
-        &hub.db,
-        "librarian",
-        "Adaeze Okafor",
-        "lib-okafor",
-        "meridian-demo",
-    )
-    .await
-    .unwrap();
+    hub.add_demo_librarian().await;
     let list: Vec<SharedResource> = serde_json::from_value(json!([
         {
             "id": "res-music-index", "kind": "database", "name": "Music Index",
@@ -80,13 +78,7 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
         (status, answer["code"].as_str()),
         (401, Some("not_signed_in"))
     );
-    let (_, signed) = hub
-        .post(
-            "/api/v1/sessions",
-            &json!({"username": "librarian", "password": "meridian-demo"}),
-        )
-        .await;
-    let session = signed["session"].as_str().unwrap().to_owned();
+    let session = hub.demo_session().await;
     let mut bad = body.clone();
     bad["url"] = json!("javascript:alert(1)");
     let (status, answer) = put(
@@ -118,11 +110,7 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
     let (url, token) = (format!("{}/", hub.url), hub.token.clone());
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
-    let offline = {
-        // An address where nothing answers.
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/", l.local_addr().unwrap())
-    };
+    let offline = unreachable_url();
     tokio::task::spawn_blocking(move || {
         let a = support::workstation(&paths[0], &url, &token, &[]);
         let b = support::workstation(&paths[1], &url, &token, &[]);
@@ -250,27 +238,14 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hours_time_off_and_types_set_at_one_desk_are_offered_on_every_workstation() {
     let hub = hub().await;
-    commons_hub::librarians::add(
-        &hub.db,
-        "librarian",
-        "Adaeze Okafor",
-        "lib-okafor",
-        "meridian-demo",
-    )
-    .await
-    .unwrap();
+    hub.add_demo_librarian().await;
     // The hub's own check of a schedule.
-    let (_, signed) = hub
-        .post(
-            "/api/v1/sessions",
-            &json!({"username": "librarian", "password": "meridian-demo"}),
-        )
-        .await;
+    let session = hub.demo_session().await;
     let r = hub
         .http
         .put(format!("{}/api/v1/desk/schedule", hub.url))
         .bearer_auth(&hub.token)
-        .header("x-commons-session", signed["session"].as_str().unwrap())
+        .header("x-commons-session", session)
         .json(&json!({"hours": [[8, "10:00", "09:00"]], "exceptions": []}))
         .send()
         .await
@@ -280,10 +255,7 @@ async fn hours_time_off_and_types_set_at_one_desk_are_offered_on_every_workstati
     let (url, token) = (format!("{}/", hub.url), hub.token.clone());
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
-    let offline = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/", l.local_addr().unwrap())
-    };
+    let offline = unreachable_url();
     tokio::task::spawn_blocking(move || {
         let a = support::workstation(&paths[0], &url, &token, &[]);
         let b = support::workstation(&paths[1], &url, &token, &[]);

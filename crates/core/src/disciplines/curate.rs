@@ -569,23 +569,10 @@ pub struct Prepared {
 /// Checks `input` (every problem at once) and gives it its id.
 pub fn prepare(store: &Store, input: &ResourceInput) -> Result<Prepared, CurateError> {
     let v = validate(store, input)?;
-    let sql = |e| store.err(e);
-    let conn = store.conn();
     let id = match &v.id {
-        Some(id) => {
-            let known: bool = conn
-                .query_row(
-                    "SELECT EXISTS(SELECT 1 FROM resources WHERE id = ?1)",
-                    [id],
-                    |r| r.get(0),
-                )
-                .map_err(sql)?;
-            if !known {
-                return Err(CurateError::NotFound(id.clone()));
-            }
-            id.clone()
-        }
-        None => new_id(conn, &v.name).map_err(sql)?,
+        // Known, retired or not (`NotFound` otherwise).
+        Some(id) => is_retired(store, id).map(|_| id.clone())?,
+        None => new_id(store.conn(), &v.name).map_err(|e| store.err(e))?,
     };
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let shared = SharedResource {

@@ -395,23 +395,11 @@ impl Extractor {
     }
 
     fn start(&self) -> std::io::Result<Serving> {
-        let prlimit = Path::new("/usr/bin/prlimit");
-        let mut command = if prlimit.exists() {
-            let mut c = Command::new(prlimit);
-            c.arg(format!("--as={}", self.limits.memory_bytes))
-                .arg("--")
-                .arg(&self.exe);
-            c
-        } else {
-            Command::new(&self.exe)
-        };
-        let mut child = command
+        let mut child = limited(&self.exe, self.limits)
             .arg("extract-worker")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
             .spawn()?;
         let stdin = child
             .stdin
@@ -579,14 +567,8 @@ struct Finished {
 /// process write).
 const MAX_OUTPUT: u64 = 256 * 1024 * 1024;
 
-/// Runs `program args…` with the memory limit (through `prlimit`, where it exists) and the
-/// time limit; `Ok(None)` when the time limit ended it, `Err(Cancelled)` when `cancel` did.
-fn run_limited(
-    program: &Path,
-    args: &[&std::ffi::OsStr],
-    limits: Limits,
-    cancel: &AtomicBool,
-) -> Result<std::io::Result<Option<Finished>>, Cancelled> {
+/// `program` under the memory limit (through `prlimit`, where it exists), without a display.
+fn limited(program: &Path, limits: Limits) -> Command {
     let prlimit = Path::new("/usr/bin/prlimit");
     let mut command = if prlimit.exists() {
         let mut c = Command::new(prlimit);
@@ -597,14 +579,24 @@ fn run_limited(
     } else {
         Command::new(program)
     };
+    command.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    command
+}
+
+/// Runs `program args…` with the memory limit (through `prlimit`, where it exists) and the
+/// time limit; `Ok(None)` when the time limit ended it, `Err(Cancelled)` when `cancel` did.
+fn run_limited(
+    program: &Path,
+    args: &[&std::ffi::OsStr],
+    limits: Limits,
+    cancel: &AtomicBool,
+) -> Result<std::io::Result<Option<Finished>>, Cancelled> {
+    let mut command = limited(program, limits);
     command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Extraction needs no display.
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY");
+        .stderr(Stdio::piped());
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),

@@ -195,6 +195,31 @@ pub async fn hub() -> Hub {
 }
 
 impl Hub {
+    /// The demo librarian's account on the hub (`librarian` / `meridian-demo`, Adaeze Okafor).
+    pub async fn add_demo_librarian(&self) {
+        commons_hub::librarians::add(
+            &self.db,
+            "librarian",
+            "Adaeze Okafor",
+            "lib-okafor",
+            "meridian-demo",
+        )
+        .await
+        .unwrap();
+    }
+
+    /// A session of the demo librarian, signed in over HTTP.
+    pub async fn demo_session(&self) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/sessions",
+                &serde_json::json!({"username": "librarian", "password": "meridian-demo"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["session"].as_str().unwrap().to_owned()
+    }
+
     /// `POST`s `body` with the workstation token: the status and the JSON answer.
     pub async fn post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
         let r = self
