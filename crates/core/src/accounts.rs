@@ -6,8 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::OptionalExtension;
 
 use crate::store::{Store, StoreError};
@@ -62,45 +60,23 @@ pub struct Account {
     pub librarian_id: Option<String>,
 }
 
-fn valid_username(u: &str) -> bool {
-    (3..=64).contains(&u.len())
-        && u.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
-}
-
 /// Checks what a new account is made of (the hub's accounts follow the same rules).
 pub fn check_new(username: &str, display_name: &str, password: &str) -> Result<(), AccountError> {
-    if !valid_username(username) {
-        return Err(AccountError::BadUsername);
-    }
-    let display_name = display_name.trim();
-    if display_name.is_empty() || display_name.chars().count() > 100 {
-        return Err(AccountError::BadDisplayName);
-    }
-    if password.chars().count() < 10 {
-        return Err(AccountError::WeakPassword);
-    }
-    Ok(())
-}
-
-/// Whether `password` is the one `stored` (an Argon2id hash) was made from.
-pub fn password_matches(stored: &str, password: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
+    use commons_protocol::accounts::AccountRule;
+    commons_protocol::accounts::check_new(username, display_name, password).map_err(|rule| {
+        match rule {
+            AccountRule::BadUsername => AccountError::BadUsername,
+            AccountRule::BadDisplayName => AccountError::BadDisplayName,
+            AccountRule::WeakPassword => AccountError::WeakPassword,
+        }
     })
 }
 
+pub use commons_protocol::accounts::password_matches;
+
 /// An Argon2id hash of `password` with a random salt.
 pub fn hash(password: &str) -> Result<String, AccountError> {
-    let mut salt = [0u8; 16];
-    getrandom::getrandom(&mut salt).map_err(|e| AccountError::Hash(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AccountError::Hash(e.to_string()))
+    commons_protocol::accounts::hash(password).map_err(AccountError::Hash)
 }
 
 /// Creates a local librarian account.

@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::store::{Store, StoreError};
 
@@ -347,7 +346,7 @@ pub fn seed(
     }
     report(SeedStage::Resources, 0, true);
     for r in &resources {
-        r.upsert(&tx).map_err(sql)?;
+        crate::disciplines::curate::upsert_shared(&tx, r).map_err(sql)?;
         report(SeedStage::Resources, 1, false);
     }
     {
@@ -478,10 +477,7 @@ pub fn seed(
 /// Writes `bytes` to the content-addressed store (`<dir>/<first two hex digits>/<sha256>.pdf`)
 /// unless already there, and returns the SHA-256 in hex.
 pub fn store_document(dir: &Path, bytes: &[u8]) -> Result<String, SeedError> {
-    let sha = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha = commons_protocol::Sha256::of(bytes).to_string();
     let shard = dir.join(&sha[..2]);
     let path = shard.join(format!("{sha}.pdf"));
     if path.exists() {

@@ -34,16 +34,11 @@ impl LinkError {
 
 /// Parses `url` and checks that it is an http(s) link with a host.
 pub fn check_web_url(url: &str) -> Result<url::Url, LinkError> {
-    let trimmed = url.trim();
-    let parsed = url::Url::parse(trimmed).map_err(|_| LinkError::NotAUrl(trimmed.to_owned()))?;
-    match parsed.scheme() {
-        "http" | "https" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(parsed),
-        "http" | "https" => Err(LinkError::NotAUrl(trimmed.to_owned())),
-        scheme => Err(LinkError::Scheme {
-            url: trimmed.chars().take(200).collect(),
-            scheme: scheme.to_owned(),
-        }),
-    }
+    use commons_protocol::resources::WebUrlError;
+    commons_protocol::resources::check_web_url(url).map_err(|e| match e {
+        WebUrlError::NotAUrl(url) => LinkError::NotAUrl(url),
+        WebUrlError::Scheme { url, scheme } => LinkError::Scheme { url, scheme },
+    })
 }
 
 /// Checks `url` as a link this workstation may open.

@@ -570,7 +570,7 @@ impl Workstation {
     fn desk_booking_of(&self, b: sync::DeskBooking) -> Result<bookings::Booking, BookingError> {
         let p = self.desk_profile()?;
         Ok(bookings::Booking {
-            code: bookings::normalize_code(&b.code),
+            code: b.code.to_string(),
             librarian_id: b.librarian_id,
             librarian_name: p.name,
             library_name: p.library_name,
@@ -580,7 +580,7 @@ impl Workstation {
             discipline_id: b.discipline_id,
             starts: b.starts_at,
             ends: b.ends_at,
-            status: b.status,
+            status: b.status.as_str().to_owned(),
             topic: b.topic,
             name: b.student_name,
             email: b.student_email,
@@ -602,17 +602,19 @@ impl Workstation {
     /// the store's least-recently-used eviction.
     pub fn document_bytes(&self, sha: &str) -> Result<Vec<u8>, documents::DocumentError> {
         let dir = self.config.documents_dir();
-        let missing = documents::is_sha256(sha)
-            && self
-                .with_store(|s| documents::remote::missing(s, sha))
-                .unwrap_or(false);
-        if missing {
+        let missing = if documents::is_sha256(sha) {
+            self.with_store(|s| documents::remote::missing(s, sha))
+                .unwrap_or(None)
+        } else {
+            None
+        };
+        if let Some(announced) = missing {
             let hub = self
                 .hub()
                 .ok()
                 .flatten()
                 .ok_or_else(|| documents::DocumentError::Missing(sha.to_owned()))?;
-            let fetched = hub.download(sha, &dir);
+            let fetched = hub.download(sha, announced, &dir);
             let error = fetched.as_ref().err().map(ToString::to_string);
             let _ =
                 self.with_store(|s| documents::remote::record_download(s, sha, error.as_deref()));
@@ -644,8 +646,8 @@ impl Workstation {
         let dir = self.config.documents_dir();
         let wanted = self.with_store(documents::remote::to_download)?;
         let mut arrived = 0;
-        for (sha, _) in wanted {
-            let result = hub.download(&sha, &dir);
+        for (sha, announced) in wanted {
+            let result = hub.download(&sha, announced, &dir);
             let error = result.as_ref().err().map(ToString::to_string);
             self.with_store(|s| documents::remote::record_download(s, &sha, error.as_deref()))?;
             match result {
@@ -861,7 +863,7 @@ impl Workstation {
                 Ok(sync::HubBooking::Booked { code }) => bookings::Sent::Confirmed { code },
                 Ok(sync::HubBooking::Taken { reason }) => bookings::Sent::Refused { reason },
                 // The hub read the request and will never accept it: not worth sending again.
-                Err(e @ sync::SyncError::Status { .. }) => bookings::Sent::Refused {
+                Err(e) if e.is_refusal() => bookings::Sent::Refused {
                     reason: e.to_string(),
                 },
                 Err(e) => bookings::Sent::Failed {
@@ -903,8 +905,10 @@ impl Workstation {
         if b.hub_state.as_deref() == Some("confirmed")
             && let Ok(Some(hub)) = self.hub()
         {
-            hub.cancel(&b.code)
-                .map_err(|e| BookingError::HubUnreachable(e.to_string()))?;
+            hub.cancel(&b.code).map_err(|e| match e.refusal() {
+                Some(refusal) => BookingError::HubRefused(refusal.message.clone()),
+                None => BookingError::HubUnreachable(e.to_string()),
+            })?;
         }
         self.with_store(|s| bookings::cancel(s, &b.code, now))
     }
@@ -988,7 +992,7 @@ impl Workstation {
             match hub.desk_act(&token, &code, action) {
                 Ok(b) if !held_here => return self.desk_booking_of(b),
                 Ok(_) => {}
-                Err(e) if !held_here => return Err(BookingError::HubUnreachable(e.to_string())),
+                Err(e) if !held_here => return Err(desk_refusal(e)),
                 Err(e) => tracing::warn!(error = %e, "the hub did not take the desk action"),
             }
         }
@@ -1118,7 +1122,7 @@ impl Workstation {
         let Some(session) = self.hub_session_slot().clone() else {
             return Err(BookingError::DeskSignIn);
         };
-        let mut schedule = self.with_store(|s| bookings::SharedSchedule::read(s, librarian))?;
+        let mut schedule = self.with_store(|s| bookings::read_schedule(s, librarian))?;
         change(&mut schedule);
         self.desk_answer(hub.save_schedule(&session, &schedule), "schedule")
     }
@@ -1135,10 +1139,17 @@ impl Workstation {
                 *self.hub_session_slot() = None;
                 Err(BookingError::DeskSignIn)
             }
-            Ok(Err(refusal)) => Err(BookingError::HubUnreachable(format!(
-                "the hub refused the {what}: {refusal:?}"
+            Ok(Err(sync::Refusal::Invalid(reason))) => Err(BookingError::HubRefused(format!(
+                "the hub refused the {what}: {reason}"
             ))),
-            Err(e) => Err(BookingError::DeskOffline(e.to_string())),
+            Ok(Err(sync::Refusal::NotFound)) => Err(BookingError::HubRefused(format!(
+                "the hub does not know this {what}"
+            ))),
+            Ok(Err(sync::Refusal::Taken)) => Err(BookingError::HubRefused(format!(
+                "the hub already has a {what} with this id"
+            ))),
+            Err(e) if e.is_offline() => Err(BookingError::DeskOffline(e.to_string())),
+            Err(e) => Err(BookingError::HubRefused(e.to_string())),
         }
     }
 
@@ -1303,6 +1314,20 @@ impl Workstation {
 }
 
 /// The instant `days` days ago.
+/// What a failed desk action on the hub means for the librarian: the hub refusing it (the
+/// booking's status, a code it does not know) is never reported as the hub out of reach.
+fn desk_refusal(e: sync::SyncError) -> BookingError {
+    use commons_protocol::ApiCode;
+    match e.refusal() {
+        Some(r) if r.code == ApiCode::NotFound => BookingError::UnknownCode(String::new()),
+        Some(r) if r.code == ApiCode::WrongState => BookingError::WrongState(r.message.clone()),
+        Some(r) if r.code == ApiCode::NotSignedIn => BookingError::DeskSignIn,
+        Some(r) => BookingError::HubRefused(r.message.clone()),
+        None if e.is_offline() => BookingError::HubUnreachable(e.to_string()),
+        None => BookingError::HubRefused(e.to_string()),
+    }
+}
+
 fn since(days: Option<u32>) -> Option<Timestamp> {
     days.and_then(|d| {
         Timestamp::now()

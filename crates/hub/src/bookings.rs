@@ -7,56 +7,12 @@
 //! one made. Every booking and cancellation adds a change to the feed, without personal
 //! data: workstations learn that a librarian is busy, not who booked.
 
-use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use commons_protocol::BookingCode;
+use commons_protocol::bookings::BookingStatus;
+pub use commons_protocol::bookings::{Booked, NewBooking};
 use tokio_postgres::error::SqlState;
 
 use crate::db::{Db, HubError};
-
-/// A booking request from a workstation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewBooking {
-    pub idempotency_key: String,
-    /// The code the workstation already gave the student (8 letters and digits, dashes
-    /// ignored); the hub draws another only if it is in use.
-    #[serde(default)]
-    pub code: Option<String>,
-    pub librarian_id: String,
-    pub type_id: String,
-    #[serde(default)]
-    pub discipline_id: Option<String>,
-    pub starts_at: Timestamp,
-    pub ends_at: Timestamp,
-    #[serde(default)]
-    pub buffer_before_minutes: u16,
-    #[serde(default)]
-    pub buffer_after_minutes: u16,
-    /// 1 for one-to-one, more for a small group.
-    #[serde(default = "one")]
-    pub capacity: u16,
-    pub topic: String,
-    #[serde(default)]
-    pub student_name: Option<String>,
-    #[serde(default)]
-    pub student_email: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-fn one() -> u16 {
-    1
-}
-
-/// A booking as the hub holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Booked {
-    pub code: String,
-    pub librarian_id: String,
-    pub type_id: String,
-    pub starts_at: String,
-    pub ends_at: String,
-    pub status: String,
-}
 
 /// What became of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,87 +28,27 @@ pub enum Outcome {
     KeyReused,
 }
 
-/// Checks a request: sizes, times, an email that looks like one.
-pub fn validate(b: &NewBooking) -> Result<(), String> {
-    let short = |name: &str, v: &str, max: usize| {
-        if v.trim().is_empty() || v.chars().count() > max {
-            Err(format!("`{name}` must be 1 to {max} characters"))
-        } else {
-            Ok(())
-        }
-    };
-    short("idempotency_key", &b.idempotency_key, 100)?;
-    short("librarian_id", &b.librarian_id, 100)?;
-    short("type_id", &b.type_id, 100)?;
-    short("topic", &b.topic, 200)?;
-    if let Some(code) = &b.code {
-        let c = normalize_code(code);
-        if c.len() != 8 || !c.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
-            return Err("`code` is 8 letters and digits".into());
-        }
-    }
-    if b.starts_at >= b.ends_at {
-        return Err("a booking ends after it starts".into());
-    }
-    if b.ends_at.duration_since(b.starts_at).as_secs() > 8 * 3600 {
-        return Err("a consultation lasts at most 8 hours".into());
-    }
-    if b.buffer_before_minutes > 120 || b.buffer_after_minutes > 120 {
-        return Err("buffers are at most 120 minutes".into());
-    }
-    if !(1..=50).contains(&b.capacity) {
-        return Err("capacity is 1 to 50".into());
-    }
-    if let Some(email) = &b.student_email
-        && (email.chars().count() > 254 || !email.contains('@'))
-    {
-        return Err("`student_email` is not an email address".into());
-    }
-    if b.student_name
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > 200)
-        || b.description
-            .as_deref()
-            .is_some_and(|d| d.chars().count() > 2000)
-    {
-        return Err("the name or description is too long".into());
-    }
-    Ok(())
-}
-
 /// One booking of a librarian at a time: two overlapping inserts would otherwise each wait
 /// inside the exclusion check for the other to commit, a deadlock PostgreSQL only breaks
 /// after a second. Bookings of different librarians still go in parallel.
 const LIBRARIAN_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 1))";
 
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-
-/// A booking code as stored: upper case, no dashes or spaces.
-pub fn normalize_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
-fn new_code() -> Result<String, HubError> {
-    let mut bytes = [0u8; 8];
-    getrandom::getrandom(&mut bytes).map_err(|e| HubError::Invalid(e.to_string()))?;
-    Ok(bytes
-        .iter()
-        .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
-        .collect())
-}
-
-fn booked(row: &tokio_postgres::Row) -> Booked {
-    Booked {
-        code: row.get("code"),
+fn booked(row: &tokio_postgres::Row) -> Result<Booked, HubError> {
+    let unreadable = |what: &str| HubError::Internal(format!("a stored booking's {what}"));
+    Ok(Booked {
+        code: BookingCode::parse(row.get("code")).ok_or_else(|| unreadable("code"))?,
         librarian_id: row.get("librarian_id"),
         type_id: row.get("type_id"),
-        starts_at: row.get("starts"),
-        ends_at: row.get("ends"),
-        status: row.get("status"),
-    }
+        starts_at: row
+            .get::<_, &str>("starts")
+            .parse()
+            .map_err(|_| unreadable("start"))?,
+        ends_at: row
+            .get::<_, &str>("ends")
+            .parse()
+            .map_err(|_| unreadable("end"))?,
+        status: BookingStatus::parse(row.get("status")).ok_or_else(|| unreadable("status"))?,
+    })
 }
 
 /// The feed's change for the booking rows of the CTE `src`: who is busy when, never who
@@ -174,23 +70,26 @@ const COLUMNS: &str = "code, librarian_id, type_id, status,
         lower(busy) AS busy_from, upper(busy) AS busy_to";
 
 async fn by_key(client: &deadpool_postgres::Object, key: &str) -> Result<Option<Booked>, HubError> {
-    Ok(client
+    client
         .query_opt(
             &format!("SELECT {COLUMNS} FROM bookings WHERE idempotency_key = $1"),
             &[&key],
         )
         .await?
-        .map(|r| booked(&r)))
+        .map(|r| booked(&r))
+        .transpose()
 }
 
 /// Books, or says why not.
 pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
-    validate(b).map_err(HubError::Invalid)?;
+    if let Some(problem) = b.problem() {
+        return Err(HubError::Invalid(problem));
+    }
     let mut client = db.pool.get().await?;
     let same = |found: &Booked| {
         found.librarian_id == b.librarian_id
             && found.type_id == b.type_id
-            && found.starts_at == b.starts_at.to_string()
+            && found.starts_at == b.starts_at
     };
     let starts = std::time::SystemTime::from(b.starts_at);
     let ends = std::time::SystemTime::from(b.ends_at);
@@ -210,8 +109,8 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
     };
     for attempt in 0..5 {
         let code = match (&b.code, attempt) {
-            (Some(c), 0) => normalize_code(c),
-            _ => new_code()?,
+            (Some(c), 0) => c.compact(),
+            _ => BookingCode::random().compact(),
         };
         let insert_sql = format!(
             "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($3, 1))),
@@ -315,15 +214,18 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
                 }
             }
         };
-        return Ok(Outcome::Booked(booked(&row)));
+        return Ok(Outcome::Booked(booked(&row)?));
     }
-    Err(HubError::Invalid(
+    Err(HubError::Internal(
         "no free booking code after 5 draws".into(),
     ))
 }
 
 /// Cancels a booking by its code; `None` when there is no such live booking.
 pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
+    let Some(code) = BookingCode::parse(code) else {
+        return Ok(None);
+    };
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     let Some(row) = tx
@@ -334,14 +236,15 @@ pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
                  change AS ({CHANGE_FROM_SRC})
                  SELECT {COLUMNS} FROM src"
             ),
-            &[&normalize_code(code)],
+            &[&code.compact()],
         )
         .await?
     else {
         return Ok(None);
     };
+    let b = booked(&row)?;
     tx.commit().await?;
-    Ok(Some(booked(&row)))
+    Ok(Some(b))
 }
 
 /// Live bookings whose busy times overlap another's: always none (checked by tests).

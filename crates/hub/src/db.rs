@@ -11,6 +11,10 @@ pub enum HubError {
     Invalid(String),
     #[error("harvest failed: {0}")]
     Harvest(String),
+    /// The hub itself failed (a task that did not finish, no system randomness, a stored
+    /// value it cannot read); the cause is logged, the caller told only that it failed.
+    #[error("the hub failed: {0}")]
+    Internal(String),
 }
 
 impl From<tokio_postgres::Error> for HubError {

@@ -2,40 +2,24 @@
 
 use crate::db::{Db, HubError};
 
-/// A position in the feed: after the change with this id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Cursor(pub i64);
+use commons_protocol::feed::ChangeBody;
+pub use commons_protocol::feed::{Change, Cursor, Page};
+use commons_protocol::resources::{AuditAction, SharedResource};
 
-impl Cursor {
-    /// Parses a cursor the feed returned; the empty string is the start.
-    pub fn parse(s: &str) -> Option<Cursor> {
-        if s.is_empty() {
-            return Some(Cursor::default());
-        }
-        s.parse().ok().filter(|n: &i64| *n >= 0).map(Cursor)
-    }
-}
-
-impl std::fmt::Display for Cursor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// One change.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Change {
-    pub kind: String,
-    pub key: String,
-    pub op: String,
-    pub body: Option<serde_json::Value>,
-}
-
-/// A page of the feed and the cursor to ask with next.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Page {
-    pub changes: Vec<Change>,
-    pub next: String,
+/// Adds `body` to the feed under `key`, inside the caller's transaction (whose commit makes
+/// it visible, in commit order).
+pub async fn emit(
+    tx: &tokio_postgres::Transaction<'_>,
+    key: &str,
+    body: &ChangeBody,
+) -> Result<(), HubError> {
+    let c = Change::new(key, body);
+    tx.execute(
+        "INSERT INTO changes(kind, key, op, body) VALUES ($1, $2, $3, $4)",
+        &[&c.kind, &c.key, &c.op, &c.body],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Changes after `since`, at most `limit`, in the order they were committed.
@@ -44,7 +28,10 @@ pub async fn changes(db: &Db, since: Cursor, limit: i64) -> Result<Page, HubErro
     let rows = client
         .query(
             "SELECT id, kind, key, op, body FROM changes WHERE id > $1 ORDER BY id LIMIT $2",
-            &[&since.0, &limit.clamp(1, 5000)],
+            &[
+                &since.0,
+                &limit.clamp(1, i64::from(commons_protocol::limits::FEED_PAGE_MAX)),
+            ],
         )
         .await?;
     let mut next = since;
@@ -118,12 +105,11 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
         &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes],
     )
     .await?;
-    let body = serde_json::json!({ "id": id, "name": l.name });
-    tx.execute(
-        "INSERT INTO changes(kind, key, op, body) VALUES ('library', $1, 'upsert', $2)",
-        &[&id, &body],
-    )
-    .await?;
+    let library = commons_catalogue::union::UnionLibrary {
+        id: id.to_owned(),
+        name: l.name.to_owned(),
+    };
+    emit(&tx, id, &ChangeBody::Library(library)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -181,7 +167,7 @@ pub struct ResourceImport {
 /// (retired on the workstations). A list with any unusable resource changes nothing.
 pub async fn import_resources(
     db: &Db,
-    list: &[commons_core::disciplines::curate::SharedResource],
+    list: &[SharedResource],
 ) -> Result<ResourceImport, HubError> {
     let mut seen = std::collections::HashSet::new();
     for r in list {
@@ -196,7 +182,7 @@ pub async fn import_resources(
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     for r in list {
-        let body = serde_json::to_value(r).map_err(|e| HubError::Invalid(e.to_string()))?;
+        let body = serde_json::to_value(r).map_err(|e| HubError::Internal(e.to_string()))?;
         let changed = tx
             .execute(
                 "INSERT INTO resources(id, body) VALUES ($1, $2)
@@ -209,11 +195,7 @@ pub async fn import_resources(
             report.unchanged += 1;
             continue;
         }
-        tx.execute(
-            "INSERT INTO changes(kind, key, op, body) VALUES ('resource', $1, 'upsert', $2)",
-            &[&r.id, &body],
-        )
-        .await?;
+        emit(&tx, &r.id, &ChangeBody::Resource(Box::new(r.clone()))).await?;
         tx.execute(
             "INSERT INTO resource_audit(resource_id, username, action, body) VALUES ($1, $2, 'save', $3)",
             &[&r.id, &IMPORTED_BY, &body],
@@ -230,11 +212,7 @@ pub async fn import_resources(
         .await?;
     for row in &retired {
         let id: String = row.get(0);
-        tx.execute(
-            "INSERT INTO changes(kind, key, op) VALUES ('resource', $1, 'delete')",
-            &[&id],
-        )
-        .await?;
+        emit(&tx, &id, &ChangeBody::ResourceRetired).await?;
         tx.execute(
             "INSERT INTO resource_audit(resource_id, username, action) VALUES ($1, $2, 'retire')",
             &[&id, &IMPORTED_BY],
@@ -252,7 +230,7 @@ pub enum ResourceChange {
     /// Add or edit (restoring it if it was retired); `new` refuses to replace a resource that
     /// already has this id.
     Save {
-        resource: Box<commons_core::disciplines::curate::SharedResource>,
+        resource: Box<SharedResource>,
         new: bool,
     },
     Retire(String),
@@ -286,7 +264,7 @@ pub async fn curate_resource(
     let tx = client.transaction().await?;
     let (id, action, body) = match change {
         ResourceChange::Save { resource: r, new } => {
-            let body = serde_json::to_value(r).map_err(|e| HubError::Invalid(e.to_string()))?;
+            let body = serde_json::to_value(r).map_err(|e| HubError::Internal(e.to_string()))?;
             let written = tx
                 .execute(
                     "INSERT INTO resources(id, body) VALUES ($1, $2)
@@ -298,12 +276,8 @@ pub async fn curate_resource(
             if written == 0 {
                 return Ok(Err(Refusal::Taken));
             }
-            tx.execute(
-                "INSERT INTO changes(kind, key, op, body) VALUES ('resource', $1, 'upsert', $2)",
-                &[&r.id, &body],
-            )
-            .await?;
-            (r.id.as_str(), "save", Some(body))
+            emit(&tx, &r.id, &ChangeBody::Resource(r.clone())).await?;
+            (r.id.as_str(), AuditAction::Save, Some(body))
         }
         ResourceChange::Retire(id) | ResourceChange::Restore(id) => {
             let retire = matches!(change, ResourceChange::Retire(_));
@@ -318,26 +292,25 @@ pub async fn curate_resource(
             let Some(row) = row else {
                 return Ok(Err(Refusal::NotFound));
             };
-            let body: serde_json::Value = row.get(0);
             if retire {
-                tx.execute(
-                    "INSERT INTO changes(kind, key, op) VALUES ('resource', $1, 'delete')",
-                    &[id],
-                )
-                .await?;
+                emit(&tx, id, &ChangeBody::ResourceRetired).await?;
             } else {
-                tx.execute(
-                    "INSERT INTO changes(kind, key, op, body) VALUES ('resource', $1, 'upsert', $2)",
-                    &[id, &body],
-                )
-                .await?;
+                let body: SharedResource = serde_json::from_value(row.get(0)).map_err(|e| {
+                    HubError::Internal(format!("resource {id} as stored cannot be read: {e}"))
+                })?;
+                emit(&tx, id, &ChangeBody::Resource(Box::new(body))).await?;
             }
-            (id.as_str(), if retire { "retire" } else { "restore" }, None)
+            let action = if retire {
+                AuditAction::Retire
+            } else {
+                AuditAction::Restore
+            };
+            (id.as_str(), action, None)
         }
     };
     tx.execute(
         "INSERT INTO resource_audit(resource_id, username, action, body) VALUES ($1, $2, $3, $4)",
-        &[&id, &username, &action, &body],
+        &[&id, &username, &action.as_str(), &body],
     )
     .await?;
     tx.commit().await?;
@@ -349,12 +322,12 @@ pub async fn curate_resource(
 pub async fn save_schedule(
     db: &Db,
     librarian: &crate::librarians::Librarian,
-    schedule: &commons_core::bookings::SharedSchedule,
+    schedule: &commons_protocol::bookings::SharedSchedule,
 ) -> Result<Result<(), String>, HubError> {
     if let Some(problem) = schedule.problem() {
         return Ok(Err(problem));
     }
-    let body = serde_json::to_value(schedule).map_err(|e| HubError::Invalid(e.to_string()))?;
+    let body = serde_json::to_value(schedule).map_err(|e| HubError::Internal(e.to_string()))?;
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     tx.execute(
@@ -364,9 +337,10 @@ pub async fn save_schedule(
         &[&librarian.librarian_id, &body, &librarian.username],
     )
     .await?;
-    tx.execute(
-        "INSERT INTO changes(kind, key, op, body) VALUES ('schedule', $1, 'upsert', $2)",
-        &[&librarian.librarian_id, &body],
+    emit(
+        &tx,
+        &librarian.librarian_id,
+        &ChangeBody::Schedule(schedule.clone()),
     )
     .await?;
     tx.commit().await?;
@@ -380,23 +354,21 @@ pub async fn save_type(
     db: &Db,
     librarian: &crate::librarians::Librarian,
     id: &str,
-    form: &commons_core::bookings::TypeForm,
+    form: &commons_protocol::bookings::TypeForm,
     new: bool,
 ) -> Result<Result<(), Refusal>, HubError> {
-    let problems = commons_core::bookings::type_problems(form);
+    let problems = commons_protocol::bookings::type_problems(form);
     if form.id.as_deref() != Some(id) || id.is_empty() || id.chars().count() > 100 {
         return Ok(Err(Refusal::Invalid(
             "the type's id is missing or differs from the address".into(),
         )));
     }
     if !problems.is_empty() {
-        let named: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", p.field, p.code))
-            .collect();
-        return Ok(Err(Refusal::Invalid(named.join(", "))));
+        return Ok(Err(Refusal::Invalid(commons_protocol::error::describe(
+            &problems,
+        ))));
     }
-    let body = serde_json::to_value(form).map_err(|e| HubError::Invalid(e.to_string()))?;
+    let body = serde_json::to_value(form).map_err(|e| HubError::Internal(e.to_string()))?;
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     let written = tx
@@ -411,11 +383,7 @@ pub async fn save_type(
     if written == 0 {
         return Ok(Err(Refusal::Taken));
     }
-    tx.execute(
-        "INSERT INTO changes(kind, key, op, body) VALUES ('consultation_type', $1, 'upsert', $2)",
-        &[&id, &body],
-    )
-    .await?;
+    emit(&tx, id, &ChangeBody::ConsultationType(form.clone())).await?;
     tx.commit().await?;
     Ok(Ok(()))
 }
@@ -424,7 +392,7 @@ pub async fn save_type(
 pub async fn resource_history(
     db: &Db,
     id: &str,
-) -> Result<Vec<commons_core::disciplines::curate::SharedAuditLine>, HubError> {
+) -> Result<Vec<commons_protocol::resources::SharedAuditLine>, HubError> {
     let client = db.pool.get().await?;
     let rows = client
         .query(
@@ -435,13 +403,21 @@ pub async fn resource_history(
         .await?;
     Ok(rows
         .iter()
-        .map(|r| commons_core::disciplines::curate::SharedAuditLine {
-            at: r.get(0),
-            username: r.get(1),
-            action: r.get(2),
-            body: r
-                .get::<_, Option<serde_json::Value>>(3)
-                .and_then(|b| serde_json::from_value(b).ok()),
+        .filter_map(|r| {
+            let action = match r.get::<_, &str>(2) {
+                "save" => AuditAction::Save,
+                "retire" => AuditAction::Retire,
+                "restore" => AuditAction::Restore,
+                _ => return None,
+            };
+            Some(commons_protocol::resources::SharedAuditLine {
+                at: r.get(0),
+                username: r.get(1),
+                action,
+                body: r
+                    .get::<_, Option<serde_json::Value>>(3)
+                    .and_then(|b| serde_json::from_value(b).ok()),
+            })
         })
         .collect())
 }

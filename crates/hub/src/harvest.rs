@@ -11,9 +11,10 @@
 
 use std::collections::BTreeSet;
 
-use commons_core::catalogue::record::{CatalogueRecord, Description, Format};
-use commons_core::catalogue::union::UnionHolding;
-use commons_core::catalogue::xml::{self, Item};
+use commons_catalogue::record::{CatalogueRecord, Description, Format};
+use commons_catalogue::union::UnionHolding;
+use commons_catalogue::xml::{self, Item};
+use commons_protocol::feed::ChangeBody;
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Transaction;
 
@@ -354,7 +355,7 @@ async fn upsert(
     affected: &mut BTreeSet<i64>,
 ) -> Result<bool, HubError> {
     let stored = serde_json::to_value(Stored::from_record(record))
-        .map_err(|e| HubError::Invalid(e.to_string()))?;
+        .map_err(|e| HubError::Internal(e.to_string()))?;
     let keys = merge::keys(record);
     let existing = tx
         .query_opt(
@@ -480,17 +481,13 @@ async fn emit(tx: &Transaction<'_>, works: &BTreeSet<i64>) -> Result<(), HubErro
             .await?;
         let key = format!("hub:{work}");
         if rows.is_empty() {
-            tx.execute(
-                "INSERT INTO changes(kind, key, op) VALUES ('record', $1, 'delete')",
-                &[&key],
-            )
-            .await?;
+            crate::feed::emit(tx, &key, &ChangeBody::RecordDeleted).await?;
             continue;
         }
         let mut members = Vec::with_capacity(rows.len());
         for r in &rows {
             let stored: Stored = serde_json::from_value(r.get(2))
-                .map_err(|e| HubError::Invalid(format!("a stored record: {e}")))?;
+                .map_err(|e| HubError::Internal(format!("a stored record: {e}")))?;
             members.push(Member {
                 library: r.get(0),
                 identifier: r.get(1),
@@ -498,12 +495,7 @@ async fn emit(tx: &Transaction<'_>, works: &BTreeSet<i64>) -> Result<(), HubErro
             });
         }
         let union = merge::union_record(work, &members);
-        let body = serde_json::to_value(&union).map_err(|e| HubError::Invalid(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO changes(kind, key, op, body) VALUES ('record', $1, 'upsert', $2)",
-            &[&key, &body],
-        )
-        .await?;
+        crate::feed::emit(tx, &key, &ChangeBody::Record(Box::new(union))).await?;
     }
     Ok(())
 }

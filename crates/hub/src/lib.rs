@@ -12,6 +12,7 @@
 //! one was tried first and skipped changes in the concurrent test: the snapshot that
 //! reports the oldest running transaction is not the one the rows are read with.)
 
+pub mod api;
 pub mod bookings;
 pub mod db;
 pub mod documents;
@@ -20,7 +21,7 @@ pub mod harvest;
 pub mod librarians;
 pub mod merge;
 pub mod oai;
-pub mod server;
 pub mod tokens;
 
+pub use api as server;
 pub use db::{Db, HubError};

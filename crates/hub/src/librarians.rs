@@ -3,17 +3,15 @@
 //! students' personal data, check-in, completion with a READ level, no-show. Every request
 //! is checked here, whatever a workstation's page allows.
 
-use commons_core::accounts;
+use commons_protocol::bookings::{BookingStatus, DeskAction, DeskBooking};
+use commons_protocol::hex::random_hex;
+use commons_protocol::{BookingCode, Sha256, accounts};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::db::{Db, HubError};
 
 fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::of(token.as_bytes()).to_string()
 }
 
 /// A signed-in librarian.
@@ -32,16 +30,26 @@ pub async fn add(
     librarian_id: &str,
     password: &str,
 ) -> Result<(), HubError> {
-    accounts::check_new(username, display_name, password)
-        .map_err(|e| HubError::Invalid(e.to_string()))?;
+    accounts::check_new(username, display_name, password).map_err(|rule| {
+        HubError::Invalid(
+            match rule {
+                accounts::AccountRule::BadUsername => {
+                    "a user name is 3 to 64 characters: lower-case letters, digits, `.`, `-` or `_`"
+                }
+                accounts::AccountRule::BadDisplayName => "a display name is 1 to 100 characters",
+                accounts::AccountRule::WeakPassword => "a password has at least 10 characters",
+            }
+            .into(),
+        )
+    })?;
     if librarian_id.trim().is_empty() {
         return Err(HubError::Invalid("the librarian id is needed".into()));
     }
     let password = password.to_owned();
     let hashed = tokio::task::spawn_blocking(move || accounts::hash(&password))
         .await
-        .map_err(|e| HubError::Invalid(e.to_string()))?
-        .map_err(|e| HubError::Invalid(e.to_string()))?;
+        .map_err(|e| HubError::Internal(e.to_string()))?
+        .map_err(HubError::Internal)?;
     let client = db.pool.get().await?;
     let n = client
         .execute(
@@ -89,13 +97,11 @@ pub async fn sign_in(
         }
     })
     .await
-    .map_err(|e| HubError::Invalid(e.to_string()))?;
+    .map_err(|e| HubError::Internal(e.to_string()))?;
     if !matches || disabled {
         return Ok(None);
     }
-    let mut raw = [0u8; 32];
-    getrandom::getrandom(&mut raw).map_err(|e| HubError::Invalid(e.to_string()))?;
-    let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let token = random_hex(32).map_err(|e| HubError::Internal(e.to_string()))?;
     client
         .execute(
             "INSERT INTO librarian_sessions(hash, username) VALUES ($1, $2)",
@@ -147,45 +153,30 @@ pub async fn sign_out(db: &Db, token: &str) -> Result<(), HubError> {
     Ok(())
 }
 
-/// A booking at the librarian's desk, personal data included.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeskBooking {
-    pub code: String,
-    pub librarian_id: String,
-    pub type_id: String,
-    pub discipline_id: Option<String>,
-    pub starts_at: String,
-    pub ends_at: String,
-    pub status: String,
-    pub topic: String,
-    pub student_name: Option<String>,
-    pub student_email: Option<String>,
-    pub description: Option<String>,
-    pub outcome: Option<String>,
-    pub read_level: Option<i32>,
-}
-
-const DESK_COLUMNS: &str = "code, librarian_id, type_id, discipline_id,
-    to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-    to_char(ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+const DESK_COLUMNS: &str = "code, librarian_id, type_id, discipline_id, starts_at, ends_at,
     status, topic, student_name, student_email, description, outcome, read_level";
 
-fn desk_booking(r: &tokio_postgres::Row) -> DeskBooking {
-    DeskBooking {
-        code: r.get(0),
+fn desk_booking(r: &tokio_postgres::Row) -> Result<DeskBooking, HubError> {
+    let unreadable = |what: &str| HubError::Internal(format!("a stored booking's {what}"));
+    let instant = |i: usize| {
+        jiff::Timestamp::try_from(r.get::<_, std::time::SystemTime>(i))
+            .map_err(|_| unreadable("time"))
+    };
+    Ok(DeskBooking {
+        code: BookingCode::parse(r.get(0)).ok_or_else(|| unreadable("code"))?,
         librarian_id: r.get(1),
         type_id: r.get(2),
         discipline_id: r.get(3),
-        starts_at: r.get(4),
-        ends_at: r.get(5),
-        status: r.get(6),
+        starts_at: instant(4)?,
+        ends_at: instant(5)?,
+        status: BookingStatus::parse(r.get(6)).ok_or_else(|| unreadable("status"))?,
         topic: r.get(7),
         student_name: r.get(8),
         student_email: r.get(9),
         description: r.get(10),
         outcome: r.get(11),
-        read_level: r.get(12),
-    }
+        read_level: r.get::<_, Option<i32>>(12).map(i64::from),
+    })
 }
 
 /// The librarian's live bookings starting in `[from, to)`.
@@ -210,16 +201,7 @@ pub async fn desk(
             ],
         )
         .await?;
-    Ok(rows.iter().map(desk_booking).collect())
-}
-
-/// What a librarian does with a booking at the desk.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum DeskAction {
-    CheckIn,
-    NoShow,
-    Complete { read_level: i32, outcome: String },
+    rows.iter().map(desk_booking).collect()
 }
 
 /// Why a desk action was refused.
@@ -238,16 +220,17 @@ pub async fn act(
     code: &str,
     action: &DeskAction,
 ) -> Result<Result<DeskBooking, DeskRefusal>, HubError> {
-    let code = crate::bookings::normalize_code(code);
-    if let DeskAction::Complete {
-        read_level,
-        outcome,
-    } = action
-        && (!(1..=6).contains(read_level) || outcome.chars().count() > 4000)
-    {
-        return Err(HubError::Invalid(
-            "a READ level is 1 to 6 and notes at most 4,000 characters".into(),
-        ));
+    let Some(code) = BookingCode::parse(code) else {
+        return Ok(Err(DeskRefusal::NotFound));
+    };
+    let code = code.compact();
+    if let Some(p) = action.problems().first() {
+        return Err(HubError::Invalid(format!(
+            "{}: {} (a READ level is 1 to 6 and notes at most {} characters)",
+            p.field,
+            p.code,
+            commons_protocol::limits::OUTCOME_MAX
+        )));
     }
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
@@ -261,23 +244,21 @@ pub async fn act(
         return Ok(Err(DeskRefusal::NotFound));
     };
     let status: String = row.get(0);
-    let (allowed, next, read_level, outcome): (&[&str], &str, Option<i32>, Option<String>) =
-        match action {
-            DeskAction::CheckIn => (&["booked", "no_show"], "checked_in", None, None),
-            DeskAction::NoShow => (&["booked"], "no_show", None, None),
-            DeskAction::Complete {
-                read_level,
-                outcome,
-            } => (
-                &["checked_in", "booked"],
-                "completed",
-                Some(*read_level),
-                Some(outcome.trim().to_owned()),
-            ),
-        };
-    if !allowed.contains(&status.as_str()) {
+    // The one table of the desk's transitions (a standalone workstation enforces the same).
+    let Some(next) = BookingStatus::parse(&status).and_then(|s| s.after(action.step())) else {
         return Ok(Err(DeskRefusal::WrongState(status)));
-    }
+    };
+    let (read_level, outcome) = match action {
+        DeskAction::CheckIn | DeskAction::NoShow => (None, None),
+        DeskAction::Complete {
+            read_level,
+            outcome,
+        } => (
+            i32::try_from(*read_level).ok(),
+            Some(outcome.trim().to_owned()),
+        ),
+    };
+    let next = next.as_str();
     let row = tx
         .query_one(
             &format!(
@@ -291,16 +272,14 @@ pub async fn act(
             &[&code, &next, &read_level, &outcome],
         )
         .await?;
-    let b = desk_booking(&row);
+    let b = desk_booking(&row)?;
     tx.commit().await?;
     Ok(Ok(b))
 }
 
 /// Gives the librarian a new calendar feed secret (ending the old address); returns it.
 pub async fn new_calendar_secret(db: &Db, me: &Librarian) -> Result<String, HubError> {
-    let mut raw = [0u8; 24];
-    getrandom::getrandom(&mut raw).map_err(|e| HubError::Invalid(e.to_string()))?;
-    let secret: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = random_hex(24).map_err(|e| HubError::Internal(e.to_string()))?;
     let client = db.pool.get().await?;
     client
         .execute(
@@ -337,30 +316,20 @@ pub async fn calendar(db: &Db, secret: &str) -> Result<Option<String>, HubError>
     let from = now - jiff::SignedDuration::from_hours(24 * 30);
     let to = now + jiff::SignedDuration::from_hours(24 * 366);
     let list = desk(db, &me, from, to).await?;
-    let bookings: Vec<commons_core::bookings::Booking> = list
+    let events: Vec<commons_protocol::calendar::Event> = list
         .into_iter()
-        .filter_map(|b| {
-            Some(commons_core::bookings::Booking {
-                code: commons_core::bookings::normalize_code(&b.code),
-                librarian_id: b.librarian_id,
-                librarian_name: me.display_name.clone(),
-                library_name: String::new(),
-                library_name_zh: String::new(),
-                time_zone: "UTC".into(),
-                type_id: b.type_id,
-                discipline_id: b.discipline_id,
-                starts: b.starts_at.parse().ok()?,
-                ends: b.ends_at.parse().ok()?,
-                status: b.status,
-                topic: b.topic,
-                name: b.student_name,
-                email: None,
-                description: None,
-                outcome: None,
-                read_level: None,
-                hub_state: None,
-            })
+        .map(|b| commons_protocol::calendar::Event {
+            uid: b.code.to_string(),
+            starts: b.starts_at,
+            ends: b.ends_at,
+            summary: match &b.student_name {
+                Some(name) => format!("Consultation: {} ({name})", b.topic),
+                None => format!("Consultation: {}", b.topic),
+            },
+            location: None,
+            description: format!("With {}. Booking code {}.", me.display_name, b.code),
+            cancelled: b.status == BookingStatus::Cancelled,
         })
         .collect();
-    Ok(Some(commons_core::bookings::librarian_ics(&bookings, now)))
+    Ok(Some(commons_protocol::calendar::write(&events, now)))
 }

@@ -378,7 +378,7 @@ async fn main() -> ExitCode {
             } => {
                 db.migrate().await.map_err(|e| e.to_string())?;
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let list: Vec<commons_core::disciplines::curate::SharedResource> =
+                let list: Vec<commons_protocol::resources::SharedResource> =
                     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
                 let r = feed::import_resources(&db, &list)
                     .await

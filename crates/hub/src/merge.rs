@@ -20,9 +20,9 @@
 
 use std::collections::HashMap;
 
-use commons_core::catalogue::record::{CatalogueRecord, Description, Format};
-use commons_core::catalogue::union::{SourceRef, UnionHolding, UnionRecord};
-use commons_core::search::text::normalized;
+use commons_catalogue::record::{CatalogueRecord, Description, Format};
+use commons_catalogue::text::normalized;
+use commons_catalogue::union::{SourceRef, UnionHolding, UnionRecord};
 
 /// The keys a record is matched on (sorted, without duplicates).
 pub fn keys(record: &CatalogueRecord) -> Vec<String> {
@@ -237,7 +237,7 @@ mod tests {
                 authors: opt(p[1]).into_iter().collect(),
                 year: p[2].parse().ok(),
                 isbns: opt(p[3])
-                    .and_then(|s| commons_core::catalogue::ident::isbn13(&s))
+                    .and_then(|s| commons_catalogue::ident::isbn13(&s))
                     .into_iter()
                     .collect(),
                 edition: opt(p[5]),
@@ -364,7 +364,7 @@ mod tests {
     #[test]
     fn the_union_record_takes_the_richest_description_and_every_holding() {
         let mut poor = record("Summerland|Chabon, Michael|2002|0786808772|book|||");
-        poor.holdings.push(commons_core::catalogue::Holding {
+        poor.holdings.push(commons_catalogue::Holding {
             library: "MAIN".into(),
             call_number: "PZ7 .C3315".into(),
             location: String::new(),

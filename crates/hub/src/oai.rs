@@ -142,7 +142,7 @@ pub struct Provider {
 
 impl Provider {
     pub fn new(base: &str, timeout: Duration) -> Result<Provider, OaiError> {
-        commons_core::sync::install_tls_provider();
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let base = url::Url::parse(base)
             .map_err(|e| OaiError::Permanent(format!("`{base}` is not a URL: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {

@@ -1,15 +1,13 @@
 //! Workstation tokens: created once (the plain token is shown only then), kept as SHA-256
 //! hashes, revocable.
 
-use sha2::{Digest, Sha256};
+use commons_protocol::Sha256;
+use commons_protocol::hex::random_hex;
 
 use crate::db::{Db, HubError};
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::of(token.as_bytes()).to_string()
 }
 
 /// A token as listed (never the token itself).
@@ -29,9 +27,7 @@ pub async fn create(db: &Db, name: &str) -> Result<String, HubError> {
             "a token's name is 1 to 100 characters".into(),
         ));
     }
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).map_err(|e| HubError::Invalid(e.to_string()))?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = random_hex(32).map_err(|e| HubError::Internal(e.to_string()))?;
     let client = db.pool.get().await?;
     client
         .execute(

@@ -14,7 +14,13 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, Row, Transaction};
 
-use crate::disciplines::curate::FieldError;
+use commons_protocol::bookings::{BookingStatus, exception_problems, hours_problems};
+pub use commons_protocol::bookings::{
+    DeskAction, SharedException, SharedSchedule, TYPE_LIMITS, TypeForm, type_problems,
+};
+use commons_protocol::limits::{DESCRIPTION_MAX, STUDENT_NAME_MAX, TOPIC_MAX, is_email};
+use commons_protocol::{BookingCode, FieldError};
+
 use crate::store::{Store, StoreError};
 use slots::{Busy, Exception, Hours, Rules, Slot};
 
@@ -52,6 +58,9 @@ pub enum BookingError {
     Download(String),
     #[error("the consortium hub could not do this now: {0}")]
     HubUnreachable(String),
+    /// The hub read the request and refused it (its reason): not a network problem.
+    #[error("the consortium hub refused this: {0}")]
+    HubRefused(String),
     #[error("this needs a librarian signed in through the consortium hub")]
     NoHubSession,
     /// With a hub, hours, time off and consultation types are kept there, for every
@@ -82,6 +91,7 @@ impl BookingError {
             BookingError::NotALibrarian => "not_a_librarian",
             BookingError::Download(_) => "export_unwritable",
             BookingError::HubUnreachable(_) => "hub_unreachable",
+            BookingError::HubRefused(_) => "hub_refused",
             BookingError::NoHubSession => "no_hub_session",
             BookingError::DeskSignIn => "desk_sign_in",
             BookingError::DeskOffline(_) => "desk_offline",
@@ -195,80 +205,12 @@ pub fn types(store: &Store) -> Result<Vec<ConsultationType>, StoreError> {
     rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
 }
 
-/// A consultation type as a librarian edits it (`id` is `None` for a new type), and as the
-/// hub's feed carries it (a `consultation_type` change, with its id).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TypeForm {
-    pub id: Option<String>,
-    pub name: String,
-    pub name_zh: String,
-    pub minutes: i64,
-    pub buffer_before: i64,
-    pub buffer_after: i64,
-    pub min_notice_minutes: i64,
-    pub window_days: i64,
-    pub cancel_cutoff_minutes: i64,
-    pub capacity: i64,
-}
-
-/// The limits of each number of a consultation type (the cache's CHECK constraints say the
-/// same).
-pub const TYPE_LIMITS: [(&str, i64, i64); 7] = [
-    ("minutes", 5, 480),
-    ("buffer_before", 0, 120),
-    ("buffer_after", 0, 120),
-    ("min_notice_minutes", 0, 20_160),
-    ("window_days", 1, 366),
-    ("cancel_cutoff_minutes", 0, 20_160),
-    ("capacity", 1, 50),
-];
-
 /// Adds or changes a consultation type; returns its id. Bookings already made keep their
 /// times; the new rules apply to slots offered from now on.
 pub fn save_type(store: &Store, f: &TypeForm) -> Result<String, BookingError> {
     let id = prepare_type(store, f)?;
     write_type(store, &id, f)?;
     Ok(id)
-}
-
-/// What is wrong with a consultation type's names and numbers, each problem named.
-pub fn type_problems(f: &TypeForm) -> Vec<FieldError> {
-    let mut problems = Vec::new();
-    for (field, value) in [("name", &f.name), ("name_zh", &f.name_zh)] {
-        let n = value.trim().chars().count();
-        if n == 0 {
-            problems.push(FieldError {
-                field,
-                code: "required",
-                other: None,
-            });
-        } else if n > 80 {
-            problems.push(FieldError {
-                field,
-                code: "too_long",
-                other: None,
-            });
-        }
-    }
-    let values = [
-        f.minutes,
-        f.buffer_before,
-        f.buffer_after,
-        f.min_notice_minutes,
-        f.window_days,
-        f.cancel_cutoff_minutes,
-        f.capacity,
-    ];
-    for ((field, min, max), value) in TYPE_LIMITS.into_iter().zip(values) {
-        if !(min..=max).contains(&value) {
-            problems.push(FieldError {
-                field,
-                code: "out_of_range",
-                other: Some(format!("{min}–{max}")),
-            });
-        }
-    }
-    problems
 }
 
 /// Checks a consultation type and gives it its id (a new one from its English name).
@@ -543,21 +485,6 @@ pub fn free_slots(
     ))
 }
 
-fn valid_email(e: &str) -> bool {
-    let Some((local, domain)) = e.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && e.len() <= 254
-        && !e
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
-}
-
 /// Checks what a student typed; every problem at once.
 pub fn validate(store: &Store, r: &Request) -> Result<Request, BookingError> {
     let mut problems = Vec::new();
@@ -581,20 +508,20 @@ pub fn validate(store: &Store, r: &Request) -> Result<Request, BookingError> {
     };
     if out.name.is_empty() {
         problem("name", "required");
-    } else if out.name.chars().count() > 100 {
+    } else if out.name.chars().count() > STUDENT_NAME_MAX {
         problem("name", "too_long");
     }
     if out.email.is_empty() {
         problem("email", "required");
-    } else if !valid_email(&out.email) {
+    } else if !is_email(&out.email) {
         problem("email", "invalid_email");
     }
     if out.topic.is_empty() {
         problem("topic", "required");
-    } else if out.topic.chars().count() > 200 {
+    } else if out.topic.chars().count() > TOPIC_MAX {
         problem("topic", "too_long");
     }
-    if out.description.chars().count() > 2000 {
+    if out.description.chars().count() > DESCRIPTION_MAX {
         problem("description", "too_long");
     }
     if out.starts.is_none() {
@@ -620,23 +547,9 @@ pub fn validate(store: &Store, r: &Request) -> Result<Request, BookingError> {
     }
 }
 
-/// A new booking code: eight characters without look-alikes, as `ABCD-2345`.
+/// A new booking code, as people see it (`ABCD-2345`).
 fn new_code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 8];
-    if getrandom::getrandom(&mut bytes).is_err() {
-        // No system randomness: the clock still makes codes unlikely to repeat, and the
-        // unique index refuses a repeat.
-        let n = Timestamp::now().as_nanosecond();
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = (n >> (i * 8)) as u8;
-        }
-    }
-    let chars: String = bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect();
-    format!("{}-{}", &chars[..4], &chars[4..])
+    BookingCode::random().to_string()
 }
 
 const BOOKING_COLUMNS: &str = "b.code, b.librarian_id, l.name, lib.name, lib.name_zh, lib.time_zone, \
@@ -683,17 +596,16 @@ fn by_code(tx: &rusqlite::Connection, code: &str) -> rusqlite::Result<Option<Boo
     .optional()
 }
 
-/// The booking code as typed: upper case, the dash optional.
+/// The booking code as typed, as this cache stores it (`ABCD-2345`); what is not a code is
+/// kept upper-cased, so looking it up finds nothing.
 pub fn normalize_code(code: &str) -> String {
-    let c: String = code
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if c.len() == 8 {
-        format!("{}-{}", &c[..4], &c[4..])
-    } else {
-        c
+    match BookingCode::parse(code) {
+        Some(c) => c.to_string(),
+        None => code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
     }
 }
 
@@ -1061,14 +973,6 @@ pub fn upcoming(
     rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
 }
 
-/// The desk's actions on a booking of the signed-in librarian.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeskAction {
-    CheckIn,
-    Complete { read_level: i64, outcome: String },
-    NoShow,
-}
-
 pub fn desk(
     store: &Store,
     librarian: &str,
@@ -1086,43 +990,35 @@ pub fn desk(
     if b.librarian_id != librarian {
         return Err(BookingError::UnknownCode(code));
     }
+    // The one table of the desk's transitions (the hub enforces the same).
+    let Some(next) = BookingStatus::parse(&b.status).and_then(|s| s.after(action.step())) else {
+        return Err(BookingError::WrongState(b.status));
+    };
+    let problems = action.problems();
+    if !problems.is_empty() {
+        return Err(BookingError::Invalid(problems));
+    }
     match action {
-        DeskAction::CheckIn if matches!(b.status.as_str(), "booked" | "no_show") => {
-            set_status(&tx, &code, "checked_in", now).map_err(sql)?;
-        }
-        DeskAction::NoShow if b.status == "booked" => {
-            set_status(&tx, &code, "no_show", now).map_err(sql)?;
+        DeskAction::CheckIn | DeskAction::NoShow => {
+            set_status(&tx, &code, next.as_str(), now).map_err(sql)?;
         }
         DeskAction::Complete {
             read_level,
             outcome,
-        } if matches!(b.status.as_str(), "booked" | "checked_in") => {
-            let mut problems = Vec::new();
-            if !(1..=6).contains(read_level) {
-                problems.push(FieldError {
-                    field: "read_level",
-                    code: "unknown",
-                    other: None,
-                });
-            }
-            if outcome.chars().count() > 2000 {
-                problems.push(FieldError {
-                    field: "outcome",
-                    code: "too_long",
-                    other: None,
-                });
-            }
-            if !problems.is_empty() {
-                return Err(BookingError::Invalid(problems));
-            }
+        } => {
             tx.execute(
-                "UPDATE bookings SET status = 'completed', read_level = ?2, outcome = ?3, updated_at = ?4
+                "UPDATE bookings SET status = ?5, read_level = ?2, outcome = ?3, updated_at = ?4
                  WHERE code = ?1",
-                (&code, read_level, (!outcome.trim().is_empty()).then(|| outcome.trim()), stamp(now)),
+                (
+                    &code,
+                    read_level,
+                    (!outcome.trim().is_empty()).then(|| outcome.trim()),
+                    stamp(now),
+                    next.as_str(),
+                ),
             )
             .map_err(sql)?;
         }
-        _ => return Err(BookingError::WrongState(b.status)),
     }
     let b = by_code(&tx, &code)
         .map_err(sql)?
@@ -1133,18 +1029,10 @@ pub fn desk(
 
 /// What is wrong with weekly hours (weekday 1 = Monday, start before end, HH:MM).
 pub fn check_hours(hours: &[(i64, String, String)]) -> Result<(), BookingError> {
-    let mut problems = Vec::new();
-    for (weekday, starts, ends) in hours {
-        let ok = (1..=7).contains(weekday)
-            && matches!((hhmm(starts), hhmm(ends)), (Some(a), Some(b)) if a < b);
-        if !ok {
-            problems.push(FieldError {
-                field: "hours",
-                code: "invalid_range",
-                other: Some(format!("{weekday} {starts}–{ends}")),
-            });
-        }
-    }
+    invalid_if_any(hours_problems(hours))
+}
+
+fn invalid_if_any(problems: Vec<FieldError>) -> Result<(), BookingError> {
     if problems.is_empty() {
         Ok(())
     } else {
@@ -1254,125 +1142,52 @@ pub fn check_exception(
     range: Option<(&str, &str)>,
     reason: &str,
 ) -> Result<(), BookingError> {
-    let mut problems = Vec::new();
-    if date.parse::<Date>().is_err() {
-        problems.push(FieldError {
-            field: "date",
-            code: "invalid_date",
-            other: None,
-        });
-    }
-    if let Some((a, b)) = range
-        && !matches!((hhmm(a), hhmm(b)), (Some(a), Some(b)) if a < b)
-    {
-        problems.push(FieldError {
-            field: "range",
-            code: "invalid_range",
-            other: None,
-        });
-    }
-    if reason.chars().count() > 200 {
-        problems.push(FieldError {
-            field: "reason",
-            code: "too_long",
-            other: None,
-        });
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(BookingError::Invalid(problems))
-    }
+    invalid_if_any(exception_problems(date, range, reason))
 }
 
-/// A librarian's weekly hours and time off as the hub keeps them for every workstation
-/// (the feed's `schedule` change, keyed by the librarian's id).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SharedSchedule {
-    /// Weekday (1 = Monday), start and end, HH:MM.
-    pub hours: Vec<(i64, String, String)>,
-    pub exceptions: Vec<SharedException>,
+/// The shared schedule of `librarian` in this cache.
+pub fn read_schedule(store: &Store, librarian: &str) -> Result<SharedSchedule, StoreError> {
+    Ok(SharedSchedule {
+        hours: hours_rows(store, librarian)?,
+        exceptions: list_exceptions(store, librarian)?
+            .into_iter()
+            .map(|e| SharedException {
+                date: e.date,
+                starts: e.starts,
+                ends: e.ends,
+                reason: e.reason,
+            })
+            .collect(),
+    })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SharedException {
-    pub date: String,
-    pub starts: Option<String>,
-    pub ends: Option<String>,
-    #[serde(default)]
-    pub reason: String,
-}
-
-impl SharedSchedule {
-    /// The schedule of `librarian` in this cache.
-    pub fn read(store: &Store, librarian: &str) -> Result<Self, StoreError> {
-        Ok(SharedSchedule {
-            hours: hours_rows(store, librarian)?,
-            exceptions: list_exceptions(store, librarian)?
-                .into_iter()
-                .map(|e| SharedException {
-                    date: e.date,
-                    starts: e.starts,
-                    ends: e.ends,
-                    reason: e.reason,
-                })
-                .collect(),
-        })
-    }
-
-    /// What makes a schedule from elsewhere unusable, if anything.
-    pub fn problem(&self) -> Option<String> {
-        if self.hours.len() > 100 || self.exceptions.len() > 2000 {
-            return Some("too many hours or exceptions".into());
-        }
-        let named = |e: BookingError| match e {
-            BookingError::Invalid(list) => list
-                .iter()
-                .map(|p| format!("{}: {}", p.field, p.code))
-                .collect::<Vec<_>>()
-                .join(", "),
-            other => other.to_string(),
-        };
-        if let Err(e) = check_hours(&self.hours) {
-            return Some(named(e));
-        }
-        for e in &self.exceptions {
-            let range = match (&e.starts, &e.ends) {
-                (Some(a), Some(b)) => Some((a.as_str(), b.as_str())),
-                (None, None) => None,
-                _ => return Some(format!("{}: a range needs a start and an end", e.date)),
-            };
-            if let Err(problem) = check_exception(&e.date, range, &e.reason) {
-                return Some(named(problem));
-            }
-        }
-        None
-    }
-
-    /// Replaces `librarian`'s hours and time off in this cache with this schedule.
-    pub fn replace(&self, tx: &Transaction<'_>, librarian: &str) -> rusqlite::Result<()> {
+/// Replaces `librarian`'s hours and time off in this cache with `schedule`.
+pub fn replace_schedule(
+    tx: &Transaction<'_>,
+    librarian: &str,
+    schedule: &SharedSchedule,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM librarian_hours WHERE librarian_id = ?1",
+        [librarian],
+    )?;
+    tx.execute(
+        "DELETE FROM librarian_exceptions WHERE librarian_id = ?1",
+        [librarian],
+    )?;
+    for (weekday, starts, ends) in &schedule.hours {
         tx.execute(
-            "DELETE FROM librarian_hours WHERE librarian_id = ?1",
-            [librarian],
+            "INSERT OR IGNORE INTO librarian_hours(librarian_id, weekday, starts, ends) VALUES (?1, ?2, ?3, ?4)",
+            (librarian, weekday, starts, ends),
         )?;
-        tx.execute(
-            "DELETE FROM librarian_exceptions WHERE librarian_id = ?1",
-            [librarian],
-        )?;
-        for (weekday, starts, ends) in &self.hours {
-            tx.execute(
-                "INSERT OR IGNORE INTO librarian_hours(librarian_id, weekday, starts, ends) VALUES (?1, ?2, ?3, ?4)",
-                (librarian, weekday, starts, ends),
-            )?;
-        }
-        for e in &self.exceptions {
-            tx.execute(
-                "INSERT INTO librarian_exceptions(librarian_id, date, starts, ends, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                (librarian, &e.date, &e.starts, &e.ends, e.reason.trim()),
-            )?;
-        }
-        Ok(())
     }
+    for e in &schedule.exceptions {
+        tx.execute(
+            "INSERT INTO librarian_exceptions(librarian_id, date, starts, ends, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            (librarian, &e.date, &e.starts, &e.ends, e.reason.trim()),
+        )?;
+    }
+    Ok(())
 }
 
 pub fn remove_exception(store: &Store, librarian: &str, id: i64) -> Result<(), StoreError> {
@@ -1403,74 +1218,19 @@ pub fn librarian_ics(bookings: &[Booking], now: Timestamp) -> String {
 }
 
 fn calendar(bookings: &[Booking], now: Timestamp, summary: &dyn Fn(&Booking) -> String) -> String {
-    fn text(s: &str) -> String {
-        s.replace('\\', "\\\\")
-            .replace(';', "\\;")
-            .replace(',', "\\,")
-            .replace('\n', "\\n")
-            .replace('\r', "")
-    }
-    fn utc(t: Timestamp) -> String {
-        t.strftime("%Y%m%dT%H%M%SZ").to_string()
-    }
-    /// Lines longer than 75 octets are folded (a space starts each continuation).
-    fn fold(line: &str, out: &mut String) {
-        let mut count = 0;
-        for c in line.chars() {
-            if count + c.len_utf8() > 75 {
-                out.push_str("\r\n ");
-                count = 1;
-            }
-            out.push(c);
-            count += c.len_utf8();
-        }
-        out.push_str("\r\n");
-    }
-    let mut out = String::new();
-    for l in [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Commons//Consultations//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ] {
-        fold(l, &mut out);
-    }
-    for b in bookings {
-        fold("BEGIN:VEVENT", &mut out);
-        fold(&format!("UID:{}@consultations.commons", b.code), &mut out);
-        fold(&format!("DTSTAMP:{}", utc(now)), &mut out);
-        fold(&format!("DTSTART:{}", utc(b.starts)), &mut out);
-        fold(&format!("DTEND:{}", utc(b.ends)), &mut out);
-        fold(&format!("SUMMARY:{}", text(&summary(b))), &mut out);
-        if !b.library_name.is_empty() {
-            fold(&format!("LOCATION:{}", text(&b.library_name)), &mut out);
-        }
-        fold(
-            &format!(
-                "DESCRIPTION:{}",
-                text(&format!(
-                    "With {}. Booking code {}.",
-                    b.librarian_name, b.code
-                ))
-            ),
-            &mut out,
-        );
-        fold(
-            &format!(
-                "STATUS:{}",
-                if b.status == "cancelled" {
-                    "CANCELLED"
-                } else {
-                    "CONFIRMED"
-                }
-            ),
-            &mut out,
-        );
-        fold("END:VEVENT", &mut out);
-    }
-    fold("END:VCALENDAR", &mut out);
-    out
+    let events: Vec<commons_protocol::calendar::Event> = bookings
+        .iter()
+        .map(|b| commons_protocol::calendar::Event {
+            uid: b.code.clone(),
+            starts: b.starts,
+            ends: b.ends,
+            summary: summary(b),
+            location: Some(b.library_name.clone()),
+            description: format!("With {}. Booking code {}.", b.librarian_name, b.code),
+            cancelled: b.status == "cancelled",
+        })
+        .collect();
+    commons_protocol::calendar::write(&events, now)
 }
 
 #[cfg(test)]

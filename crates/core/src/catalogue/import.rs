@@ -336,9 +336,7 @@ pub fn import_bytes(
     Ok(report)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use commons_protocol::hex;
 
 /// `003:001` (or just `001`) when the record carries a control number.
 fn marc_id(m: &marc::Record) -> Option<String> {

@@ -3,13 +3,9 @@
 
 pub mod detail;
 pub mod export;
-pub mod ident;
 pub mod import;
-pub mod marc;
-pub mod record;
-pub mod union;
-pub mod xml;
 
+pub use commons_catalogue::{ident, marc, record, union, xml};
 pub use detail::{HoldingDetail, RecordDetail};
 pub use export::{ExportFormat, export};
 pub use import::{ImportError, ImportReport, Rejection, import_bytes, import_file};

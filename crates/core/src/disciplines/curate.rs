@@ -13,15 +13,10 @@ use crate::accounts::Account;
 use crate::links;
 use crate::store::{Store, StoreError};
 
-pub const KINDS: &[&str] = &[
-    "database",
-    "journal",
-    "ebooks",
-    "guide",
-    "software",
-    "open_access",
-];
-pub const ACCESSES: &[&str] = &["open", "campus", "on_site"];
+pub use commons_protocol::FieldError;
+pub use commons_protocol::resources::{
+    ACCESSES, KINDS, SharedAuditLine, SharedResource, SharedResourceDiscipline,
+};
 
 /// What a librarian submits; `id` is `None` for a new resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,141 +34,41 @@ pub struct ResourceInput {
     pub disciplines: Vec<(String, bool)>,
 }
 
-/// A resource as the demo data and the hub's feed carry it: the consortium's list, which
-/// workstations take as it is.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SharedResource {
-    pub id: String,
-    pub kind: String,
-    pub name: String,
-    #[serde(default)]
-    pub alt_names: Vec<String>,
-    pub description: String,
-    #[serde(default)]
-    pub vendor: Option<String>,
-    #[serde(default)]
-    pub url: Option<String>,
-    pub access: String,
-    #[serde(default)]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub disciplines: Vec<SharedResourceDiscipline>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SharedResourceDiscipline {
-    pub id: String,
-    #[serde(default)]
-    pub best_bet: bool,
-}
-
-impl SharedResource {
-    /// Its fields as a resource's history compares them (as `snapshot` reads them here).
-    fn fields(&self) -> BTreeMap<&'static str, String> {
-        let mut disciplines: Vec<&SharedResourceDiscipline> = self.disciplines.iter().collect();
-        disciplines.sort_by(|a, b| a.id.cmp(&b.id));
-        let or_empty = |v: &Option<String>| v.clone().unwrap_or_default();
-        BTreeMap::from([
-            ("kind", self.kind.clone()),
-            ("name", self.name.clone()),
-            (
-                "alt_names",
-                serde_json::to_string(&self.alt_names).unwrap_or_else(|_| "[]".into()),
-            ),
-            ("description", self.description.clone()),
-            ("vendor", or_empty(&self.vendor)),
-            ("url", or_empty(&self.url)),
-            ("access", self.access.clone()),
-            ("note", or_empty(&self.note)),
-            (
-                "disciplines",
-                disciplines
-                    .iter()
-                    .map(|d| format!("{}{}", d.id, if d.best_bet { " (best bet)" } else { "" }))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-        ])
-    }
-
-    /// What makes a resource from elsewhere unusable here, if anything.
-    pub fn problem(&self) -> Option<String> {
-        if self.id.trim().is_empty() || self.id.chars().count() > 100 {
-            return Some("an id is 1 to 100 characters".into());
-        }
-        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
-            return Some(format!("{}: a name is 1 to 200 characters", self.id));
-        }
-        if !KINDS.contains(&self.kind.as_str()) {
-            return Some(format!(
-                "{}: `{}` is not a kind of resource",
-                self.id, self.kind
-            ));
-        }
-        if !ACCESSES.contains(&self.access.as_str()) {
-            return Some(format!(
-                "{}: `{}` is not an access level",
-                self.id, self.access
-            ));
-        }
-        if let Some(u) = &self.url
-            && links::check_web_url(u).is_err()
-        {
-            return Some(format!(
-                "{}: `{u}` is not an http or https address",
-                self.id
-            ));
-        }
-        None
-    }
-
-    /// Writes the resource and its disciplines (those this cache knows), restoring it if it
-    /// was retired.
-    pub fn upsert(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        let alt = serde_json::to_string(&self.alt_names).unwrap_or_else(|_| "[]".into());
+/// Writes a resource of the shared list and its disciplines (those this cache knows),
+/// restoring it if it was retired.
+pub fn upsert_shared(tx: &Transaction<'_>, r: &SharedResource) -> rusqlite::Result<()> {
+    let alt = serde_json::to_string(&r.alt_names).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+             alt_names = excluded.alt_names, description = excluded.description,
+             vendor = excluded.vendor, url = excluded.url, access = excluded.access,
+             note = excluded.note, retired_at = NULL",
+        rusqlite::params![
+            r.id,
+            r.kind,
+            r.name,
+            alt,
+            r.description,
+            r.vendor,
+            r.url,
+            r.access,
+            r.note
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM resource_disciplines WHERE resource_id = ?1",
+        [&r.id],
+    )?;
+    for d in &r.disciplines {
         tx.execute(
-            "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
-                 alt_names = excluded.alt_names, description = excluded.description,
-                 vendor = excluded.vendor, url = excluded.url, access = excluded.access,
-                 note = excluded.note, retired_at = NULL",
-            rusqlite::params![
-                self.id,
-                self.kind,
-                self.name,
-                alt,
-                self.description,
-                self.vendor,
-                self.url,
-                self.access,
-                self.note
-            ],
+            "INSERT OR IGNORE INTO resource_disciplines(resource_id, discipline_id, best_bet)
+             SELECT ?1, id, ?3 FROM disciplines WHERE id = ?2",
+            rusqlite::params![r.id, d.id, d.best_bet],
         )?;
-        tx.execute(
-            "DELETE FROM resource_disciplines WHERE resource_id = ?1",
-            [&self.id],
-        )?;
-        for d in &self.disciplines {
-            tx.execute(
-                "INSERT OR IGNORE INTO resource_disciplines(resource_id, discipline_id, best_bet)
-                 SELECT ?1, id, ?3 FROM disciplines WHERE id = ?2",
-                rusqlite::params![self.id, d.id, d.best_bet],
-            )?;
-        }
-        Ok(())
     }
-}
-
-/// One problem with one field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    /// `required`, `too_long`, `unknown`, `url_scheme`, `not_a_url`, `duplicate_url`,
-    /// `too_many`, `none`.
-    pub code: &'static str,
-    /// For `duplicate_url`: the name of the resource that has the address.
-    pub other: Option<String>,
+    Ok(())
 }
 
 /// Why a change was not made.
@@ -459,17 +354,6 @@ fn changes(
             )
         })
         .collect()
-}
-
-/// One line of the hub's history of a resource (oldest first), as the hub sends it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SharedAuditLine {
-    pub at: String,
-    pub username: String,
-    /// save, retire, restore
-    pub action: String,
-    /// The resource as saved (for `save`).
-    pub body: Option<SharedResource>,
 }
 
 /// The hub's history of a resource as the resource page shows it (newest first): the first

@@ -10,8 +10,6 @@ pub mod remote;
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::store::{Store, StoreError};
 
 /// Why a document could not be read.
@@ -46,13 +44,7 @@ impl DocumentError {
     }
 }
 
-/// Whether `id` is a SHA-256 in lower-case hex.
-pub fn is_sha256(id: &str) -> bool {
-    id.len() == 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+pub use commons_protocol::hex::is_sha256;
 
 /// Where the store keeps a document.
 pub fn path_of(dir: &Path, sha: &str) -> PathBuf {
@@ -72,10 +64,7 @@ pub fn read(dir: &Path, sha: &str) -> Result<Vec<u8>, DocumentError> {
         }
         Err(source) => return Err(DocumentError::Read { path, source }),
     };
-    let actual: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let actual: String = commons_protocol::Sha256::of(&bytes).to_string();
     if actual != sha {
         return Err(DocumentError::Damaged(sha.to_owned()));
     }
@@ -403,10 +392,7 @@ pub fn add(store: &Store, dir: &Path, bytes: &[u8], doc: &NewDocument) -> Result
     if !problems.is_empty() {
         return Err(AddError::Invalid(problems));
     }
-    let sha: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha: String = commons_protocol::Sha256::of(bytes).to_string();
     let existing: Option<String> = store
         .conn()
         .query_row(

@@ -9,18 +9,7 @@ use rusqlite::{OptionalExtension, Transaction};
 
 use crate::store::{Store, StoreError};
 
-/// A document as the hub's feed announces it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct Announced {
-    pub sha256: String,
-    pub title: String,
-    pub file_name: String,
-    pub bytes: i64,
-    #[serde(default)]
-    pub discipline_id: Option<String>,
-    #[serde(default)]
-    pub record_id: Option<String>,
-}
+pub use commons_protocol::feed::Announced;
 
 /// Records an announced document (its file comes later). A discipline or record this
 /// workstation does not know is left out rather than refused.
@@ -42,7 +31,7 @@ pub fn upsert(tx: &Transaction<'_>, d: &Announced, now: &str) -> rusqlite::Resul
          VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, 'hub', 0)
          ON CONFLICT(sha256) DO UPDATE SET title = excluded.title, file_name = excluded.file_name,
              record_id = excluded.record_id, discipline_id = excluded.discipline_id",
-        rusqlite::params![d.sha256, d.title, d.file_name, d.bytes, record, discipline, now],
+        rusqlite::params![d.sha256.as_str(), d.title, d.file_name, d.bytes, record, discipline, now],
     )?;
     Ok(())
 }
@@ -62,18 +51,18 @@ pub fn to_download(store: &Store) -> Result<Vec<(String, u64)>, StoreError> {
     rows.collect::<Result<_, _>>().map_err(|e| store.err(e))
 }
 
-/// Whether the document is a hub document whose file is not here.
-pub fn missing(store: &Store, sha: &str) -> Result<bool, StoreError> {
-    Ok(store
+/// The announced size of a hub document whose file is not here; `None` when it is here or
+/// not the hub's.
+pub fn missing(store: &Store, sha: &str) -> Result<Option<u64>, StoreError> {
+    store
         .conn()
         .query_row(
-            "SELECT 1 FROM documents WHERE sha256 = ?1 AND origin = 'hub' AND stored = 0",
+            "SELECT bytes FROM documents WHERE sha256 = ?1 AND origin = 'hub' AND stored = 0",
             [sha],
-            |_| Ok(()),
+            |r| Ok(r.get::<_, i64>(0)?.unsigned_abs()),
         )
         .optional()
-        .map_err(|e| store.err(e))?
-        .is_some())
+        .map_err(|e| store.err(e))
 }
 
 /// The file is in the store (or could not be fetched: `error`).

@@ -7,6 +7,6 @@
 
 pub mod index;
 pub mod query;
-pub mod text;
+pub use commons_catalogue::text;
 
 pub use index::{FacetCount, Hit, SearchError, SearchIndex, SearchRequest, SearchResults, Sort};

@@ -339,6 +339,7 @@ export const en = {
   "con.pendingHint": "Keep the code. If the time is taken meanwhile on another workstation, this list will say so; the desk can also help.",
   "con.status.pending": "waiting for the connection",
   "con.status.refused": "not confirmed: the time was taken on another workstation first",
+  "error.hub_refused": "The consortium's hub refused this, so nothing was changed. Please check what you entered, or ask the desk.",
   "error.hub_unreachable": "The library's booking service cannot be reached right now, so this cannot be done. Please try again later or call the desk.",
   "con.nearestFree": "The nearest free times with this librarian:",
   "con.confirmed": "Booked. Your booking code is",

@@ -340,6 +340,7 @@ export const zhHans: Record<MessageKey, string> = {
   "con.pendingHint": "请保存预约码。如果此时段在其他工作站被先行预约，此列表会显示；服务台也可以提供帮助。",
   "con.status.pending": "等待连接",
   "con.status.refused": "未确认：该时段已在其他工作站被预约",
+  "error.hub_refused": "联盟中心拒绝了此操作，因此没有做任何修改。请检查您输入的内容，或咨询服务台。",
   "error.hub_unreachable": "目前无法连接图书馆的预约服务，因此无法完成此操作。请稍后再试或致电服务台。",
   "con.nearestFree": "该馆员最近的空闲时间：",
   "con.confirmed": "预约成功。您的预约码是",

@@ -1,0 +1,58 @@
+//! `POST /api/v1/bookings` and `POST /api/v1/bookings/{code}/cancel`.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Json;
+use axum::routing::post;
+use commons_protocol::ApiCode;
+use commons_protocol::bookings::{Booked, NewBooking};
+
+use super::{ApiError, ApiJson, Shared, Workstation};
+use crate::bookings::{self, Outcome};
+use crate::db::Db;
+
+async fn book(
+    _: Workstation,
+    State(db): State<Db>,
+    ApiJson(request): ApiJson<NewBooking>,
+) -> Result<(StatusCode, Json<Booked>), ApiError> {
+    match bookings::book(&db, &request).await? {
+        Outcome::Booked(b) => Ok((StatusCode::CREATED, Json(b))),
+        Outcome::Replayed(b) => Ok((StatusCode::OK, Json(b))),
+        Outcome::Taken => Err(ApiError::new(
+            ApiCode::SlotTaken,
+            "this time has just been taken",
+        )),
+        Outcome::Full => Err(ApiError::new(
+            ApiCode::SessionFull,
+            "every seat of this session is taken",
+        )),
+        Outcome::KeyReused => Err(ApiError::new(
+            ApiCode::IdempotencyKeyReused,
+            "this idempotency key was used for another booking",
+        )),
+    }
+}
+
+async fn cancel(
+    _: Workstation,
+    State(db): State<Db>,
+    Path(code): Path<String>,
+) -> Result<Json<Booked>, ApiError> {
+    bookings::cancel(&db, &code)
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                ApiCode::NotFound,
+                "no booking with this code can be cancelled",
+            )
+        })
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/api/v1/bookings", post(book))
+        .route("/api/v1/bookings/{code}/cancel", post(cancel))
+}

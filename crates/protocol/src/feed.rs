@@ -1,0 +1,241 @@
+//! The change feed: `GET /api/v1/changes?since=CURSOR&limit=N` answers a [`Page`] of
+//! changes in commit order and the cursor to ask with next.
+//!
+//! On the wire a change is an envelope `{kind, key, op, body}`; its meaning is one
+//! [`ChangeBody`]. The envelope lets a workstation skip (and name) one change it cannot
+//! read, a kind from a newer hub say, and apply the rest of the page; `Change::decode` is
+//! the one place that turns an envelope into a body, with the checks that bind the body to
+//! its key.
+
+use commons_catalogue::union::{UnionLibrary, UnionRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::bookings::{BusyTime, SharedSchedule, TypeForm};
+use crate::hex::Sha256;
+use crate::resources::SharedResource;
+
+/// A position in the feed: after the change with this id. On the wire it is a string of
+/// digits; the empty string is the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Cursor(pub i64);
+
+impl Cursor {
+    /// Reads a cursor the feed returned; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Cursor> {
+        if s.is_empty() {
+            return Some(Cursor::default());
+        }
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok().map(Cursor)
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The query of `GET /api/v1/changes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesQuery {
+    #[serde(default)]
+    pub since: String,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// One change as the wire carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: String,
+    pub key: String,
+    pub op: String,
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+}
+
+/// A page of the feed and the cursor to ask with next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub changes: Vec<Change>,
+    pub next: String,
+}
+
+/// A document the hub shares, as the feed announces it (its file is fetched from
+/// `GET /api/v1/documents/{sha256}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announced {
+    pub sha256: Sha256,
+    pub title: String,
+    pub file_name: String,
+    pub bytes: i64,
+    #[serde(default)]
+    pub discipline_id: Option<String>,
+    #[serde(default)]
+    pub record_id: Option<String>,
+}
+
+/// What a change means: one variant per kind and operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeBody {
+    /// A work of the union catalogue, new or changed (keyed by its `hub:` id).
+    Record(Box<UnionRecord>),
+    /// A work that no longer exists.
+    RecordDeleted,
+    /// A member library (keyed by its id).
+    Library(UnionLibrary),
+    /// A shared document (keyed by its SHA-256).
+    Document(Announced),
+    /// A resource of the consortium's list, added, changed or restored.
+    Resource(Box<SharedResource>),
+    /// A resource taken off the list (retired on workstations, never deleted).
+    ResourceRetired,
+    /// A librarian's hours and time off (keyed by her librarian id).
+    Schedule(SharedSchedule),
+    /// A consultation type (keyed by its id).
+    ConsultationType(TypeForm),
+    /// A booking somewhere in the consortium, or its cancellation (keyed by its code).
+    Booking(BusyTime),
+}
+
+/// The `(kind, op)` of every change kind, in the order of [`ChangeBody`]'s variants.
+pub const KINDS: [(&str, &str); 9] = [
+    ("record", "upsert"),
+    ("record", "delete"),
+    ("library", "upsert"),
+    ("document", "upsert"),
+    ("resource", "upsert"),
+    ("resource", "delete"),
+    ("schedule", "upsert"),
+    ("consultation_type", "upsert"),
+    ("booking", "upsert"),
+];
+
+impl ChangeBody {
+    /// The envelope's `kind` and `op`.
+    pub fn kind_op(&self) -> (&'static str, &'static str) {
+        let i = match self {
+            ChangeBody::Record(_) => 0,
+            ChangeBody::RecordDeleted => 1,
+            ChangeBody::Library(_) => 2,
+            ChangeBody::Document(_) => 3,
+            ChangeBody::Resource(_) => 4,
+            ChangeBody::ResourceRetired => 5,
+            ChangeBody::Schedule(_) => 6,
+            ChangeBody::ConsultationType(_) => 7,
+            ChangeBody::Booking(_) => 8,
+        };
+        KINDS[i]
+    }
+
+    /// The envelope's `body`.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        // Serialising these types cannot fail: no maps with non-string keys, no custom
+        // serialisers that refuse.
+        let v = |r: Result<serde_json::Value, serde_json::Error>| r.ok();
+        match self {
+            ChangeBody::Record(r) => v(serde_json::to_value(r)),
+            ChangeBody::Library(l) => v(serde_json::to_value(l)),
+            ChangeBody::Document(d) => v(serde_json::to_value(d)),
+            ChangeBody::Resource(r) => v(serde_json::to_value(r)),
+            ChangeBody::Schedule(s) => v(serde_json::to_value(s)),
+            ChangeBody::ConsultationType(t) => v(serde_json::to_value(t)),
+            ChangeBody::Booking(b) => v(serde_json::to_value(b)),
+            ChangeBody::RecordDeleted | ChangeBody::ResourceRetired => None,
+        }
+    }
+}
+
+impl Change {
+    /// The envelope of `body` under `key`.
+    pub fn new(key: impl Into<String>, body: &ChangeBody) -> Change {
+        let (kind, op) = body.kind_op();
+        Change {
+            kind: kind.to_owned(),
+            key: key.into(),
+            op: op.to_owned(),
+            body: body.to_json(),
+        }
+    }
+
+    /// What the change means, or why it cannot be read: a kind this end does not know, a
+    /// body that is not of its kind, or a body that names another key than the envelope.
+    pub fn decode(&self) -> Result<ChangeBody, String> {
+        fn body<T: serde::de::DeserializeOwned>(c: &Change) -> Result<T, String> {
+            let value = c.body.clone().ok_or("an upsert without a body")?;
+            serde_json::from_value(value).map_err(|e| e.to_string())
+        }
+        let not_its_key = |what: &str, id: &str| format!("the {what}'s id `{id}` is not its key");
+        let decoded = match (self.kind.as_str(), self.op.as_str()) {
+            ("record", "upsert") => {
+                let record: UnionRecord = body(self)?;
+                if record.id != self.key || !record.id.starts_with("hub:") {
+                    return Err(not_its_key("record", &record.id));
+                }
+                if record.description.title.trim().is_empty() {
+                    return Err("a record without a title".into());
+                }
+                ChangeBody::Record(Box::new(record))
+            }
+            ("record", "delete") => ChangeBody::RecordDeleted,
+            ("library", "upsert") => {
+                let library: UnionLibrary = body(self)?;
+                if library.id != self.key {
+                    return Err(not_its_key("library", &library.id));
+                }
+                ChangeBody::Library(library)
+            }
+            ("document", "upsert") => {
+                let d: Announced = body(self)?;
+                if d.sha256.as_str() != self.key {
+                    return Err(format!("`{}` is not the document's SHA-256", self.key));
+                }
+                ChangeBody::Document(d)
+            }
+            ("resource", "upsert") => {
+                let r: SharedResource = body(self)?;
+                if let Some(problem) = r.problem() {
+                    return Err(problem);
+                }
+                if r.id != self.key {
+                    return Err(not_its_key("resource", &r.id));
+                }
+                ChangeBody::Resource(Box::new(r))
+            }
+            ("resource", "delete") => ChangeBody::ResourceRetired,
+            ("schedule", "upsert") => {
+                let s: SharedSchedule = body(self)?;
+                if let Some(problem) = s.problem() {
+                    return Err(problem);
+                }
+                ChangeBody::Schedule(s)
+            }
+            ("consultation_type", "upsert") => {
+                let form: TypeForm = body(self)?;
+                if form.id.as_deref() != Some(self.key.as_str()) {
+                    return Err("the consultation type's id is not its key".into());
+                }
+                if let Some(p) = crate::bookings::type_problems(&form).first() {
+                    return Err(format!("{}: {}", p.field, p.code));
+                }
+                ChangeBody::ConsultationType(form)
+            }
+            ("booking", "upsert") => {
+                let b: BusyTime = body(self)?;
+                if b.code.compact() != self.key && b.code.to_string() != self.key {
+                    return Err(not_its_key("booking", &b.code.to_string()));
+                }
+                ChangeBody::Booking(b)
+            }
+            (kind, op) => {
+                return Err(format!(
+                    "this workstation does not know `{kind}` changes with `{op}` (a newer hub?)"
+                ));
+            }
+        };
+        Ok(decoded)
+    }
+}

@@ -1,0 +1,87 @@
+//! The hub's addresses, relative to its base URL. Paths with a parameter are functions, so
+//! an id is always one escaped path segment.
+
+pub const HEALTHZ: &str = "healthz";
+pub const CHANGES: &str = "api/v1/changes";
+pub const BOOKINGS: &str = "api/v1/bookings";
+pub const SESSIONS: &str = "api/v1/sessions";
+pub const DESK: &str = "api/v1/desk";
+pub const DESK_CALENDAR: &str = "api/v1/desk/calendar";
+pub const DESK_SCHEDULE: &str = "api/v1/desk/schedule";
+
+/// One path segment, percent-escaped as `url` escapes path segments.
+fn segment(s: &str) -> String {
+    let mut u = url::Url::parse("http://x/").expect("a constant URL parses");
+    if let Ok(mut segments) = u.path_segments_mut() {
+        segments.push(s);
+    }
+    u.path().trim_start_matches('/').to_owned()
+}
+
+/// `api/v1/bookings/{code}/cancel`.
+pub fn cancel_booking(code: &crate::BookingCode) -> String {
+    format!("{BOOKINGS}/{}/cancel", code.compact())
+}
+
+/// `api/v1/desk/{code}`.
+pub fn desk_booking(code: &crate::BookingCode) -> String {
+    format!("{DESK}/{}", code.compact())
+}
+
+/// `api/v1/documents/{sha256}`.
+pub fn document(sha: &crate::Sha256) -> String {
+    format!("api/v1/documents/{sha}")
+}
+
+/// `api/v1/resources/{id}`.
+pub fn resource(id: &str) -> String {
+    format!("api/v1/resources/{}", segment(id))
+}
+
+/// `api/v1/resources/{id}/retire`, `…/restore` or `…/history`.
+pub fn resource_action(id: &str, action: ResourceAction) -> String {
+    format!("{}/{}", resource(id), action.as_str())
+}
+
+/// `api/v1/types/{id}`.
+pub fn consultation_type(id: &str) -> String {
+    format!("api/v1/types/{}", segment(id))
+}
+
+/// What can be done to a resource at its own address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceAction {
+    Retire,
+    Restore,
+    History,
+}
+
+impl ResourceAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceAction::Retire => "retire",
+            ResourceAction::Restore => "restore",
+            ResourceAction::History => "history",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_one_segment() {
+        assert_eq!(resource("res-1"), "api/v1/resources/res-1");
+        assert_eq!(resource("a/b c?"), "api/v1/resources/a%2Fb%20c%3F");
+        assert_eq!(
+            resource_action("x", ResourceAction::History),
+            "api/v1/resources/x/history"
+        );
+        assert_eq!(
+            cancel_booking(&crate::BookingCode::parse("abcd-2345").unwrap()),
+            "api/v1/bookings/ABCD2345/cancel"
+        );
+    }
+}
