@@ -992,7 +992,7 @@ impl Workstation {
             match hub.desk_act(&token, &code, action) {
                 Ok(b) if !held_here => return self.desk_booking_of(b),
                 Ok(_) => {}
-                Err(e) if !held_here => return Err(desk_refusal(e)),
+                Err(e) if !held_here => return Err(desk_refusal(e, &code)),
                 Err(e) => tracing::warn!(error = %e, "the hub did not take the desk action"),
             }
         }
@@ -1316,10 +1316,10 @@ impl Workstation {
 /// The instant `days` days ago.
 /// What a failed desk action on the hub means for the librarian: the hub refusing it (the
 /// booking's status, a code it does not know) is never reported as the hub out of reach.
-fn desk_refusal(e: sync::SyncError) -> BookingError {
+fn desk_refusal(e: sync::SyncError, code: &str) -> BookingError {
     use commons_protocol::ApiCode;
     match e.refusal() {
-        Some(r) if r.code == ApiCode::NotFound => BookingError::UnknownCode(String::new()),
+        Some(r) if r.code == ApiCode::NotFound => BookingError::UnknownCode(code.to_owned()),
         Some(r) if r.code == ApiCode::WrongState => BookingError::WrongState(r.message.clone()),
         Some(r) if r.code == ApiCode::NotSignedIn => BookingError::DeskSignIn,
         Some(r) => BookingError::HubRefused(r.message.clone()),

@@ -9,6 +9,9 @@
 //! The provider's response date of the first page becomes the next `from`: a record changed
 //! while the harvest ran is harvested again next time rather than missed.
 
+/// The most pages one harvest follows (at 100 records a page, ten million records).
+pub const PAGES_MAX: usize = 100_000;
+
 use std::collections::BTreeSet;
 
 use commons_catalogue::record::{CatalogueRecord, Description, Format};
@@ -170,7 +173,22 @@ async fn run(db: &Db, library: &str, provider: &Provider) -> Result<Report, HubE
     let mut token = st.token.clone();
     let from = st.running_from.clone().or(st.next_from.clone());
     report.resumed = token.is_some();
+    // A provider whose tokens repeat, or never end, would keep a harvest running forever.
+    let mut seen = std::collections::HashSet::new();
     loop {
+        if let Some(t) = &token
+            && !seen.insert(t.clone())
+        {
+            return Err(HubError::Harvest(format!(
+                "the provider sent the resumption token `{}` twice; the harvest stopped rather than loop",
+                t.chars().take(100).collect::<String>()
+            )));
+        }
+        if seen.len() > PAGES_MAX {
+            return Err(HubError::Harvest(format!(
+                "the provider sent more than {PAGES_MAX} pages in one harvest; it stopped rather than run forever"
+            )));
+        }
         let fresh = token.is_none();
         let (body, env) = match &token {
             Some(t) => {
@@ -206,6 +224,8 @@ async fn run(db: &Db, library: &str, provider: &Provider) -> Result<Report, HubE
                     tracing::warn!(library, message, "resumption token refused; starting again");
                     report.restarted = true;
                     token = None;
+                    // Starting again, the provider hands out the same tokens again.
+                    seen.clear();
                     continue;
                 }
                 _ => {

@@ -8,6 +8,9 @@ use std::time::Duration;
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
+/// The largest OAI-PMH response read; a provider's page is usually well under 10 MiB.
+pub const RESPONSE_BYTES_MAX: usize = 64 * 1024 * 1024;
+
 /// What an OAI-PMH response says besides its records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Envelope {
@@ -218,11 +221,23 @@ impl Provider {
                 self.base
             )));
         }
-        let body = response
-            .bytes()
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
             .map_err(|e| OaiError::Transient(format!("{}: {}", self.base, chain(&e))))?
-            .to_vec();
+        {
+            if body.len() + chunk.len() > RESPONSE_BYTES_MAX {
+                return Err(OaiError::Permanent(format!(
+                    "{} sent a response larger than {} MiB; Commons reads pages up to that size \
+                     (ask the provider for smaller pages)",
+                    self.base,
+                    RESPONSE_BYTES_MAX / (1024 * 1024)
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         let env = envelope(&body)?;
         Ok((body, env))
     }

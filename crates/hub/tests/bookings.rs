@@ -421,6 +421,16 @@ async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
             )
             .unwrap();
         assert_eq!(done.status, "completed");
+        // The hub refusing an action (the booking is completed) is said as such, never as
+        // the hub out of reach.
+        let again = desk_side.desk_action(&made.code, &commons_core::bookings::DeskAction::NoShow);
+        assert!(
+            matches!(
+                again,
+                Err(commons_core::bookings::BookingError::WrongState(ref s)) if s.contains("completed")
+            ),
+            "{again:?}"
+        );
         // Her calendar feed: an address calendar programs subscribe to, without a token.
         let feed = desk_side.new_calendar_feed().unwrap();
         commons_core::sync::install_tls_provider();
