@@ -14,6 +14,7 @@ pub mod demo;
 pub mod disciplines;
 pub mod doctor;
 pub mod documents;
+pub mod error;
 pub mod links;
 pub mod search;
 pub mod settings;
@@ -22,5 +23,6 @@ pub mod sync;
 pub mod workstation;
 
 pub use config::Config;
+pub use error::Coded;
 pub use store::Store;
 pub use workstation::Workstation;

@@ -66,6 +66,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0009_resource_audit.sql"),
     ),
     ("0010_desk", include_str!("../migrations/0010_desk.sql")),
+    (
+        "0011_merge_refusals",
+        include_str!("../migrations/0011_merge_refusals.sql"),
+    ),
 ];
 
 #[cfg(test)]

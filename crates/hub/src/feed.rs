@@ -124,6 +124,9 @@ pub struct Library {
     pub every_minutes: Option<i32>,
     pub last_success: Option<String>,
     pub last_error: Option<String>,
+    /// Records kept apart rather than joining more than `merge::JOIN_WORKS_MAX` works.
+    pub merge_refusals: i64,
+    pub last_merge_refusal: Option<String>,
 }
 
 /// Every member library, by id.
@@ -132,7 +135,8 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
     let rows = client
         .query(
             "SELECT l.id, l.name, l.base_url, l.metadata_prefix, l.harvest_every_minutes,
-                    to_char(h.last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.last_error
+                    to_char(h.last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.last_error,
+                    coalesce(h.merge_refusals, 0), h.last_merge_refusal
              FROM libraries l LEFT JOIN harvests h ON h.library_id = l.id ORDER BY l.id",
             &[],
         )
@@ -147,6 +151,8 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
             every_minutes: r.get(4),
             last_success: r.get(5),
             last_error: r.get(6),
+            merge_refusals: r.get(7),
+            last_merge_refusal: r.get(8),
         })
         .collect())
 }

@@ -65,6 +65,8 @@ pub struct Report {
     pub resumed: bool,
     /// The provider had forgotten the token; the harvest started again from its `from`.
     pub restarted: bool,
+    /// Records kept apart because they would have joined more than `JOIN_WORKS_MAX` works.
+    pub merges_refused: Vec<String>,
 }
 
 struct State {
@@ -302,6 +304,7 @@ async fn apply_page(
         .await?;
     let mut affected = BTreeSet::new();
     let (mut changed, mut deleted, mut rejected) = (0i64, 0i64, 0i64);
+    let refused_before = report.merges_refused.len();
     for item in items {
         let (identifier, format, record) = match item {
             Item::Marc {
@@ -348,7 +351,17 @@ async fn apply_page(
             rejected += 1;
             continue;
         }
-        if upsert(tx, library, &identifier, format, &record, &mut affected).await? {
+        if upsert(
+            tx,
+            library,
+            &identifier,
+            format,
+            &record,
+            &mut affected,
+            report,
+        )
+        .await?
+        {
             report.records += 1;
             changed += 1;
         } else {
@@ -356,6 +369,16 @@ async fn apply_page(
         }
     }
     emit(tx, &affected).await?;
+    let refused = &report.merges_refused[refused_before..];
+    if let Some(last) = refused.last() {
+        let n = i64::try_from(refused.len()).unwrap_or(i64::MAX);
+        tx.execute(
+            "UPDATE harvests SET merge_refusals = merge_refusals + $2, last_merge_refusal = $3
+             WHERE library_id = $1",
+            &[&library, &n, last],
+        )
+        .await?;
+    }
     tx.execute(
         "UPDATE harvests SET records = records + $2, deleted = deleted + $3, rejected = rejected + $4
          WHERE library_id = $1",
@@ -373,6 +396,7 @@ async fn upsert(
     format: &str,
     record: &CatalogueRecord,
     affected: &mut BTreeSet<i64>,
+    report: &mut Report,
 ) -> Result<bool, HubError> {
     let stored = serde_json::to_value(Stored::from_record(record))
         .map_err(|e| HubError::Internal(e.to_string()))?;
@@ -400,6 +424,16 @@ async fn upsert(
         .iter()
         .map(|r| r.get(0))
         .collect();
+    // Kept apart, the record is stored without keys, so no later record links through it.
+    let (candidates, keys) = if candidates.len() > merge::JOIN_WORKS_MAX {
+        report.merges_refused.push(format!(
+            "{identifier}: shares identifiers with {} works; kept apart rather than joining them",
+            candidates.len()
+        ));
+        (Vec::new(), Vec::new())
+    } else {
+        (candidates, keys)
+    };
     let target = match (candidates.first(), old) {
         (Some(&first), _) => first,
         (None, Some(old)) => old,

@@ -426,7 +426,7 @@ async fn main() -> ExitCode {
             } => {
                 for l in feed::libraries(&db).await.map_err(|e| e.to_string())? {
                     println!(
-                        "{}\t{}\t{}\t{}\tevery {}\tlast success: {}\t{}",
+                        "{}\t{}\t{}\t{}\tevery {}\tlast success: {}\t{}{}",
                         l.id,
                         l.name,
                         l.base_url.as_deref().unwrap_or("-"),
@@ -435,6 +435,13 @@ async fn main() -> ExitCode {
                             .map_or_else(|| "(hub default)".to_owned(), |m| format!("{m} min")),
                         l.last_success.as_deref().unwrap_or("never"),
                         l.last_error.as_deref().unwrap_or(""),
+                        match &l.last_merge_refusal {
+                            Some(last) => format!(
+                                "\tmerges refused: {} (last: {last})",
+                                l.merge_refusals
+                            ),
+                            None => String::new(),
+                        },
                     );
                 }
             }

@@ -17,12 +17,26 @@
 //! goes: a record whose identifiers are corrected leaves the work it no longer shares a key
 //! with, and a work whose link was that record splits again (the largest part keeps the
 //! work's id). `tests::pairs` is the table of pairs that must and must not merge.
+//!
+//! **Bounded.** Merging is transitive, so one record carrying the identifiers of many works
+//! (a set's record listing every volume's ISBN, a bad export) would glue them together and
+//! rewrite all their descriptions. A record is matched on its first
+//! [`IDENTIFIER_KEYS_MAX`] identifiers only, and a record that would still join more than
+//! [`JOIN_WORKS_MAX`] works is kept as a work of its own, the refusal counted and named in
+//! `library list`.
 
 use std::collections::HashMap;
 
 use commons_catalogue::record::{CatalogueRecord, Description, Format};
 use commons_catalogue::text::normalized;
 use commons_catalogue::union::{SourceRef, UnionHolding, UnionRecord};
+
+/// The most identifiers of one record it is matched on (the first ones, in the record's
+/// order: ISBNs, then ISSNs of journals, LCCN, OCLC numbers).
+pub const IDENTIFIER_KEYS_MAX: usize = 8;
+
+/// The most existing works one record may join into one.
+pub const JOIN_WORKS_MAX: usize = 3;
 
 /// The keys a record is matched on (sorted, without duplicates).
 pub fn keys(record: &CatalogueRecord) -> Vec<String> {
@@ -34,6 +48,7 @@ pub fn keys(record: &CatalogueRecord) -> Vec<String> {
     }
     keys.extend(d.lccn.iter().map(|v| format!("lccn:{v}")));
     keys.extend(d.oclc.iter().map(|v| format!("oclc:{v}")));
+    keys.truncate(IDENTIFIER_KEYS_MAX);
     if let Some(k) = description_key(record) {
         keys.push(k);
     }
@@ -349,6 +364,23 @@ mod tests {
             let merged = components(&[ka.clone(), kb.clone()]).len() == 1;
             assert_eq!(merged, *merge, "{why}: {ka:?} / {kb:?}");
         }
+    }
+
+    #[test]
+    fn a_record_is_matched_on_its_first_identifiers_only() {
+        let mut r = record("A set|Author, An|2001||book|||");
+        r.description.isbns = (0..20).map(|i| format!("97800000000{i:02}")).collect();
+        r.description.oclc = vec!["123".into()];
+        let k = keys(&r);
+        let identifiers: Vec<&String> = k.iter().filter(|k| !k.starts_with("tay:")).collect();
+        assert_eq!(identifiers.len(), IDENTIFIER_KEYS_MAX, "{k:?}");
+        assert!(k.contains(&"isbn:9780000000000".to_owned()));
+        assert!(!k.contains(&"isbn:9780000000019".to_owned()));
+        assert!(!k.contains(&"oclc:123".to_owned()), "past the limit: {k:?}");
+        assert!(
+            k.iter().any(|k| k.starts_with("tay:")),
+            "the description key stays"
+        );
     }
 
     #[test]

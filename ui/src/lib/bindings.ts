@@ -44,8 +44,8 @@ export const commands = {
 	saveBookingCalendar: (codes: string[]) => __TAURI_INVOKE<Exported>("save_booking_calendar", { codes }),
 	/**  The signed-in librarian's desk for a local date (`YYYY-MM-DD`; null: today). */
 	getDesk: (date: string | null) => __TAURI_INVOKE<DeskView>("get_desk", { date }),
-	/**  `checkIn`, `noShow`, or `complete` with a READ level (1–6) and outcome notes. */
-	deskAction: (code: string, action: string, readLevel: number | null, outcome: string | null) => __TAURI_INVOKE<BookingView>("desk_action", { code, action, readLevel, outcome }),
+	/**  Check-in, no-show, or completion with a READ level (1–6) and outcome notes. */
+	deskAction: (code: string, action: DeskActionInput) => __TAURI_INVOKE<BookingView>("desk_action", { code, action }),
 	saveDeskCalendar: () => __TAURI_INVOKE<Exported>("save_desk_calendar"),
 	getDeskHours: () => __TAURI_INVOKE<HoursRow[]>("get_desk_hours"),
 	setDeskHours: (hours: HoursRow[]) => __TAURI_INVOKE<null>("set_desk_hours", { hours }),
@@ -188,6 +188,11 @@ export type Counts = {
 };
 
 export type DataSource = "demo" | "hub";
+
+/**  What a librarian does with a booking at the desk. */
+export type DeskActionInput = { action: "checkIn" } | { action: "noShow" } | { action: "complete"; 
+/**  The READ scale, 1 to 6. */
+readLevel: number; outcome: string };
 
 /**  The signed-in librarian's desk: who they are and the day's queue. */
 export type DeskView = {

@@ -1,0 +1,120 @@
+//! The catalogue: search, records, exports and downloads, import and reindexing.
+
+use super::*;
+use crate::catalogue;
+
+impl Workstation {
+    /// Searches the catalogue; returns the results and display names for id-valued facets.
+    pub fn search(&self, request: &SearchRequest) -> Result<(SearchResults, Labels), SearchError> {
+        self.with_index(|store, index| {
+            let results = index.search(store, request)?;
+            Ok((results, labels(store)?))
+        })
+    }
+
+    /// One record with its holdings.
+    pub fn record(&self, id: &str) -> Result<Option<RecordDetail>, StoreError> {
+        self.with_store(|store| catalogue::detail::record(store, id))
+    }
+
+    /// Records in the given order, skipping ids that are gone.
+    pub fn records(&self, ids: &[String]) -> Result<Vec<RecordDetail>, StoreError> {
+        self.with_store(|store| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.extend(catalogue::detail::record(store, id)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Writes the records in `format` to a new file in the downloads folder; returns its path
+    /// and how many records it holds.
+    pub fn export(
+        &self,
+        ids: &[String],
+        format: catalogue::ExportFormat,
+    ) -> Result<(PathBuf, usize), ExportError> {
+        let records = self.records(ids)?;
+        if records.is_empty() {
+            return Err(ExportError::Nothing);
+        }
+        let text = catalogue::export(&records, format);
+        let base = if records.len() == 1 {
+            "commons-record"
+        } else {
+            "commons-list"
+        };
+        let path = self.save_download(base, format.extension(), &text)?;
+        Ok((path, records.len()))
+    }
+
+    /// Writes a file into the downloads folder under a fresh name (`base-YYYYMMDD-HHMMSS.ext`).
+    pub fn save_download(
+        &self,
+        base: &str,
+        extension: &str,
+        text: &str,
+    ) -> Result<PathBuf, ExportError> {
+        let dir = &self.config.downloads_dir;
+        let io = |source| ExportError::Write {
+            path: dir.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let stamp = jiff::Zoned::now().strftime("%Y%m%d-%H%M%S").to_string();
+        let mut path = dir.join(format!("{base}-{stamp}.{extension}"));
+        let mut n = 2;
+        while path.exists() {
+            path = dir.join(format!("{base}-{stamp}-{n}.{extension}"));
+            n += 1;
+        }
+        std::fs::write(&path, text).map_err(io)?;
+        Ok(path)
+    }
+
+    /// When the catalogue's availability was last refreshed.
+    pub fn refreshed_at(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.with_store(|store| {
+            Ok(consortium::meta_value(store, "refreshed_at")?.and_then(|s| s.parse().ok()))
+        })
+    }
+
+    /// Imports a file and brings the search index up to date.
+    pub fn import(
+        &self,
+        path: &Path,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportReport, ImportError> {
+        let report = self.with_store(|store| catalogue::import_file(store, path, progress))?;
+        if !report.changed.is_empty() {
+            self.with_index(|store, index| index.update(store, &report.changed))
+                .map_err(|e| ImportError::Index(e.to_string()))?;
+        }
+        Ok(report)
+    }
+
+    /// Rebuilds the search index from the cache.
+    pub fn reindex(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, SearchError> {
+        let dir = self.index_dir();
+        self.with_store(|store| {
+            let mut guard = self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *guard = None;
+            let index = SearchIndex::rebuild(&dir, store, progress)?;
+            let total = index
+                .search(
+                    store,
+                    &SearchRequest {
+                        limit: 1,
+                        ..SearchRequest::default()
+                    },
+                )?
+                .total;
+            *guard = Some(index);
+            Ok(total)
+        })
+    }
+}

@@ -1,0 +1,453 @@
+//! The workstation as the app sees it: its configuration and its cache, opened lazily and
+//! prepared (seeded from the embedded demo consortium when standalone) once.
+//!
+//! This is the plain Rust API the desktop shell's commands and the command line call; it
+//! holds no UI state.
+
+mod bookings;
+mod catalogue;
+mod disciplines;
+mod documents;
+mod session;
+mod sync;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::accounts::{self, Account, AccountError, Session};
+use crate::bookings::BookingError;
+use crate::catalogue::{ImportError, ImportReport, RecordDetail};
+use crate::config::{Config, Language};
+use crate::consortium::{self, Overview};
+use crate::demo::{self, SeedError, SeedProgress, SeedStage};
+use crate::disciplines::browse;
+use crate::disciplines::curate::{self, CurateError};
+use crate::links::{self, LinkError};
+use crate::search::{SearchError, SearchIndex, SearchRequest, SearchResults};
+use crate::settings;
+use crate::store::{self, Store, StoreError};
+use jiff::Timestamp;
+
+/// Display names of facet values that are ids (libraries, disciplines): English, Chinese.
+pub type Labels = HashMap<(String, String), (String, String)>;
+
+/// A workstation: configuration plus the cache once it is open.
+#[derive(Debug)]
+pub struct Workstation {
+    config: Config,
+    store: Mutex<Option<Store>>,
+    index: Mutex<Option<SearchIndex>>,
+    /// The signed-in librarian, if any.
+    session: Mutex<Session>,
+    /// The documents' page index, once opened.
+    page_index: Mutex<Option<crate::documents::pages::PageIndex>>,
+    /// Set while background extraction runs; `cancel_extraction` asks it to stop.
+    extracting: AtomicBool,
+    cancel: AtomicBool,
+    /// How syncing with the hub goes.
+    sync: Mutex<SyncStatus>,
+    /// Set once the background sync loop runs; the flag and condvar wake it early.
+    sync_loop: AtomicBool,
+    sync_wake: (Mutex<bool>, std::sync::Condvar),
+    /// The signed-in librarian's session on the hub, when there is one.
+    hub_session: Mutex<Option<String>>,
+}
+
+/// How syncing with the hub goes, for the status line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// A hub is configured.
+    pub configured: bool,
+    /// A sync is running now.
+    pub running: bool,
+    /// The last attempt reached the hub (false before the first attempt).
+    pub online: bool,
+    /// Changes applied in the running (or last) sync.
+    pub applied: u64,
+    /// When the cache last caught up with the hub.
+    pub synced_at: Option<Timestamp>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    /// Changes the last sync could not read (kept for the librarian, not fatal).
+    pub skipped: Vec<String>,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pages: usize,
+    pub records: usize,
+    pub libraries: usize,
+    /// Documents downloaded (their text is extracted next).
+    pub documents: usize,
+    pub skipped: Vec<String>,
+}
+
+impl Workstation {
+    pub fn new(config: Config) -> Workstation {
+        Workstation {
+            config,
+            store: Mutex::new(None),
+            index: Mutex::new(None),
+            session: Mutex::new(Session::default()),
+            page_index: Mutex::new(None),
+            extracting: AtomicBool::new(false),
+            cancel: AtomicBool::new(false),
+            sync: Mutex::new(SyncStatus::default()),
+            sync_loop: AtomicBool::new(false),
+            sync_wake: (Mutex::new(false), std::sync::Condvar::new()),
+            hub_session: Mutex::new(None),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, Option<Store>> {
+        // A panic while holding the lock leaves the store in a consistent state (SQLite
+        // transactions roll back), so a poisoned lock is safe to reuse.
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the open cache, opening it first if needed.
+    pub fn with_store<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut guard = self.lock();
+        if guard.is_none() {
+            *guard = Some(Store::open(&self.config.cache_path())?);
+        }
+        match guard.as_ref() {
+            Some(store) => f(store),
+            None => unreachable!("the store was just opened"),
+        }
+    }
+
+    /// Opens the cache and, when it is empty, seeds it from the demo consortium (reporting
+    /// progress); returns the home screen's overview.
+    pub fn prepare(&self, progress: &mut dyn FnMut(SeedProgress)) -> Result<Overview, SeedError> {
+        let documents = self.config.documents_dir();
+        let index_dir = self.index_dir();
+        self.with_store(|store| {
+            demo::seed(store, &documents, progress)?;
+            // Personal data of past consultations goes on schedule.
+            let purged = crate::bookings::purge(
+                store,
+                Timestamp::now(),
+                self.config.booking_retention_days.value,
+            )?;
+            if purged > 0 {
+                tracing::info!(purged, "personal data of past consultations purged");
+            }
+            let (index, _) = SearchIndex::open(&index_dir, store, &mut |done, total| {
+                progress(SeedProgress {
+                    stage: SeedStage::SearchIndex,
+                    done,
+                    total,
+                })
+            })
+            .map_err(|e| SeedError::Index(e.to_string()))?;
+            *self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(index);
+            Ok(consortium::overview(store)?)
+        })
+    }
+
+    /// Sets the unusable cache aside (keeping it for recovery) and builds a new one from the
+    /// embedded data. Returns where the old cache now is, if there was one.
+    pub fn rebuild(
+        &self,
+        progress: &mut dyn FnMut(SeedProgress),
+    ) -> Result<(Option<PathBuf>, Overview), SeedError> {
+        let path = self.config.cache_path();
+        let aside = {
+            let mut guard = self.lock();
+            *guard = None; // close it before moving the file
+            *self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            if path.exists() {
+                Some(store::set_aside(&path)?)
+            } else {
+                None
+            }
+        };
+        if let Some(aside) = &aside {
+            tracing::warn!(from = %path.display(), to = %aside.display(), "cache set aside for rebuild");
+        }
+        Ok((aside, self.prepare(progress)?))
+    }
+
+    pub(super) fn index_dir(&self) -> PathBuf {
+        self.config.data_dir.value.join("index")
+    }
+
+    /// Runs `f` with the open cache and search index (the cache must have been prepared).
+    pub(super) fn with_index<T>(
+        &self,
+        f: impl FnOnce(&Store, &SearchIndex) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        self.with_store(|store| {
+            let mut guard = self
+                .index
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if guard.is_none() {
+                *guard = Some(SearchIndex::open(&self.index_dir(), store, &mut |_, _| {})?.0);
+            }
+            match guard.as_ref() {
+                Some(index) => f(store, index),
+                None => unreachable!("the index was just opened"),
+            }
+        })
+    }
+
+    /// The consortium overview from the cache.
+    pub fn overview(&self) -> Result<Overview, StoreError> {
+        self.with_store(consortium::overview)
+    }
+
+    /// The language to show: the one chosen on this workstation, else the configured default.
+    /// A cache that cannot be opened falls back to the configured default.
+    pub fn language(&self) -> Language {
+        self.with_store::<_, StoreError>(settings::language)
+            .ok()
+            .flatten()
+            .unwrap_or(self.config.language.value)
+    }
+
+    /// Remembers the language a user chose.
+    pub fn set_language(&self, language: Language) -> Result<(), StoreError> {
+        self.with_store(|s| settings::set_language(s, language))
+    }
+}
+
+/// The instant `days` days ago.
+/// What a failed desk action on the hub means for the librarian: the hub refusing it (the
+/// booking's status, a code it does not know) is never reported as the hub out of reach.
+pub(super) fn desk_refusal(e: crate::sync::SyncError, code: &str) -> BookingError {
+    use commons_protocol::ApiCode;
+    match e.refusal() {
+        Some(r) if r.code == ApiCode::NotFound => BookingError::UnknownCode(code.to_owned()),
+        Some(r) if r.code == ApiCode::WrongState => BookingError::WrongState(r.message.clone()),
+        Some(r) if r.code == ApiCode::NotSignedIn => BookingError::DeskSignIn,
+        Some(r) => BookingError::HubRefused(r.message.clone()),
+        None if e.is_offline() => BookingError::HubUnreachable(e.to_string()),
+        None => BookingError::HubRefused(e.to_string()),
+    }
+}
+
+pub(super) fn since(days: Option<u32>) -> Option<Timestamp> {
+    days.and_then(|d| {
+        Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(d)))
+            .ok()
+    })
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("none of the records to export is in the catalogue")]
+    Nothing,
+    #[error("cannot write the export to {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ExportError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExportError::Nothing => "not_found",
+            ExportError::Write { .. } => "export_unwritable",
+            ExportError::Store(e) => e.code(),
+        }
+    }
+}
+
+pub(super) fn labels(store: &Store) -> Result<Labels, StoreError> {
+    let mut out = Labels::new();
+    for (group, sql) in [
+        ("library", "SELECT id, name, name_zh FROM libraries"),
+        ("discipline", "SELECT id, name, name_zh FROM disciplines"),
+        ("subdiscipline", "SELECT id, name, name_zh FROM disciplines"),
+    ] {
+        let mut stmt = store.conn().prepare_cached(sql).map_err(|e| store.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| store.err(e))?;
+        for row in rows {
+            let (id, en, zh) = row.map_err(|e| store.err(e))?;
+            out.insert((group.to_owned(), id), (en, zh));
+        }
+    }
+    Ok(out)
+}
+
+/// Sends a new item to the hub under `base`, or `base-2` … `base-5` while the hub answers that
+/// the id is taken (another workstation added one of the same name meanwhile); the id last
+/// tried and the hub's answer to it.
+pub(super) fn send_under_free_id(
+    base: &str,
+    mut send: impl FnMut(&str) -> Result<Result<(), crate::sync::Refusal>, crate::sync::SyncError>,
+) -> (
+    String,
+    Result<Result<(), crate::sync::Refusal>, crate::sync::SyncError>,
+) {
+    let mut id = base.to_owned();
+    let mut answer = send(&id);
+    for attempt in 2..=5 {
+        if !matches!(answer, Ok(Err(crate::sync::Refusal::Taken))) {
+            break;
+        }
+        id = format!("{base}-{attempt}");
+        answer = send(&id);
+    }
+    (id, answer)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn workstation(dir: &Path, extra: &[(&str, &str)]) -> Workstation {
+        let mut env: HashMap<String, String> = HashMap::new();
+        env.insert("HOME".into(), dir.display().to_string());
+        env.insert("COMMONS_SYSTEM_CONFIG".into(), "/nonexistent".into());
+        env.insert(
+            "COMMONS_DATA_DIR".into(),
+            dir.join("data").display().to_string(),
+        );
+        for (k, v) in extra {
+            env.insert((*k).into(), (*v).into());
+        }
+        Workstation::new(Config::load_with(&|k| env.get(k).cloned()).unwrap())
+    }
+
+    #[test]
+    fn prepare_seeds_once_and_language_is_remembered() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[("COMMONS_UI_LANGUAGE", "zh-Hans")]);
+        assert_eq!(
+            ws.language(),
+            Language::SimplifiedChinese,
+            "configured default"
+        );
+        let mut reports = 0;
+        let o = ws.prepare(&mut |_| reports += 1).unwrap();
+        assert!(reports > 0);
+        assert!(o.counts.records > 0);
+        ws.set_language(Language::English).unwrap();
+        drop(ws);
+
+        let again = workstation(dir.path(), &[("COMMONS_UI_LANGUAGE", "zh-Hans")]);
+        assert_eq!(
+            again.language(),
+            Language::English,
+            "the user's choice wins"
+        );
+        let mut reports = 0;
+        assert_eq!(again.prepare(&mut |_| reports += 1).unwrap(), o);
+        assert_eq!(reports, 0, "a second start does not seed again");
+    }
+
+    #[test]
+    fn corrupt_cache_is_reported_then_rebuilt_keeping_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[]);
+        let path = ws.config().cache_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"PK\x03\x04 not a cache at all".repeat(300)).unwrap();
+
+        let err = ws.prepare(&mut |_| {}).unwrap_err();
+        assert_eq!(err.code(), "cache_corrupt");
+        assert_eq!(
+            ws.language(),
+            Language::English,
+            "falls back to the default"
+        );
+
+        let (aside, overview) = ws.rebuild(&mut |_| {}).unwrap();
+        let aside = aside.unwrap();
+        assert!(std::fs::read(&aside).unwrap().starts_with(b"PK\x03\x04"));
+        assert!(overview.counts.records > 0);
+        assert_eq!(ws.overview().unwrap(), overview);
+    }
+
+    #[test]
+    fn curation_needs_a_signed_in_librarian() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[]);
+        ws.prepare(&mut |_| {}).unwrap();
+        let input = curate::ResourceInput {
+            kind: "guide".into(),
+            name: "Thesis Formatting".into(),
+            description: "How to format a thesis.".into(),
+            access: "open".into(),
+            disciplines: vec![("higher-education".into(), true)],
+            ..Default::default()
+        };
+        assert_eq!(
+            ws.save_resource(&input).unwrap_err().code(),
+            "not_signed_in"
+        );
+        assert_eq!(
+            ws.set_resource_retired("res-stata", true)
+                .unwrap_err()
+                .code(),
+            "not_signed_in"
+        );
+        assert_eq!(
+            ws.resource_history("res-stata").unwrap_err().code(),
+            "not_signed_in"
+        );
+        assert_eq!(
+            ws.sign_in(demo::DEMO_USERNAME, "not the password")
+                .unwrap_err()
+                .code(),
+            "wrong_credentials"
+        );
+        assert!(ws.signed_in().is_none());
+        let me = ws
+            .sign_in(demo::DEMO_USERNAME, demo::DEMO_PASSWORD)
+            .unwrap();
+        assert_eq!(ws.signed_in(), Some(me));
+        let id = ws.save_resource(&input).unwrap();
+        ws.set_resource_retired(&id, true).unwrap();
+        assert_eq!(ws.resource_history(&id).unwrap().len(), 2);
+        // Retired resources are listed only for a signed-in librarian who asks for them.
+        let all = browse::ResourceFilter {
+            include_retired: true,
+            ..Default::default()
+        };
+        assert!(ws.resources(&all).unwrap().iter().any(|r| r.id == id));
+        ws.sign_out();
+        assert!(!ws.resources(&all).unwrap().iter().any(|r| r.id == id));
+        assert_eq!(
+            ws.save_resource(&input).unwrap_err().code(),
+            "not_signed_in"
+        );
+    }
+}

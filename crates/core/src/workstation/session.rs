@@ -1,0 +1,78 @@
+//! The librarian signed in on this workstation (and on the hub).
+
+use super::*;
+use crate::sync;
+
+impl Workstation {
+    pub(super) fn session(&self) -> MutexGuard<'_, Session> {
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Signs a librarian in with a local account.
+    /// Signs a librarian in: with this workstation's accounts, and with a hub's when one is
+    /// configured (the hub's desk then shows bookings made on every workstation). Either is
+    /// enough; with the hub out of reach, the local account still works.
+    pub fn sign_in(&self, username: &str, password: &str) -> Result<Account, AccountError> {
+        let local = self.with_store(|s| accounts::verify(s, username, password));
+        let on_hub = match self.hub() {
+            Ok(Some(hub)) => match hub.sign_in(username, password) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the hub could not sign the librarian in");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let account = match (local, &on_hub) {
+            (Ok(account), _) => account,
+            (Err(AccountError::WrongCredentials), Some((_, account))) => account.clone(),
+            (Err(e), _) => return Err(e),
+        };
+        *self.hub_session_slot() = on_hub.map(|(token, _)| token);
+        self.session().start(account.clone(), Instant::now());
+        tracing::info!(account = %account.username, "librarian signed in");
+        Ok(account)
+    }
+
+    pub(super) fn hub_session_slot(&self) -> MutexGuard<'_, Option<String>> {
+        self.hub_session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The hub and the signed-in librarian's session on it, when both exist.
+    pub(super) fn hub_desk(&self) -> Option<(sync::Hub, String)> {
+        let token = self.hub_session_slot().clone()?;
+        let hub = self.hub().ok().flatten()?;
+        Some((hub, token))
+    }
+
+    /// Creates a local librarian account.
+    pub fn create_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        librarian_id: Option<&str>,
+    ) -> Result<Account, AccountError> {
+        self.with_store(|s| accounts::create(s, username, display_name, password, librarian_id))
+    }
+
+    pub fn sign_out(&self) {
+        self.session().end();
+        if let Some((hub, token)) = self.hub_desk()
+            && let Err(e) = hub.sign_out(&token)
+        {
+            tracing::warn!(error = %e, "the hub session could not be ended; it expires unused");
+        }
+        *self.hub_session_slot() = None;
+    }
+
+    /// The signed-in librarian, if the session has not expired.
+    pub fn signed_in(&self) -> Option<Account> {
+        self.session().touch(Instant::now())
+    }
+}

@@ -1,0 +1,235 @@
+//! The workstation and the hub: the background sync loop with its backoff, a sync's pages,
+//! the documents it announces, and the booking outbox.
+
+use super::*;
+use crate::{bookings, documents, sync};
+
+impl Workstation {
+    /// Syncs with `hub` for as long as the process lives: again every `interval` while the hub
+    /// answers, and after a pause growing from 5 seconds to 5 minutes while it does not.
+    /// Returns at once if a loop already runs.
+    /// `after` runs after each sync that succeeded (the app extracts new documents' text).
+    pub fn sync_loop(
+        &self,
+        hub: &sync::Hub,
+        interval: std::time::Duration,
+        after: &dyn Fn(&SyncReport),
+    ) {
+        if self.sync_loop.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let mut failures = 0u32;
+        loop {
+            let pause = match self.sync_from(hub) {
+                Ok(report) => {
+                    failures = 0;
+                    after(&report);
+                    if report.records > 0 {
+                        tracing::info!(
+                            records = report.records,
+                            pages = report.pages,
+                            "synced with the hub"
+                        );
+                    }
+                    interval
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, failures, "sync with the hub failed");
+                    std::time::Duration::from_secs(5)
+                        .saturating_mul(1u32 << (failures - 1).min(6))
+                        .min(std::time::Duration::from_secs(300))
+                }
+            };
+            let (flag, condvar) = &self.sync_wake;
+            let guard = flag
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (mut woken, _) = condvar
+                .wait_timeout_while(guard, pause, |woken| !*woken)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *woken = false;
+        }
+    }
+
+    /// Asks the background sync loop to sync now rather than after its pause.
+    pub fn wake_sync(&self) {
+        let (flag, condvar) = &self.sync_wake;
+        *flag
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+        condvar.notify_all();
+    }
+
+    /// The hub this workstation is configured for, if any.
+    pub fn hub(&self) -> Result<Option<sync::Hub>, sync::SyncError> {
+        match (&self.config.hub_url.value, &self.config.hub_token.value) {
+            (Some(url), Some(token)) => Ok(Some(sync::Hub::new(
+                url.clone(),
+                token.clone(),
+                self.config.hub_timeout.value,
+            )?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// How syncing with the hub goes.
+    pub fn sync_status(&self) -> SyncStatus {
+        let mut status = self
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        status.configured = self.config.hub_url.value.is_some();
+        if status.synced_at.is_none() {
+            status.synced_at = self
+                .with_store(|store| consortium::meta_value(store, "hub_synced_at"))
+                .ok()
+                .flatten()
+                .and_then(|s| s.parse().ok());
+        }
+        status
+    }
+
+    pub(super) fn set_sync(&self, f: impl FnOnce(&mut SyncStatus)) {
+        f(&mut self
+            .sync
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner));
+    }
+
+    /// Pulls every change the hub has after the stored cursor, page by page; each page is
+    /// applied with its cursor in one transaction, then the search index follows.
+    pub fn sync_from(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
+        self.set_sync(|s| {
+            s.running = true;
+            s.applied = 0;
+        });
+        let result = self.sync_pages(hub);
+        self.set_sync(|s| {
+            s.running = false;
+            match &result {
+                Ok(report) => {
+                    s.online = true;
+                    s.error = None;
+                    s.synced_at = Some(Timestamp::now());
+                    s.skipped = report.skipped.clone();
+                }
+                Err(e) => {
+                    s.online = !e.is_offline();
+                    s.error = Some(e.to_string());
+                }
+            }
+        });
+        result
+    }
+
+    pub(super) fn sync_pages(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
+        let mut report = SyncReport::default();
+        // Bookings made while the hub was out of reach go first, each exactly once (the
+        // booking code is the idempotency key).
+        let sent = self.send_outbox(hub, None)?;
+        if let Some((_, bookings::Sent::Failed { error })) = sent.last() {
+            return Err(sync::SyncError::Unreachable {
+                url: hub.url().to_string(),
+                detail: error.clone(),
+            });
+        }
+        loop {
+            let since = self.with_store(sync::cursor)?;
+            let page = hub.changes(&since, sync::PAGE)?;
+            if page.changes.is_empty() {
+                // Caught up: the time of this answer is what "as of" means.
+                self.with_store(|store| sync::apply(store, &since, &page))?;
+                report.documents = self.fetch_documents(hub)?;
+                return Ok(report);
+            }
+            let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
+            if !applied.changed.is_empty() {
+                self.with_index(|store, index| index.update(store, &applied.changed))
+                    .map_err(|e| sync::SyncError::Index(e.to_string()))?;
+            }
+            report.pages += 1;
+            report.records += applied.changed.len();
+            report.libraries += applied.libraries;
+            report.skipped.extend(applied.skipped);
+            let n = page.changes.len() as u64;
+            self.set_sync(|s| {
+                s.online = true;
+                s.applied += n;
+            });
+        }
+    }
+
+    /// Downloads the hub's documents this workstation has not extracted yet (each checked
+    /// against its SHA-256; one that fails is noted and tried again next time), then keeps
+    /// the store under its cap. Stops when the hub is out of reach. Returns how many arrived.
+    pub(super) fn fetch_documents(&self, hub: &sync::Hub) -> Result<usize, sync::SyncError> {
+        let dir = self.config.documents_dir();
+        let wanted = self.with_store(documents::remote::to_download)?;
+        let mut arrived = 0;
+        for (sha, announced) in wanted {
+            let result = hub.download(&sha, announced, &dir);
+            let error = result.as_ref().err().map(ToString::to_string);
+            self.with_store(|s| documents::remote::record_download(s, &sha, error.as_deref()))?;
+            match result {
+                Ok(()) => {
+                    arrived += 1;
+                    // Never more than the cap: older ones go before the next arrives.
+                    self.with_store(|s| {
+                        documents::remote::evict(s, &dir, self.documents_cap(), Some(&sha))
+                    })?;
+                }
+                Err(e) if e.is_offline() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(document = %sha, error = %e, "a document could not be downloaded")
+                }
+            }
+        }
+        Ok(arrived)
+    }
+
+    /// Sends bookings waiting in the outbox (`only`: just that one) and records the answers;
+    /// stops at the first that cannot be delivered (the hub is out of reach). Returns each
+    /// booking sent with its code now and what the hub said.
+    pub(super) fn send_outbox(
+        &self,
+        hub: &sync::Hub,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, bookings::Sent)>, StoreError> {
+        let pending = self.with_store(|s| bookings::outbox(s, only))?;
+        let mut out = Vec::new();
+        for o in pending {
+            let sent = match hub.book(&o) {
+                Ok(sync::HubBooking::Booked { code }) => bookings::Sent::Confirmed { code },
+                Ok(sync::HubBooking::Taken { reason }) => bookings::Sent::Refused { reason },
+                // The hub read the request and will never accept it: not worth sending again.
+                Err(e) if e.is_refusal() => bookings::Sent::Refused {
+                    reason: e.to_string(),
+                },
+                Err(e) => bookings::Sent::Failed {
+                    error: e.to_string(),
+                },
+            };
+            let code =
+                self.with_store(|s| bookings::record_sent(s, &o.code, &sent, Timestamp::now()))?;
+            match &sent {
+                bookings::Sent::Confirmed { .. } => {
+                    tracing::info!(code = %code, "booking accepted by the hub");
+                }
+                bookings::Sent::Refused { reason } => {
+                    tracing::warn!(code = %code, reason, "booking refused by the hub: the time was taken elsewhere");
+                }
+                bookings::Sent::Failed { error } => {
+                    tracing::warn!(code = %code, error, "booking not delivered to the hub; it stays in the outbox");
+                }
+            }
+            let failed = matches!(sent, bookings::Sent::Failed { .. });
+            out.push((code, sent));
+            if failed {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
