@@ -30,7 +30,7 @@ pub async fn add_document(
         AddDocumentOutcome::from_result(ws.add_document(&form.base64, &doc))
     })
     .await?;
-    if outcome.sha256.is_some() {
+    if matches!(outcome, AddDocumentOutcome::Added { .. }) {
         spawn_extraction(&state.workstation);
     }
     Ok(outcome)

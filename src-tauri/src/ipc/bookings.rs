@@ -178,8 +178,7 @@ pub struct BookingView {
     pub discipline_id: Option<String>,
     pub starts: String,
     pub ends: String,
-    /// booked, checked_in, completed, no_show, cancelled
-    pub status: String,
+    pub status: BookingState,
     pub topic: String,
     /// Personal data: null once purged.
     pub name: Option<String>,
@@ -205,7 +204,7 @@ impl From<bookings::Booking> for BookingView {
             discipline_id: b.discipline_id,
             starts: bookings::stamp(b.starts),
             ends: bookings::stamp(b.ends),
-            status: b.status,
+            status: BookingState::of(&b.status),
             topic: b.topic,
             name: b.name,
             email: b.email,
@@ -220,37 +219,26 @@ impl From<bookings::Booking> for BookingView {
 /// What booking did: the booking, or the problems with the form, or the slot was taken
 /// meanwhile (with the nearest free ones).
 #[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct BookOutcome {
-    pub booking: Option<BookingView>,
-    pub problems: Vec<FieldProblem>,
-    pub taken: bool,
-    pub nearest: Vec<SlotView>,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum BookOutcome {
+    Booked { booking: Box<BookingView> },
+    Invalid { problems: Vec<FieldProblem> },
+    Taken { nearest: Vec<SlotView> },
 }
 
 impl BookOutcome {
     pub fn from_result(
         result: Result<bookings::Booking, bookings::BookingError>,
     ) -> Result<BookOutcome, IpcError> {
-        let empty = BookOutcome {
-            booking: None,
-            problems: Vec::new(),
-            taken: false,
-            nearest: Vec::new(),
-        };
         match result {
-            Ok(b) => Ok(BookOutcome {
-                booking: Some(b.into()),
-                ..empty
+            Ok(b) => Ok(BookOutcome::Booked {
+                booking: Box::new(b.into()),
             }),
-            Err(bookings::BookingError::Invalid(list)) => Ok(BookOutcome {
+            Err(bookings::BookingError::Invalid(list)) => Ok(BookOutcome::Invalid {
                 problems: list.into_iter().map(Into::into).collect(),
-                ..empty
             }),
-            Err(bookings::BookingError::SlotTaken { nearest }) => Ok(BookOutcome {
-                taken: true,
+            Err(bookings::BookingError::SlotTaken { nearest }) => Ok(BookOutcome::Taken {
                 nearest: nearest.into_iter().map(Into::into).collect(),
-                ..empty
             }),
             Err(e) => Err(e.into()),
         }
@@ -372,6 +360,31 @@ impl From<DeskActionInput> for bookings::DeskAction {
                 read_level: i64::from(read_level),
                 outcome,
             },
+        }
+    }
+}
+
+/// Where a booking stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingState {
+    Booked,
+    CheckedIn,
+    Completed,
+    NoShow,
+    Cancelled,
+}
+
+impl BookingState {
+    /// The state a store keeps as text; the cache's CHECK constraint allows no other.
+    fn of(status: &str) -> BookingState {
+        use commons_protocol::bookings::BookingStatus as S;
+        match S::parse(status) {
+            Some(S::Booked) | None => BookingState::Booked,
+            Some(S::CheckedIn) => BookingState::CheckedIn,
+            Some(S::Completed) => BookingState::Completed,
+            Some(S::NoShow) => BookingState::NoShow,
+            Some(S::Cancelled) => BookingState::Cancelled,
         }
     }
 }

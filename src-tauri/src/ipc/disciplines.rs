@@ -322,10 +322,10 @@ impl From<curate::FieldError> for FieldProblem {
 
 /// What saving a resource did: its id, or the problems to fix.
 #[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SaveOutcome {
-    pub id: Option<String>,
-    pub problems: Vec<FieldProblem>,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SaveOutcome {
+    Saved { id: String },
+    Invalid { problems: Vec<FieldProblem> },
 }
 
 impl SaveOutcome {
@@ -336,12 +336,8 @@ impl SaveOutcome {
         invalid: fn(E) -> Result<Vec<curate::FieldError>, E>,
     ) -> Result<SaveOutcome, IpcError> {
         match result.map_err(invalid) {
-            Ok(id) => Ok(SaveOutcome {
-                id: Some(id),
-                problems: Vec::new(),
-            }),
-            Err(Ok(list)) => Ok(SaveOutcome {
-                id: None,
+            Ok(id) => Ok(SaveOutcome::Saved { id }),
+            Err(Ok(list)) => Ok(SaveOutcome::Invalid {
                 problems: list.into_iter().map(Into::into).collect(),
             }),
             Err(Err(e)) => Err(e.into()),

@@ -124,12 +124,19 @@ pub struct NewDocumentForm {
 
 /// What adding a document did: its id, or the problems to fix.
 #[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct AddDocumentOutcome {
-    pub sha256: Option<String>,
-    pub problems: Vec<FieldProblem>,
-    /// The title of the document already in the store, when this PDF is a duplicate.
-    pub duplicate_of: Option<String>,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AddDocumentOutcome {
+    Added {
+        sha256: String,
+    },
+    Invalid {
+        problems: Vec<FieldProblem>,
+    },
+    /// The PDF is already in the store, under this title.
+    Duplicate {
+        #[serde(rename = "duplicateOf")]
+        duplicate_of: String,
+    },
 }
 
 impl AddDocumentOutcome {
@@ -137,23 +144,13 @@ impl AddDocumentOutcome {
         result: Result<String, commons_core::documents::AddError>,
     ) -> Result<AddDocumentOutcome, IpcError> {
         use commons_core::documents::AddError;
-        let empty = AddDocumentOutcome {
-            sha256: None,
-            problems: Vec::new(),
-            duplicate_of: None,
-        };
         match result {
-            Ok(sha) => Ok(AddDocumentOutcome {
-                sha256: Some(sha),
-                ..empty
-            }),
-            Err(AddError::Invalid(list)) => Ok(AddDocumentOutcome {
+            Ok(sha256) => Ok(AddDocumentOutcome::Added { sha256 }),
+            Err(AddError::Invalid(list)) => Ok(AddDocumentOutcome::Invalid {
                 problems: list.into_iter().map(Into::into).collect(),
-                ..empty
             }),
-            Err(AddError::Duplicate(title)) => Ok(AddDocumentOutcome {
-                duplicate_of: Some(title),
-                ..empty
+            Err(AddError::Duplicate(title)) => Ok(AddDocumentOutcome::Duplicate {
+                duplicate_of: title,
             }),
             Err(AddError::Store(e)) => Err(e.into()),
             Err(other) => Err(IpcError::new(other.code(), other)),

@@ -77,12 +77,9 @@ export const commands = {
 
 /* Types */
 /**  What adding a document did: its id, or the problems to fix. */
-export type AddDocumentOutcome = {
-	sha256: string | null,
-	problems: FieldProblem[],
-	/**  The title of the document already in the store, when this PDF is a duplicate. */
-	duplicateOf: string | null,
-};
+export type AddDocumentOutcome = { kind: "added"; sha256: string } | { kind: "invalid"; problems: FieldProblem[] } | 
+/**  The PDF is already in the store, under this title. */
+{ kind: "duplicate"; duplicateOf: string };
 
 /**  One line of a resource's history. */
 export type AuditLine = {
@@ -98,12 +95,7 @@ export type AuditLine = {
  *  What booking did: the booking, or the problems with the form, or the slot was taken
  *  meanwhile (with the nearest free ones).
  */
-export type BookOutcome = {
-	booking: BookingView | null,
-	problems: FieldProblem[],
-	taken: boolean,
-	nearest: SlotView[],
-};
+export type BookOutcome = { kind: "booked"; booking: BookingView } | { kind: "invalid"; problems: FieldProblem[] } | { kind: "taken"; nearest: SlotView[] };
 
 /**  What a student submits to book. */
 export type BookingRequest = {
@@ -118,6 +110,9 @@ export type BookingRequest = {
 	description: string,
 };
 
+/**  Where a booking stands. */
+export type BookingState = "booked" | "checked_in" | "completed" | "no_show" | "cancelled";
+
 export type BookingView = {
 	code: string,
 	librarianId: string,
@@ -129,8 +124,7 @@ export type BookingView = {
 	disciplineId: string | null,
 	starts: string,
 	ends: string,
-	/**  booked, checked_in, completed, no_show, cancelled */
-	status: string,
+	status: BookingState,
 	topic: string,
 	/**  Personal data: null once purged. */
 	name: string | null,
@@ -492,10 +486,7 @@ export type ResourceSummary = {
 };
 
 /**  What saving a resource did: its id, or the problems to fix. */
-export type SaveOutcome = {
-	id: string | null,
-	problems: FieldProblem[],
-};
+export type SaveOutcome = { kind: "saved"; id: string } | { kind: "invalid"; problems: FieldProblem[] };
 
 export type SearchHit = {
 	id: string,

@@ -1,8 +1,8 @@
 // The catalogue screen's search, kept outside the component so it survives a visit to a
 // record's page and the way back.
 import { commands, type SearchPage, type Sort } from "./bindings";
-import { toIpcError } from "./errors";
 import type { IpcError } from "./bindings";
+import { Latest } from "./latest";
 
 export const PAGE_SIZE = 20;
 
@@ -18,32 +18,35 @@ export const search = $state<{
   error: IpcError | null;
 }>({ query: "", filters: [], sort: "relevance", offset: 0, page: null, answered: null, busy: false, error: null });
 
-let latest = 0;
+const latest = new Latest();
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 /** Runs the current search; answers to older requests that arrive late are dropped. */
 export async function run(): Promise<void> {
-  const ticket = ++latest;
   const query = search.query;
   search.busy = true;
-  try {
-    const page = await commands.searchCatalogue({
+  const answer = await latest.run(() =>
+    commands.searchCatalogue({
       query,
       filters: [...search.filters],
       sort: search.sort,
       offset: search.offset,
       limit: PAGE_SIZE,
-    });
-    if (ticket === latest) {
-      search.page = page;
+    }),
+  );
+  switch (answer.kind) {
+    case "value":
+      search.page = answer.value;
       search.answered = query;
       search.error = null;
-    }
-  } catch (e) {
-    if (ticket === latest) search.error = toIpcError(e);
-  } finally {
-    if (ticket === latest) search.busy = false;
+      break;
+    case "error":
+      search.error = answer.error;
+      break;
+    case "stale":
+      return;
   }
+  search.busy = false;
 }
 
 /** Search-as-you-type: waits for a short pause in typing. */

@@ -1,7 +1,8 @@
 // The Consultations screens' shared state: the codes a student booked in this session (in
 // memory only, so the next student at this workstation does not see them), and formatting
 // of times in a library's time zone.
-import type { Language } from "./bindings";
+import type { BookingState, Language } from "./bindings";
+import type { MessageKey } from "./i18n/index.svelte";
 
 export const mine = $state<{ codes: string[] }>({ codes: [] });
 
@@ -58,4 +59,9 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   } catch {
     return now.toISOString().slice(0, 10);
   }
+}
+
+/** The message key of a booking's state; every state has one (a missing key is a type error). */
+export function statusKey(s: BookingState): MessageKey {
+  return `con.status.${s}`;
 }

@@ -21,3 +21,8 @@ export function errorMessageKey(code: string): MessageKey {
   const key = `error.${code}`;
   return key in en ? (key as MessageKey) : "error.unknown";
 }
+
+/** The default of an exhaustive `switch` over a tagged union: a new variant is a type error. */
+export function unreachable(value: never): never {
+  throw new Error(`unexpected ${JSON.stringify(value)}`);
+}

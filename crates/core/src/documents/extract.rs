@@ -342,7 +342,13 @@ pub struct Extractor {
     exe: std::path::PathBuf,
     limits: Limits,
     worker: Option<Serving>,
+    /// The longest answer read from a worker.
+    answer_cap: u64,
 }
+
+/// The longest answer a worker may give for one document (its pages' text as JSON); a
+/// longer one ends the worker and the document is reported as crashing it.
+pub const WORKER_ANSWER_BYTES_MAX: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug)]
 struct Serving {
@@ -366,7 +372,14 @@ impl Extractor {
             exe: exe.to_owned(),
             limits,
             worker: None,
+            answer_cap: WORKER_ANSWER_BYTES_MAX,
         }
+    }
+
+    /// The same extractor reading answers up to `cap` bytes (tests use a small one).
+    pub fn with_answer_cap(mut self, cap: u64) -> Self {
+        self.answer_cap = cap;
+        self
     }
 
     /// The text of `file`: pdf-extract, then `pdftotext` where that left text missing.
@@ -410,10 +423,24 @@ impl Extractor {
             .take()
             .ok_or_else(|| std::io::Error::other("no stdout"))?;
         let (send, answers) = std::sync::mpsc::channel();
+        let cap = self.answer_cap;
         std::thread::spawn(move || {
-            use std::io::BufRead as _;
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
+            use std::io::{BufRead as _, Read as _};
+            let mut reader = std::io::BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                match (&mut reader).take(cap + 1).read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                if line.len() as u64 > cap {
+                    // Not an answer Commons reads: an empty one fails to parse, and the
+                    // worker is stopped.
+                    let _ = send.send(String::new());
+                    break;
+                }
+                let line = String::from_utf8_lossy(&line);
+                let line = line.trim_end_matches(['\n', '\r']);
                 if let Some(answer) = line.strip_prefix(ANSWER)
                     && send.send(answer.to_owned()).is_err()
                 {
@@ -972,6 +999,7 @@ while read -r line; do
   case "$line" in
     *crash*) exit 9 ;;
     *hang*) sleep 30 ;;
+    *huge*) printf 'outcome {"pages":["'; head -c 100000 /dev/zero | tr '\0' x; echo '"]}' ;;
     *) echo "outcome {\"pages\":[\"pid $$ page of the document\"]}" ;;
   esac
 done
@@ -1025,6 +1053,27 @@ done
         assert!(
             matches!(ex.with_pdf_extract(Path::new("/e.pdf")), Outcome::Pages(_)),
             "and it goes on serving"
+        );
+
+        // An answer longer than the cap ends the worker; the next document gets a new one.
+        let mut capped = Extractor::new(&exe, limits).with_answer_cap(10_000);
+        let small = capped.with_pdf_extract(Path::new("/small.pdf"));
+        let huge = capped.with_pdf_extract(Path::new("/huge.pdf"));
+        assert!(
+            matches!(
+                huge,
+                Outcome::Rejected {
+                    reason: Reason::Crashed,
+                    ..
+                }
+            ),
+            "{huge:?}"
+        );
+        let after = capped.with_pdf_extract(Path::new("/after.pdf"));
+        assert_ne!(
+            pid(&after),
+            pid(&small),
+            "a fresh worker after the long answer"
         );
 
         let missing = Extractor::new(&dir.path().join("absent"), limits)

@@ -99,6 +99,31 @@ fn shipped_migrations_are_never_edited() {
 }
 
 #[test]
+fn every_migration_file_is_listed_in_order() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), MIGRATIONS.len(), "{files:?}");
+    for (i, file) in files.iter().enumerate() {
+        assert!(
+            file.starts_with(&format!("{:04}_", i + 1)) && file.ends_with(".sql"),
+            "{file}"
+        );
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(file),
+        )
+        .unwrap();
+        assert_eq!(text, MIGRATIONS[i].sql, "{file} is migration {}", i + 1);
+    }
+}
+
+#[test]
 fn garbage_file_is_reported_corrupt_and_left_untouched() {
     let (_dir, path) = temp_cache();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
