@@ -1,6 +1,6 @@
 // Turns whatever a command rejected with into an `IpcError`, and picks the sentence to show.
-import type { IpcError } from "./bindings";
-import type { MessageKey } from "./i18n/index.svelte";
+import type { FieldProblem, IpcError } from "./bindings";
+import { t, type MessageKey } from "./i18n/index.svelte";
 import { en } from "./i18n/en";
 
 export function toIpcError(e: unknown): IpcError {
@@ -25,4 +25,11 @@ export function errorMessageKey(code: string): MessageKey {
 /** The default of an exhaustive `switch` over a tagged union: a new variant is a type error. */
 export function unreachable(value: never): never {
   throw new Error(`unexpected ${JSON.stringify(value)}`);
+}
+
+/** The sentence for a problem with one field of a form (`problem.<code>`, with the other
+ *  resource's name or the allowed range where the problem names one). */
+export function problemSentence(p: FieldProblem): string {
+  const key = `problem.${p.code}`;
+  return key in en ? t(key as MessageKey, { other: p.other ?? "" }) : t("problem.fallback");
 }

@@ -300,6 +300,7 @@ export const en = {
   "problem.required": "This field is required.",
   "problem.too_long": "This is too long.",
   "problem.too_many": "At most 10 other names.",
+  "problem.fallback": "Please check this field.",
   "problem.unknown": "Choose one of the listed values.",
   "problem.url_scheme": "Only web addresses starting with http:// or https:// are allowed.",
   "problem.not_a_url": "This is not a web address.",

@@ -301,6 +301,7 @@ export const zhHans: Record<MessageKey, string> = {
   "problem.required": "此项为必填。",
   "problem.too_long": "内容过长。",
   "problem.too_many": "其他名称最多 10 个。",
+  "problem.fallback": "请检查此项。",
   "problem.unknown": "请从列出的选项中选择。",
   "problem.url_scheme": "只允许以 http:// 或 https:// 开头的网址。",
   "problem.not_a_url": "这不是一个网址。",
