@@ -158,9 +158,17 @@ fn account_add_reads_the_password_from_standard_input() {
     let weak = add("other", "short");
     assert!(!weak.status.success());
     assert!(
-        stderr(&weak).contains("at least 10 characters"),
+        stderr(&weak).contains("at least 12 characters"),
         "{}",
         stderr(&weak)
+    );
+    // Long enough but common: refused as well.
+    let common = add("other", "password1234");
+    assert!(!common.status.success());
+    assert!(
+        stderr(&common).contains("not a common"),
+        "{}",
+        stderr(&common)
     );
     let bad = add("Not Valid", "correct horse battery");
     assert!(stderr(&bad).contains("user name"), "{}", stderr(&bad));

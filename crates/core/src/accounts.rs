@@ -10,6 +10,9 @@ use rusqlite::OptionalExtension;
 
 use crate::store::{Store, StoreError};
 
+/// Failed sign-ins for one name before each attempt waits.
+pub const FREE_FAILURES: u32 = 5;
+
 /// A session ends after this long without a librarian action.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
 
@@ -18,7 +21,7 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(30 * 60);
 pub enum AccountError {
     #[error("a user name is 3 to 64 characters: lower-case letters, digits, `.`, `-` or `_`")]
     BadUsername,
-    #[error("a password has at least 10 characters")]
+    #[error("a password has at least 12 characters and is not a common or easily guessed one")]
     WeakPassword,
     #[error("a display name is 1 to 100 characters")]
     BadDisplayName,
@@ -30,6 +33,8 @@ pub enum AccountError {
     WrongCredentials,
     #[error("sign in as a librarian first (or again: sessions end after 30 minutes unused)")]
     NotSignedIn,
+    #[error("too many failed sign-ins for this name; try again in {seconds} seconds")]
+    Throttled { seconds: u64 },
     #[error("the password could not be hashed: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -46,6 +51,7 @@ impl AccountError {
             AccountError::NoSuchLibrarian(_) => "account_no_librarian",
             AccountError::WrongCredentials => "wrong_credentials",
             AccountError::NotSignedIn => "not_signed_in",
+            AccountError::Throttled { .. } => "sign_in_throttled",
             AccountError::Hash(_) => "internal",
             AccountError::Store(e) => e.code(),
         }

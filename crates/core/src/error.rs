@@ -11,6 +11,10 @@ pub trait Coded: std::error::Error {
     fn code(&self) -> &'static str;
     /// The cache failure behind this error, if that is what it is.
     fn store_error(&self) -> Option<&StoreError>;
+    /// How long to wait before trying again, when the refusal says.
+    fn retry_after(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl Coded for StoreError {
@@ -43,7 +47,6 @@ coded!(
     crate::demo::SeedError,
     crate::search::SearchError,
     crate::workstation::ExportError,
-    crate::accounts::AccountError,
     crate::disciplines::curate::CurateError,
     crate::bookings::BookingError,
     crate::documents::DocumentError,
@@ -57,5 +60,23 @@ impl Coded for crate::links::LinkError {
     }
     fn store_error(&self) -> Option<&StoreError> {
         None
+    }
+}
+
+impl Coded for crate::accounts::AccountError {
+    fn code(&self) -> &'static str {
+        crate::accounts::AccountError::code(self)
+    }
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { seconds } => Some(*seconds),
+            _ => None,
+        }
     }
 }

@@ -101,6 +101,8 @@ pub struct Db {
     /// `tokens::RECHECK`, so a revocation takes effect within that time.
     pub(crate) live_tokens:
         std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>>,
+    /// Sign-in throttles and the bound on password checks running at once.
+    pub(crate) sign_in: std::sync::Arc<crate::librarians::SignInGuard>,
 }
 
 impl std::fmt::Debug for Db {
@@ -129,6 +131,7 @@ impl Db {
         Ok(Db {
             pool,
             live_tokens: Default::default(),
+            sign_in: Default::default(),
         })
     }
 

@@ -5,6 +5,7 @@
 
 use commons_protocol::bookings::{BookingStatus, DeskAction, DeskBooking};
 use commons_protocol::hex::random_hex;
+use commons_protocol::throttle::Throttle;
 use commons_protocol::{BookingCode, Sha256, accounts};
 use serde::Serialize;
 
@@ -66,56 +67,124 @@ pub async fn add(
     Ok(())
 }
 
-/// Checks a user name and password and opens a session: `(token, librarian)`. The same
-/// answer (`None`) whether the name is unknown, the account disabled or the password wrong.
+/// What stands between a guesser and the password checks: a throttle per user name (5 free
+/// failures) and per workstation token (20), and a bound on how many Argon2 checks run at
+/// once, outside the database pool, so guessing cannot starve the feed of connections.
+#[derive(Debug)]
+pub struct SignInGuard {
+    users: std::sync::Mutex<Throttle>,
+    workstations: std::sync::Mutex<Throttle>,
+    checks: tokio::sync::Semaphore,
+}
+
+/// Password checks running at once (each takes one core for tens of milliseconds).
+pub const PASSWORD_CHECKS_AT_ONCE: usize = 2;
+/// Failures of one user name before each attempt waits.
+pub const FREE_FAILURES_PER_USER: u32 = 5;
+/// Failures from one workstation before each attempt waits.
+pub const FREE_FAILURES_PER_WORKSTATION: u32 = 20;
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        SignInGuard {
+            users: std::sync::Mutex::new(Throttle::new(FREE_FAILURES_PER_USER)),
+            workstations: std::sync::Mutex::new(Throttle::new(FREE_FAILURES_PER_WORKSTATION)),
+            checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE),
+        }
+    }
+}
+
+fn locked(m: &std::sync::Mutex<Throttle>) -> std::sync::MutexGuard<'_, Throttle> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What a sign-in came to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// A session token and who it is.
+    Signed(String, Librarian),
+    /// The name is unknown, the account disabled or the password wrong (one answer).
+    Wrong,
+    /// Too many failures for this name or from this workstation: wait this long.
+    Throttled(std::time::Duration),
+}
+
+/// Checks a user name and password from the workstation `workstation` (its token's hash)
+/// and opens a session. The same answer whether the name is unknown, the account disabled
+/// or the password wrong.
 pub async fn sign_in(
     db: &Db,
+    workstation: &str,
     username: &str,
     password: &str,
-) -> Result<Option<(String, Librarian)>, HubError> {
-    let client = db.pool.get().await?;
-    let row = client
-        .query_opt(
-            "SELECT librarian_id, display_name, password_hash, disabled_at IS NOT NULL
-             FROM librarian_accounts WHERE username = $1",
-            &[&username],
-        )
-        .await?;
+) -> Result<SignIn, HubError> {
+    let guard = &db.sign_in;
+    let user_key = username.to_lowercase();
+    let now = std::time::Instant::now();
+    // Each attempt counts as a failure from the moment it starts (taken back if it
+    // succeeds), so many at once cannot all slip past the throttle.
+    if let Err(wait) = locked(&guard.workstations).attempt(workstation, now) {
+        return Ok(SignIn::Throttled(wait));
+    }
+    if let Err(wait) = locked(&guard.users).attempt(&user_key, now) {
+        locked(&guard.workstations).forgive_one(workstation);
+        return Ok(SignIn::Throttled(wait));
+    }
+    let row = {
+        let client = db.pool.get().await?;
+        client
+            .query_opt(
+                "SELECT librarian_id, display_name, password_hash, disabled_at IS NOT NULL
+                 FROM librarian_accounts WHERE username = $1",
+                &[&username],
+            )
+            .await?
+    };
     let (librarian_id, display_name, stored, disabled): (String, String, String, bool) = match &row
     {
         Some(r) => (r.get(0), r.get(1), r.get(2), r.get(3)),
         // An unknown name costs a hash too, so timing does not tell which names exist.
         None => (String::new(), String::new(), String::new(), true),
     };
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
-        if stored.is_empty() {
-            let _ = accounts::hash(&password);
-            false
-        } else {
-            accounts::password_matches(&stored, &password)
-        }
-    })
-    .await
-    .map_err(|e| HubError::Internal(e.to_string()))?;
+    let matches = {
+        let _permit = guard
+            .checks
+            .acquire()
+            .await
+            .map_err(|e| HubError::Internal(e.to_string()))?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || {
+            if stored.is_empty() {
+                let _ = accounts::hash(&password);
+                false
+            } else {
+                accounts::password_matches(&stored, &password)
+            }
+        })
+        .await
+        .map_err(|e| HubError::Internal(e.to_string()))?
+    };
     if !matches || disabled {
-        return Ok(None);
+        return Ok(SignIn::Wrong);
     }
+    locked(&guard.users).succeeded(&user_key);
+    locked(&guard.workstations).forgive_one(workstation);
     let token = random_hex(32).map_err(|e| HubError::Internal(e.to_string()))?;
+    let client = db.pool.get().await?;
     client
         .execute(
             "INSERT INTO librarian_sessions(hash, username) VALUES ($1, $2)",
             &[&hash_token(&token), &username],
         )
         .await?;
-    Ok(Some((
+    Ok(SignIn::Signed(
         token,
         Librarian {
             username: username.to_owned(),
             display_name,
             librarian_id,
         },
-    )))
+    ))
 }
 
 /// The librarian of a live session (its idle timer restarted), or `None`.

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 pub const SESSION_HEADER: &str = "x-commons-session";
 /// A display name, in characters.
 pub const DISPLAY_NAME_MAX: usize = 100;
-/// The shortest password, in characters.
-pub const PASSWORD_MIN: usize = 10;
+/// The shortest new password, in characters.
+pub const PASSWORD_MIN: usize = 12;
+/// The least zxcvbn score (0 to 4) of a new password: 3 is "safely unguessable" against an
+/// online attack, and refuses common passwords, keyboard walks and names with digits.
+pub const PASSWORD_SCORE_MIN: u8 = 3;
 /// The longest password, in bytes (Argon2 takes any length; a bound keeps the work bounded).
 pub const PASSWORD_MAX: usize = 1024;
 
@@ -39,6 +42,10 @@ pub fn check_new(username: &str, display_name: &str, password: &str) -> Result<(
         return Err(AccountRule::BadDisplayName);
     }
     if password.chars().count() < PASSWORD_MIN || password.len() > PASSWORD_MAX {
+        return Err(AccountRule::WeakPassword);
+    }
+    let estimate = zxcvbn::zxcvbn(password, &[username, display_name]);
+    if u8::from(estimate.score()) < PASSWORD_SCORE_MIN {
         return Err(AccountRule::WeakPassword);
     }
     Ok(())
@@ -86,4 +93,34 @@ pub struct SignedIn {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalendarPath {
     pub path: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_passwords_are_long_and_not_common() {
+        let cases: &[(&str, bool)] = &[
+            ("correct horse battery", true),
+            ("another long passphrase", true),
+            ("short pw", false),
+            ("password1234", false),
+            ("123456789012", false),
+            ("qwertyuiop12", false),
+            ("mchen-mchen-mchen", false),
+            ("aaaaaaaaaaaaaaaa", false),
+        ];
+        for (password, ok) in cases {
+            assert_eq!(
+                check_new("mchen", "Mei Chen", password).is_ok(),
+                *ok,
+                "{password}"
+            );
+        }
+        assert_eq!(
+            check_new("mchen", "Mei Chen", &"x".repeat(PASSWORD_MAX + 1)),
+            Err(AccountRule::WeakPassword)
+        );
+    }
 }

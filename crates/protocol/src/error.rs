@@ -75,6 +75,9 @@ impl ApiCode {
 pub struct ApiError {
     pub code: ApiCode,
     pub message: String,
+    /// For `too_many_attempts`: the seconds to wait (also sent as `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -82,6 +85,7 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod hex;
 pub mod limits;
 pub mod resources;
 pub mod routes;
+pub mod throttle;
 
 pub use code::BookingCode;
 pub use error::{ApiCode, ApiError, FieldError};

@@ -41,6 +41,8 @@ pub struct IpcError {
     pub message: String,
     /// Whether rebuilding the cache from the embedded data can fix this.
     pub rebuildable: bool,
+    /// Seconds to wait before trying again (too many failed sign-ins), when known.
+    pub retry_after: Option<u32>,
 }
 
 impl IpcError {
@@ -52,8 +54,14 @@ impl IpcError {
                 code: store.code().to_owned(),
                 rebuildable: store.is_rebuildable(),
                 message: store.to_string(),
+                retry_after: None,
             },
-            None => IpcError::new(e.code(), e),
+            None => IpcError {
+                retry_after: e
+                    .retry_after()
+                    .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+                ..IpcError::new(e.code(), e)
+            },
         }
     }
 }
@@ -88,6 +96,7 @@ impl IpcError {
             code: code.to_owned(),
             message: message.to_string(),
             rebuildable: false,
+            retry_after: None,
         }
     }
 
@@ -96,6 +105,7 @@ impl IpcError {
             code: "not_found".to_owned(),
             message: format!("{what} is not in the catalogue"),
             rebuildable: false,
+            retry_after: None,
         }
     }
 
@@ -104,6 +114,7 @@ impl IpcError {
             code: "internal".to_owned(),
             message: message.to_string(),
             rebuildable: false,
+            retry_after: None,
         }
     }
 }

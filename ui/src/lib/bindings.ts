@@ -313,6 +313,8 @@ export type IpcError = {
 	message: string,
 	/**  Whether rebuilding the cache from the embedded data can fix this. */
 	rebuildable: boolean,
+	/**  Seconds to wait before trying again (too many failed sign-ins), when known. */
+	retryAfter: number | null,
 };
 
 export type Language = "en" | "zh-Hans";

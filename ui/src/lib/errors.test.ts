@@ -7,6 +7,7 @@ describe("errors", () => {
       code: "cache_corrupt",
       message: "damaged",
       rebuildable: true,
+      retryAfter: null,
     });
   });
 
@@ -15,6 +16,7 @@ describe("errors", () => {
       code: "internal",
       message: "command open_cache not allowed",
       rebuildable: false,
+      retryAfter: null,
     });
   });
 

@@ -10,10 +10,11 @@ export function toIpcError(e: unknown): IpcError {
       code: String(o.code),
       message: String(o.message),
       rebuildable: o.rebuildable === true,
+      retryAfter: typeof o.retryAfter === "number" ? o.retryAfter : null,
     };
   }
   // Tauri itself rejects with a plain string (unknown command, denied permission).
-  return { code: "internal", message: String(e), rebuildable: false };
+  return { code: "internal", message: String(e), rebuildable: false, retryAfter: null };
 }
 
 /** The catalogue key of the human sentence for an error code. */

@@ -20,7 +20,7 @@ describe("Latest", () => {
     const latest = new Latest();
     const first = latest.run(() => later("old", 20, true));
     const second = latest.run(() => later("new", 5, true));
-    expect(await second).toEqual({ kind: "error", error: { code: "internal", message: "new", rebuildable: false } });
+    expect(await second).toEqual({ kind: "error", error: { code: "internal", message: "new", rebuildable: false, retryAfter: null } });
     expect(await first).toEqual({ kind: "stale" });
   });
 

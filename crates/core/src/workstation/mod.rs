@@ -56,6 +56,8 @@ pub struct Workstation {
     sync_wake: (Mutex<bool>, std::sync::Condvar),
     /// The signed-in librarian's session on the hub, when there is one.
     hub_session: Mutex<Option<String>>,
+    /// Failed sign-ins per user name on this workstation.
+    sign_in_throttle: Mutex<commons_protocol::throttle::Throttle>,
 }
 
 /// How syncing with the hub goes, for the status line.
@@ -102,6 +104,9 @@ impl Workstation {
             sync_loop: AtomicBool::new(false),
             sync_wake: (Mutex::new(false), std::sync::Condvar::new()),
             hub_session: Mutex::new(None),
+            sign_in_throttle: Mutex::new(commons_protocol::throttle::Throttle::new(
+                accounts::FREE_FAILURES,
+            )),
         }
     }
 
@@ -394,6 +399,31 @@ mod tests {
         assert!(std::fs::read(&aside).unwrap().starts_with(b"PK\x03\x04"));
         assert!(overview.counts.records > 0);
         assert_eq!(ws.overview().unwrap(), overview);
+    }
+
+    #[test]
+    fn repeated_failed_sign_ins_wait_and_say_how_long() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[]);
+        ws.prepare(&mut |_| {}).unwrap();
+        for _ in 0..accounts::FREE_FAILURES {
+            assert!(matches!(
+                ws.sign_in(demo::DEMO_USERNAME, "not the password"),
+                Err(AccountError::WrongCredentials)
+            ));
+        }
+        // The right password waits too, so the wait tells a guesser nothing.
+        let held = ws.sign_in(demo::DEMO_USERNAME, demo::DEMO_PASSWORD);
+        assert!(
+            matches!(held, Err(AccountError::Throttled { seconds }) if (1..=15).contains(&seconds)),
+            "{held:?}"
+        );
+        assert_eq!(held.unwrap_err().code(), "sign_in_throttled");
+        // Another name is not held up.
+        assert!(matches!(
+            ws.sign_in("someone", "not the password"),
+            Err(AccountError::WrongCredentials)
+        ));
     }
 
     #[test]

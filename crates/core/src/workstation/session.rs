@@ -10,15 +10,31 @@ impl Workstation {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Signs a librarian in with a local account.
     /// Signs a librarian in: with this workstation's accounts, and with a hub's when one is
     /// configured (the hub's desk then shows bookings made on every workstation). Either is
-    /// enough; with the hub out of reach, the local account still works.
+    /// enough; with the hub out of reach, the local account still works. After
+    /// `accounts::FREE_FAILURES` failures for a name, each attempt waits (here and on the
+    /// hub), and the wait is said.
     pub fn sign_in(&self, username: &str, password: &str) -> Result<Account, AccountError> {
+        let key = username.to_lowercase();
+        let throttle = || {
+            self.sign_in_throttle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        throttle()
+            .attempt(&key, Instant::now())
+            .map_err(|wait| AccountError::Throttled {
+                seconds: wait.as_secs().max(1),
+            })?;
         let local = self.with_store(|s| accounts::verify(s, username, password));
         let on_hub = match self.hub() {
             Ok(Some(hub)) => match hub.sign_in(username, password) {
                 Ok(found) => found,
+                Err(e) if e.code() == Some(commons_protocol::ApiCode::TooManyAttempts) => {
+                    let seconds = e.refusal().and_then(|r| r.retry_after).unwrap_or(60);
+                    return Err(AccountError::Throttled { seconds });
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "the hub could not sign the librarian in");
                     None
@@ -31,6 +47,7 @@ impl Workstation {
             (Err(AccountError::WrongCredentials), Some((_, account))) => account.clone(),
             (Err(e), _) => return Err(e),
         };
+        throttle().succeeded(&key);
         *self.hub_session_slot() = on_hub.map(|(token, _)| token);
         self.session().start(account.clone(), Instant::now());
         tracing::info!(account = %account.username, "librarian signed in");

@@ -16,12 +16,12 @@ use crate::db::Db;
 use crate::librarians::{self, DeskRefusal};
 
 async fn sign_in(
-    _: Workstation,
+    Workstation(workstation): Workstation,
     State(db): State<Db>,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<(StatusCode, Json<SignedIn>), ApiError> {
-    match librarians::sign_in(&db, &body.username, &body.password).await? {
-        Some((session, l)) => Ok((
+    match librarians::sign_in(&db, &workstation, &body.username, &body.password).await? {
+        librarians::SignIn::Signed(session, l) => Ok((
             StatusCode::CREATED,
             Json(SignedIn {
                 session,
@@ -30,10 +30,11 @@ async fn sign_in(
                 librarian_id: l.librarian_id,
             }),
         )),
-        None => Err(ApiError::new(
+        librarians::SignIn::Wrong => Err(ApiError::new(
             ApiCode::WrongCredentials,
             "the user name or the password is wrong",
         )),
+        librarians::SignIn::Throttled(wait) => Err(ApiError::too_many(wait)),
     }
 }
 

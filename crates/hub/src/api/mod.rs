@@ -36,6 +36,19 @@ use crate::db::{Db, HubError};
 pub struct ApiError(pub commons_protocol::ApiError);
 
 impl ApiError {
+    /// Too many attempts: wait `wait` (rounded up to a second, sent as `Retry-After`).
+    pub fn too_many(wait: std::time::Duration) -> ApiError {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut e = ApiError::new(
+            ApiCode::TooManyAttempts,
+            format!("too many failed sign-ins; try again in {secs} s"),
+        );
+        e.0.retry_after = Some(secs);
+        e
+    }
+}
+
+impl ApiError {
     pub fn new(code: ApiCode, message: impl Into<String>) -> ApiError {
         ApiError(commons_protocol::ApiError::new(code, message))
     }
@@ -45,7 +58,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.0)).into_response()
+        let mut response = (status, Json(&self.0)).into_response();
+        if let Some(secs) = self.0.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -65,9 +84,10 @@ impl From<HubError> for ApiError {
     }
 }
 
-/// Proof that a request carries a live workstation token (`Authorization: Bearer …`).
-#[derive(Debug, Clone, Copy)]
-pub struct Workstation;
+/// Proof that a request carries a live workstation token (`Authorization: Bearer …`): the
+/// token's SHA-256, which names the workstation (to throttle it, say) without the token.
+#[derive(Debug, Clone)]
+pub struct Workstation(pub String);
 
 impl<S> FromRequestParts<S> for Workstation
 where
@@ -85,7 +105,9 @@ where
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
         if crate::tokens::check(&db, token.trim()).await? {
-            Ok(Workstation)
+            Ok(Workstation(
+                commons_protocol::Sha256::of(token.trim().as_bytes()).to_string(),
+            ))
         } else {
             Err(ApiError::new(
                 ApiCode::Unauthorized,

@@ -262,6 +262,7 @@ export const en = {
   "lib.signedIn": "You are signed in. Resources can now be added, edited and retired from Disciplines.",
   "lib.toResources": "Go to resources A–Z",
   "error.wrong_credentials": "The user name or the password is wrong.",
+  "error.sign_in_throttled": "Too many unsuccessful sign-ins for this name. Please wait {minutes} min and try again.",
   "error.shared_list_sign_in": "The resource list is shared by the consortium and kept on its hub. Sign in again while the hub can be reached, with your consortium account.",
   "error.shared_list_offline": "The consortium's hub cannot be reached, so the shared resource list cannot be changed now. Nothing was changed; please try again later.",
   "error.shared_list_refused": "The consortium's hub refused the change. Check the resource and try again.",

@@ -263,6 +263,7 @@ export const zhHans: Record<MessageKey, string> = {
   "lib.signedIn": "您已登录。现在可以在“学科”中添加、编辑和停用资源。",
   "lib.toResources": "前往资源列表",
   "error.wrong_credentials": "用户名或密码错误。",
+  "error.sign_in_throttled": "该用户名登录失败次数过多。请等待 {minutes} 分钟后再试。",
   "error.shared_list_sign_in": "资源列表由联盟共享并保存在联盟中心。请在能连接中心时，用联盟账户重新登录。",
   "error.shared_list_offline": "无法连接联盟中心，现在不能修改共享资源列表。没有做任何修改，请稍后再试。",
   "error.shared_list_refused": "联盟中心拒绝了这次修改。请检查资源后再试。",
