@@ -47,15 +47,20 @@ pub enum Command {
         /// The hub's address, e.g. https://hub.consortium.example/
         #[arg(long)]
         hub: String,
-        /// This workstation's token (from `commons-hub token create`)
-        #[arg(long)]
-        token: String,
+        /// A file holding this workstation's token (from `commons-hub token create`), or `-`
+        /// for standard input: never on the command line, where `ps` and shell history
+        /// would show it
+        #[arg(long, value_name = "FILE")]
+        token_file: String,
         /// Write the system-wide file (/etc/commons/config.toml) instead of the user's
         #[arg(long)]
         system: bool,
         /// Write without asking the hub first (machines imaged offline)
         #[arg(long)]
         no_check: bool,
+        /// Accept a plain http hub (a test hub, a network the consortium trusts)
+        #[arg(long)]
+        allow_insecure_http: bool,
     },
     /// Bring the cache up to date with the hub now, with progress
     Sync,
@@ -305,7 +310,33 @@ pub fn extract(config: &Config) -> ExitCode {
 }
 
 /// `commons provision --hub URL --token T [--system] [--no-check]`.
-pub fn provision(hub: &str, token: &str, system: bool, no_check: bool) -> ExitCode {
+/// Reads the token from `file` (`-`: standard input): its first line, trimmed.
+fn read_token(file: &str) -> std::io::Result<String> {
+    let text = if file == "-" {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line
+    } else {
+        std::fs::read_to_string(file)?
+    };
+    Ok(text.lines().next().unwrap_or_default().trim().to_owned())
+}
+
+pub fn provision(
+    hub: &str,
+    token_file: &str,
+    system: bool,
+    no_check: bool,
+    allow_insecure_http: bool,
+) -> ExitCode {
+    let token = match read_token(token_file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("commons: the token cannot be read from {token_file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let token = token.as_str();
     let paths = Config::paths_with(&|name| std::env::var(name).ok());
     let path = if system { paths.system } else { paths.user };
     if !no_check {
@@ -316,9 +347,18 @@ pub fn provision(hub: &str, token: &str, system: bool, no_check: bool) -> ExitCo
                 return ExitCode::from(2);
             }
         };
-        let check =
-            commons_core::sync::Hub::new(url, token.to_owned(), std::time::Duration::from_secs(10))
-                .and_then(|h| h.changes("", 1));
+        let transport = if allow_insecure_http {
+            commons_core::sync::Transport::AllowInsecureHttp
+        } else {
+            commons_core::sync::Transport::HttpsOnly
+        };
+        let check = commons_core::sync::Hub::new(
+            url,
+            token.to_owned(),
+            std::time::Duration::from_secs(10),
+            transport,
+        )
+        .and_then(|h| h.changes("", 1));
         if let Err(e) = check {
             eprintln!("commons: {e}");
             eprintln!("nothing written; use --no-check to write it anyway");
@@ -326,7 +366,7 @@ pub fn provision(hub: &str, token: &str, system: bool, no_check: bool) -> ExitCo
         }
         println!("the hub answered and accepted the token");
     }
-    match commons_core::config::provision(&path, hub, token) {
+    match commons_core::config::provision(&path, hub, token, allow_insecure_http) {
         Ok(url) => {
             println!("hub {url} written to {}", path.display());
             ExitCode::SUCCESS

@@ -30,12 +30,13 @@ pub fn run() -> ExitCode {
     // Provisioning writes the configuration, so it must work when the current one does not.
     if let Some(cli::Command::Provision {
         hub,
-        token,
+        token_file,
         system,
         no_check,
+        allow_insecure_http,
     }) = &cli.command
     {
-        return cli::provision(hub, token, *system, *no_check);
+        return cli::provision(hub, token_file, *system, *no_check, *allow_insecure_http);
     }
     // All or nothing: with a configuration that does not read cleanly, nothing starts.
     let config = match Config::load() {

@@ -3,6 +3,8 @@
 // shows that it is up to date, keeps working on its cache when the hub goes away, and says so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { dataDir, launch, runCli, screenshot } from "./harness.mjs";
 import { startHub } from "./hub.mjs";
 
@@ -13,10 +15,18 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
   const dir = dataDir("hub");
   try {
     // A wrong token is refused and nothing is written; the right one is.
-    const refused = runCli(dir, ["provision", "--hub", hub.url, "--token", "not-the-token"]);
+    // The token comes from a file (never the command line); the test hub is plain http.
+    const wrongToken = join(dir, "wrong-token");
+    const rightToken = join(dir, "token");
+    writeFileSync(wrongToken, "not-the-token\n");
+    writeFileSync(rightToken, `${hub.token}\n`);
+    const insecure = runCli(dir, ["provision", "--hub", hub.url, "--token-file", rightToken]);
+    assert.notEqual(insecure.status, 0);
+    assert.match(insecure.stderr, /plain http/);
+    const refused = runCli(dir, ["provision", "--hub", hub.url, "--token-file", wrongToken, "--allow-insecure-http"]);
     assert.notEqual(refused.status, 0);
     assert.match(refused.stderr, /refused this workstation's token/);
-    const ok = runCli(dir, ["provision", "--hub", hub.url, "--token", hub.token]);
+    const ok = runCli(dir, ["provision", "--hub", hub.url, "--token-file", rightToken, "--allow-insecure-http"]);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /accepted the token/);
 

@@ -151,7 +151,13 @@ async fn follow(
     token: String,
 ) -> usize {
     tokio::task::spawn_blocking(move || {
-        let hub = Hub::new(url.parse().unwrap(), token, Duration::from_secs(5)).unwrap();
+        let hub = Hub::new(
+            url.parse().unwrap(),
+            token,
+            Duration::from_secs(5),
+            sync::Transport::AllowInsecureHttp,
+        )
+        .unwrap();
         let store = store.lock().unwrap();
         let mut pages = 0;
         loop {

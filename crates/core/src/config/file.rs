@@ -88,6 +88,7 @@ struct HubLayer {
     token: Option<Spanned<String>>,
     timeout_secs: Option<Spanned<u64>>,
     sync_secs: Option<Spanned<u64>>,
+    allow_insecure_http: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,6 +203,12 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
         config.hub_sync_interval = Setting {
             value: every,
             source: from(start),
+        };
+    }
+    if let Some(v) = layer.hub.allow_insecure_http {
+        config.hub_allow_insecure_http = Setting {
+            source: from(v.span().start),
+            value: v.into_inner(),
         };
     }
     if let Some(v) = layer.hub.timeout_secs {
@@ -323,6 +330,16 @@ pub(super) fn apply_env(
                 .parse::<u64>()
                 .map_err(|_| format!("`{s}` is not a whole number of seconds"))?;
             check_sync_interval(secs)
+        },
+    )?;
+    set(
+        &mut config.hub_allow_insecure_http,
+        env,
+        "COMMONS_HUB_ALLOW_INSECURE_HTTP",
+        |s| match s {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(format!("`{s}` is not true or false")),
         },
     )?;
     set(
@@ -488,11 +505,22 @@ fn check_keep_files(n: u32) -> Result<u32, String> {
     }
 }
 
-/// Sets `[hub] url` and `token` in the configuration file at `path` (created if missing;
-/// other settings kept, comments not), after checking both as loading would. The file is
-/// replaced atomically and readable by its owner only: it holds a secret.
-pub fn provision(path: &Path, url: &str, token: &str) -> Result<url::Url, String> {
+/// Sets `[hub] url` and `token` (and `allow_insecure_http` when asked) in the configuration
+/// file at `path` (created if missing; other settings kept, comments not), after checking
+/// both as loading would. The file is replaced atomically and readable by its owner only: it
+/// holds a secret.
+pub fn provision(
+    path: &Path,
+    url: &str,
+    token: &str,
+    allow_insecure_http: bool,
+) -> Result<url::Url, String> {
     let url = parse_hub_url(url)?;
+    if url.scheme() == "http" && !allow_insecure_http {
+        return Err(format!(
+            "`{url}` is plain http: the token and librarians' passwords would cross the network readable; use https (or --allow-insecure-http on a network you trust)"
+        ));
+    }
     check_token(token)?;
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -510,6 +538,9 @@ pub fn provision(path: &Path, url: &str, token: &str) -> Result<url::Url, String
     };
     hub.insert("url".into(), toml::Value::String(url.to_string()));
     hub.insert("token".into(), toml::Value::String(token.to_owned()));
+    if allow_insecure_http {
+        hub.insert("allow_insecure_http".into(), toml::Value::Boolean(true));
+    }
     let out = toml::to_string(&table).map_err(|e| e.to_string())?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -113,6 +113,8 @@ pub struct Config {
     pub hub_url: Setting<Option<url::Url>>,
     /// The workstation token presented to the hub.
     pub hub_token: Setting<Option<String>>,
+    /// Whether a plain `http://` hub may be used (tests, a trusted network); off by default.
+    pub hub_allow_insecure_http: Setting<bool>,
     /// Timeout of every request to the hub.
     pub hub_timeout: Setting<Duration>,
     /// How long the workstation waits between two syncs while the hub answers.
@@ -169,6 +171,7 @@ impl Config {
             language: Setting::default(Language::English),
             hub_url: Setting::default(None),
             hub_token: Setting::default(None),
+            hub_allow_insecure_http: Setting::default(false),
             hub_timeout: Setting::default(Duration::from_secs(10)),
             hub_sync_interval: Setting::default(Duration::from_secs(60)),
             log_level: Setting::default(LogLevel::Info),
@@ -237,6 +240,11 @@ impl Config {
                     Some(_) => "(set, hidden)".to_owned(),
                 },
                 &self.hub_token.source,
+            ),
+            (
+                "hub.allow_insecure_http",
+                self.hub_allow_insecure_http.value.to_string(),
+                &self.hub_allow_insecure_http.source,
             ),
             (
                 "hub.timeout_secs",

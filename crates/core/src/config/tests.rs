@@ -244,7 +244,7 @@ fn empty_hub_url_in_environment_means_standalone() {
 fn provisioning_writes_the_hub_and_keeps_the_rest() {
     let f = Fixture::new();
     let path = f.system("[ui]\nlanguage = \"zh-Hans\"\n\n[hub]\ntimeout_secs = 20\n");
-    let url = provision(&path, "https://hub.example.org/", "t0ken").unwrap();
+    let url = provision(&path, "https://hub.example.org/", "t0ken", false).unwrap();
     assert_eq!(url.as_str(), "https://hub.example.org/");
     let c = f.load().unwrap();
     assert_eq!(
@@ -262,18 +262,22 @@ fn provisioning_writes_the_hub_and_keeps_the_rest() {
     // Nothing is written when the URL or token is bad.
     let before = std::fs::read(&path).unwrap();
     assert!(
-        provision(&path, "javascript:alert(1)", "t")
+        provision(&path, "javascript:alert(1)", "t", false)
             .unwrap_err()
             .contains("scheme")
     );
-    assert!(provision(&path, "https://hub.example.org", "two words").is_err());
+    assert!(provision(&path, "https://hub.example.org", "two words", false).is_err());
+    // Plain http only when asked for.
+    assert!(
+        provision(&path, "http://hub.example.org", "t0ken", false)
+            .unwrap_err()
+            .contains("plain http")
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
     // A new file in a new directory.
     let fresh = f.root.join("new/dir/config.toml");
-    provision(&fresh, "http://10.0.0.5:8470", "abc").unwrap();
-    assert!(
-        std::fs::read_to_string(&fresh)
-            .unwrap()
-            .contains("url = \"http://10.0.0.5:8470/\"")
-    );
+    provision(&fresh, "http://10.0.0.5:8470", "abc", true).unwrap();
+    let written = std::fs::read_to_string(&fresh).unwrap();
+    assert!(written.contains("url = \"http://10.0.0.5:8470/\""));
+    assert!(written.contains("allow_insecure_http = true"), "{written}");
 }

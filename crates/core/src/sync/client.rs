@@ -27,6 +27,15 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// Whether a plain `http://` hub may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// https only (the default): the token and passwords never cross the network readable.
+    HttpsOnly,
+    /// http too (`hub.allow_insecure_http = true`: tests, a network the consortium trusts).
+    AllowInsecureHttp,
+}
+
 /// A hub this workstation syncs from.
 #[derive(Debug, Clone)]
 pub struct Hub {
@@ -59,12 +68,23 @@ pub enum HubBooking {
 
 impl Hub {
     /// A client for the hub at `base` with a workstation `token`; every request gives up after
-    /// `timeout`.
-    pub fn new(base: url::Url, token: String, timeout: Duration) -> Result<Hub, SyncError> {
+    /// `timeout`. A plain http hub is refused unless `transport` allows it. Redirects are not
+    /// followed: the token and a librarian's session never go to another address than the
+    /// one configured.
+    pub fn new(
+        base: url::Url,
+        token: String,
+        timeout: Duration,
+        transport: Transport,
+    ) -> Result<Hub, SyncError> {
         install_tls_provider();
+        if base.scheme() != "https" && transport != Transport::AllowInsecureHttp {
+            return Err(SyncError::Insecure(base.to_string()));
+        }
         let client = reqwest::blocking::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Commons/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SyncError::Unreachable {
@@ -532,4 +552,68 @@ fn plain(e: &reqwest::Error) -> String {
         source = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead as _, Write as _};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    #[test]
+    fn a_plain_http_hub_is_refused_unless_allowed() {
+        let url: url::Url = "http://127.0.0.1:9/".parse().unwrap();
+        let timeout = Duration::from_secs(1);
+        assert!(matches!(
+            Hub::new(url.clone(), "t".into(), timeout, Transport::HttpsOnly),
+            Err(SyncError::Insecure(_))
+        ));
+        assert!(Hub::new(url, "t".into(), timeout, Transport::AllowInsecureHttp).is_ok());
+    }
+
+    /// A hub answering with a redirect to another host does not get the token (or a
+    /// librarian's session) sent there: the redirect is not followed.
+    #[test]
+    fn redirects_are_not_followed() {
+        let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+        let elsewhere_port = elsewhere.local_addr().unwrap().port();
+        elsewhere.set_nonblocking(true).unwrap();
+        let hub = TcpListener::bind("127.0.0.1:0").unwrap();
+        let hub_port = hub.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((stream, _)) = hub.accept() {
+                let mut reader = std::io::BufReader::new(stream);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 302 Found\r\nLocation: http://localhost:{elsewhere_port}/api/v1/changes\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        });
+        let hub = Hub::new(
+            format!("http://127.0.0.1:{hub_port}/").parse().unwrap(),
+            "secret-token".into(),
+            Duration::from_secs(5),
+            Transport::AllowInsecureHttp,
+        )
+        .unwrap();
+        let answer = hub.changes("", 10);
+        assert!(
+            matches!(answer, Err(SyncError::Status { status: 302, .. })),
+            "{answer:?}"
+        );
+        let reached = Arc::new(AtomicBool::new(false));
+        std::thread::sleep(Duration::from_millis(200));
+        if elsewhere.accept().is_ok() {
+            reached.store(true, Ordering::SeqCst);
+        }
+        assert!(!reached.load(Ordering::SeqCst), "the other host was asked");
+    }
 }

@@ -10,7 +10,7 @@ mod apply;
 mod client;
 
 pub use apply::{Applied, apply, cursor};
-pub use client::{Hub, HubBooking, Refusal, install_tls_provider};
+pub use client::{Hub, HubBooking, Refusal, Transport, install_tls_provider};
 pub use commons_protocol::bookings::DeskBooking;
 pub use commons_protocol::feed::{Change, Page};
 pub use commons_protocol::limits::FEED_PAGE as PAGE;
@@ -32,6 +32,10 @@ pub enum SyncError {
     Refused(ApiError),
     #[error("the hub answered {status}: {detail}")]
     Status { status: u16, detail: String },
+    #[error(
+        "the hub at {0} is plain http; Commons talks to a hub over https only (set hub.allow_insecure_http = true on a network you trust)"
+    )]
+    Insecure(String),
     #[error("the hub sent something Commons cannot trust: {0}")]
     Untrustworthy(String),
     #[error(transparent)]

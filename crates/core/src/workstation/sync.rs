@@ -68,6 +68,11 @@ impl Workstation {
                 url.clone(),
                 token.clone(),
                 self.config.hub_timeout.value,
+                if self.config.hub_allow_insecure_http.value {
+                    sync::Transport::AllowInsecureHttp
+                } else {
+                    sync::Transport::HttpsOnly
+                },
             )?)),
             _ => Ok(None),
         }

@@ -154,6 +154,8 @@ pub fn workstation(
         "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
         "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
         "COMMONS_HUB_URL" => Some(url.to_owned()),
+        // The test hub listens on loopback without TLS.
+        "COMMONS_HUB_ALLOW_INSECURE_HTTP" => Some("true".to_owned()),
         "COMMONS_HUB_TOKEN" => Some(token.to_owned()),
         _ => extra
             .iter()
