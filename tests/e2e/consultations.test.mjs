@@ -19,9 +19,15 @@ test("a student books and cancels; the librarian checks in, completes and sees t
     await s.click(await s.find('nav a[data-route="consultations"]'));
 
     // World History: Adaeze Okafor covers it; her free times are in Chicago time.
-    await s.click(await s.waitFor("the subject list", () => s.find('[data-testid="con-discipline"] option[value="world-history"]')));
+    // Chosen until the list shows it (an option clicked while the list is redrawn is lost).
+    await s.waitFor("World History chosen", async () => {
+      await s.click(await s.find('[data-testid="con-discipline"] option[value="world-history"]'));
+      return (await s.execute("return document.querySelector('[data-testid=\"con-discipline\"]').value")) === "world-history";
+    });
     const card = '[data-librarian="lib-okafor"]';
-    await s.waitFor("her free times", () => s.find(`${card} button.slot`));
+    // Her card with its free times drawn (the list is drawn again once the subject's answer
+    // comes).
+    await s.waitFor("her free times", async () => (await s.findAll(`${card} button.slot`)).length >= 6);
     assert.match(await s.textOf(`${card} .slots-heading`), /Meridian Central Library \(C[SD]T\)/);
     await screenshot(s, "consultations-slots");
     const slots = await s.findAll(`${card} button.slot`);

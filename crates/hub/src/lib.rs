@@ -21,6 +21,7 @@ pub mod harvest;
 pub mod librarians;
 pub mod merge;
 pub mod oai;
+pub mod purge;
 pub mod tokens;
 
 pub use api as server;

@@ -31,6 +31,8 @@ struct FileConfig {
     documents_dir: Option<PathBuf>,
     #[serde(default)]
     harvest: HarvestConfig,
+    /// Days after a consultation before the student's personal data is purged.
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -71,6 +73,12 @@ fn file_config(path: Option<&PathBuf>) -> Result<FileConfig, String> {
             "{}: harvest.every_minutes is 0 or at least 5",
             path.display()
         ));
+    }
+    if config
+        .retention_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
+        return Err(format!("{}: retention_days is 1 to 3650", path.display()));
     }
     if !(1..=600).contains(&config.harvest.timeout_secs) {
         return Err(format!(
@@ -123,6 +131,13 @@ enum Command {
     Library {
         #[command(subcommand)]
         action: LibraryAction,
+    },
+    /// Purge students' personal data of consultations past the retention period (serve does
+    /// this every hour; this is for cron)
+    Purge {
+        /// Days to keep; default the file's `retention_days`, else 90
+        #[arg(long)]
+        days: Option<u32>,
     },
 }
 
@@ -242,6 +257,10 @@ async fn main() -> ExitCode {
                     file.harvest.every_minutes,
                     std::time::Duration::from_secs(file.harvest.timeout_secs),
                 ));
+                tokio::spawn(commons_hub::purge::scheduler(
+                    db.clone(),
+                    file.retention_days.unwrap_or(commons_hub::purge::RETENTION_DAYS),
+                ));
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|e| format!("{listen}: {e}"))?;
@@ -256,6 +275,18 @@ async fn main() -> ExitCode {
                     })
                     .await
                     .map_err(|e| e.to_string())?;
+            }
+            Command::Purge { days } => {
+                let days = days
+                    .or(file.retention_days)
+                    .unwrap_or(commons_hub::purge::RETENTION_DAYS);
+                let purged = commons_hub::purge::personal_data(&db, days, jiff::Timestamp::now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "personal data purged from {} consultations older than {days} days; {} ended sessions removed",
+                    purged.bookings, purged.sessions
+                );
             }
             Command::Token {
                 action: TokenAction::Create { name },

@@ -247,5 +247,42 @@ pub fn set_aside(path: &Path) -> Result<PathBuf, StoreError> {
     Ok(aside)
 }
 
+/// Deletes caches set aside (`commons.db.broken-STAMP` and their WAL and shared-memory
+/// files) more than `days` days before `now`: they hold patrons' data too, which ends after
+/// the retention period. Returns how many were deleted; a file that cannot be deleted is
+/// left and logged.
+pub fn delete_set_aside(path: &Path, days: u32, now: jiff::Timestamp) -> usize {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return 0;
+    };
+    let prefix = format!("{name}.broken-");
+    let cutoff = now - jiff::SignedDuration::from_hours(24 * i64::from(days));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut deleted = 0;
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let stamp = rest.trim_end_matches("-wal").trim_end_matches("-shm");
+        let Ok(when) = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%SZ", stamp)
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+        else {
+            continue;
+        };
+        if when.timestamp() < cutoff {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => deleted += 1,
+                Err(e) => {
+                    tracing::warn!(file = %entry.path().display(), error = %e, "a set-aside cache could not be deleted")
+                }
+            }
+        }
+    }
+    deleted
+}
+
 #[cfg(test)]
 mod tests;

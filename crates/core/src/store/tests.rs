@@ -209,3 +209,34 @@ fn data_dir_that_is_a_file_is_reported() {
     assert_eq!(err.code(), "data_dir_unusable", "{err}");
     assert!(err.to_string().contains("not-a-dir"));
 }
+
+#[test]
+fn set_aside_caches_are_deleted_after_the_retention_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("commons.db");
+    for name in [
+        "commons.db.broken-20260101T100000Z",
+        "commons.db.broken-20260101T100000Z-wal",
+        "commons.db.broken-20261120T100000Z",
+        "commons.db",
+        "other.db.broken-20200101T100000Z",
+    ] {
+        std::fs::write(dir.path().join(name), b"x").unwrap();
+    }
+    let now: jiff::Timestamp = "2026-11-30T12:00:00Z".parse().unwrap();
+    assert_eq!(delete_set_aside(&path, 90, now), 2);
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "commons.db",
+            "commons.db.broken-20261120T100000Z",
+            "other.db.broken-20200101T100000Z"
+        ]
+    );
+}

@@ -153,6 +153,17 @@ impl Workstation {
             if purged > 0 {
                 tracing::info!(purged, "personal data of past consultations purged");
             }
+            let old = store::delete_set_aside(
+                &self.config.cache_path(),
+                self.config.booking_retention_days.value,
+                Timestamp::now(),
+            );
+            if old > 0 {
+                tracing::info!(
+                    files = old,
+                    "caches set aside before the retention period deleted"
+                );
+            }
             let (index, _) = SearchIndex::open(&index_dir, store, &mut |done, total| {
                 progress(SeedProgress {
                     stage: SeedStage::SearchIndex,

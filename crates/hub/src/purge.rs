@@ -1,0 +1,70 @@
+//! Personal data ends: `retention_days` after a consultation, the hub forgets who it was
+//! with and what it was about (the student's name, email, topic, description and the
+//! librarian's notes), keeping what statistics need (when, with whom, which type and
+//! discipline, the status and READ level). `serve` runs it every hour; `commons-hub purge`
+//! runs it from cron. Expired librarian sessions go too.
+
+use crate::db::{Db, HubError};
+
+/// Days after a consultation before its personal data is purged, unless configured.
+pub const RETENTION_DAYS: u32 = 90;
+/// How often `serve` purges.
+pub const EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// What one purge did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Bookings whose personal data was removed.
+    pub bookings: u64,
+    /// Librarian sessions that had ended.
+    pub sessions: u64,
+}
+
+/// Purges the personal data of consultations that ended more than `retention_days` before
+/// `now`, and sessions unused for a day.
+pub async fn personal_data(
+    db: &Db,
+    retention_days: u32,
+    now: jiff::Timestamp,
+) -> Result<Purged, HubError> {
+    let cutoff = now - jiff::SignedDuration::from_hours(24 * i64::from(retention_days));
+    let client = db.pool.get().await?;
+    let bookings = client
+        .execute(
+            "UPDATE bookings SET student_name = NULL, student_email = NULL, description = NULL,
+                 outcome = NULL, topic = '', updated_at = now()
+             WHERE ends_at < $1
+               AND (student_name IS NOT NULL OR student_email IS NOT NULL OR description IS NOT NULL
+                    OR outcome IS NOT NULL OR topic <> '')",
+            &[&std::time::SystemTime::from(cutoff)],
+        )
+        .await?;
+    let sessions = client
+        .execute(
+            "DELETE FROM librarian_sessions WHERE last_used_at < $1",
+            &[&std::time::SystemTime::from(
+                now - jiff::SignedDuration::from_hours(24),
+            )],
+        )
+        .await?;
+    Ok(Purged { bookings, sessions })
+}
+
+/// Purges every `EVERY` while the hub serves.
+pub async fn scheduler(db: Db, retention_days: u32) {
+    let mut tick = tokio::time::interval(EVERY);
+    loop {
+        tick.tick().await;
+        match personal_data(&db, retention_days, jiff::Timestamp::now()).await {
+            Ok(p) if p.bookings > 0 || p.sessions > 0 => {
+                tracing::info!(
+                    bookings = p.bookings,
+                    sessions = p.sessions,
+                    "personal data purged"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "the purge of personal data failed"),
+        }
+    }
+}
