@@ -49,6 +49,7 @@ pub fn run(config: Config) -> ExitCode {
         exit_when_ready: std::env::var_os("COMMONS_EXIT_WHEN_READY").is_some(),
     };
     let result = tauri::Builder::default()
+        .plugin(crate::guard::plugin())
         .manage(state)
         .register_asynchronous_uri_scheme_protocol("doc", |ctx, request, responder| {
             // `doc://localhost/<sha256>`: a stored document, for the viewer. Only an id is

@@ -7,6 +7,7 @@
 mod app;
 mod cli;
 pub mod commands;
+mod guard;
 pub mod ipc;
 mod logging;
 

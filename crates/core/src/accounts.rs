@@ -196,33 +196,67 @@ pub fn verify(store: &Store, username: &str, password: &str) -> Result<Account, 
     })
 }
 
-/// The signed-in librarian of this app, if any, with the idle limit applied.
+/// A session ends this long after it started, however busy.
+pub const LENGTH_LIMIT: Duration = Duration::from_secs(8 * 60 * 60);
+
+/// The signed-in librarian of this app, if any, with the idle and length limits applied.
+/// Only the librarian's own actions refresh the idle timer (`touch`); looking at who is
+/// signed in (`peek`, what a page change does) does not, so a session left open at a
+/// public workstation is not kept alive by the next person clicking around.
 #[derive(Debug, Default)]
 pub struct Session {
-    current: Option<(Account, Instant)>,
+    current: Option<Live>,
+}
+
+#[derive(Debug)]
+struct Live {
+    account: Account,
+    started: Instant,
+    last: Instant,
+}
+
+impl Live {
+    /// When the session ends if nothing is done: idle limit or length limit, the sooner.
+    fn ends(&self) -> Instant {
+        (self.last + IDLE_LIMIT).min(self.started + LENGTH_LIMIT)
+    }
 }
 
 impl Session {
     pub fn start(&mut self, account: Account, now: Instant) {
-        self.current = Some((account, now));
+        self.current = Some(Live {
+            account,
+            started: now,
+            last: now,
+        });
     }
 
     pub fn end(&mut self) {
         self.current = None;
     }
 
-    /// The signed-in account, refreshing its idle timer; `None` once it has expired.
-    pub fn touch(&mut self, now: Instant) -> Option<Account> {
-        match &mut self.current {
-            Some((account, last)) if now.duration_since(*last) < IDLE_LIMIT => {
-                *last = now;
-                Some(account.clone())
+    /// The signed-in account and how long until the session ends, without refreshing it;
+    /// `None` once it has ended.
+    pub fn peek(&mut self, now: Instant) -> Option<(Account, Duration)> {
+        match &self.current {
+            Some(live) if now < live.ends() => {
+                Some((live.account.clone(), live.ends().duration_since(now)))
             }
             _ => {
                 self.current = None;
                 None
             }
         }
+    }
+
+    /// The signed-in account, for one of its own actions: the idle timer starts again (the
+    /// length limit stays); `None` once the session has ended.
+    pub fn touch(&mut self, now: Instant) -> Option<Account> {
+        let (account, _) = self.peek(now)?;
+        if let Some(live) = &mut self.current {
+            live.last = now;
+        }
+        Some(account)
     }
 }
 
@@ -322,5 +356,34 @@ mod tests {
         );
         s.end();
         assert!(s.touch(t0).is_none());
+    }
+
+    #[test]
+    fn looking_does_not_extend_a_session_and_none_outlasts_eight_hours() {
+        let account = Account {
+            username: "a".into(),
+            display_name: "A".into(),
+            librarian_id: None,
+        };
+        let t0 = Instant::now();
+        let mut s = Session::default();
+        s.start(account.clone(), t0);
+        // Page changes only look: the session still ends 30 minutes after the last action.
+        let minute = Duration::from_secs(60);
+        for m in 1..30 {
+            let (_, left) = s.peek(t0 + minute * m).unwrap();
+            assert_eq!(left, IDLE_LIMIT - minute * m);
+        }
+        assert!(s.peek(t0 + IDLE_LIMIT).is_none());
+        // Her own actions keep it going, but not past the length limit.
+        s.start(account, t0);
+        let mut now = t0;
+        while now < t0 + LENGTH_LIMIT - IDLE_LIMIT {
+            now += minute * 20;
+            assert!(s.touch(now).is_some(), "{:?}", now - t0);
+        }
+        let (_, left) = s.peek(now).unwrap();
+        assert_eq!(left, LENGTH_LIMIT - (now - t0));
+        assert!(s.touch(t0 + LENGTH_LIMIT).is_none());
     }
 }

@@ -37,6 +37,7 @@ fn booked(row: &tokio_postgres::Row) -> Result<Booked, HubError> {
     let unreadable = |what: &str| HubError::Internal(format!("a stored booking's {what}"));
     Ok(Booked {
         code: BookingCode::parse(row.get("code")).ok_or_else(|| unreadable("code"))?,
+        busy_key: row.get("busy_key"),
         librarian_id: row.get("librarian_id"),
         type_id: row.get("type_id"),
         starts_at: row
@@ -54,8 +55,8 @@ fn booked(row: &tokio_postgres::Row) -> Result<Booked, HubError> {
 /// The feed's change for the booking rows of the CTE `src`: who is busy when, never who
 /// booked. Written by the same statement as the booking, so the two cannot part.
 pub(crate) const CHANGE_FROM_SRC: &str = "INSERT INTO changes(kind, key, op, body)
-    SELECT 'booking', code, 'upsert', jsonb_build_object(
-        'code', code, 'librarian_id', librarian_id, 'type_id', type_id,
+    SELECT 'booking', 'busy:' || id, 'upsert', jsonb_build_object(
+        'librarian_id', librarian_id, 'type_id', type_id,
         'starts_at', to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
         'ends_at', to_char(ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
         'busy_from', to_char(lower(busy) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
@@ -64,7 +65,7 @@ pub(crate) const CHANGE_FROM_SRC: &str = "INSERT INTO changes(kind, key, op, bod
     FROM src";
 
 /// The columns of `Booked`, and the busy range's ends.
-const COLUMNS: &str = "code, librarian_id, type_id, status,
+const COLUMNS: &str = "code, 'busy:' || id AS busy_key, librarian_id, type_id, status,
         to_char(starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS starts,
         to_char(ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS ends,
         lower(busy) AS busy_from, upper(busy) AS busy_to";
@@ -221,8 +222,9 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
     ))
 }
 
-/// Cancels a booking by its code; `None` when there is no such live booking.
-pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
+/// Cancels a booking by its code and the student's email (compared without case); `None`
+/// when no live booking has both.
+pub async fn cancel(db: &Db, code: &str, email: &str) -> Result<Option<Booked>, HubError> {
     let Some(code) = BookingCode::parse(code) else {
         return Ok(None);
     };
@@ -232,11 +234,12 @@ pub async fn cancel(db: &Db, code: &str) -> Result<Option<Booked>, HubError> {
         .query_opt(
             &format!(
                 "WITH src AS (UPDATE bookings SET status = 'cancelled', updated_at = now()
-                     WHERE code = $1 AND status = 'booked' RETURNING *),
+                     WHERE code = $1 AND status = 'booked' AND student_email IS NOT NULL
+                       AND lower(student_email) = lower($2) RETURNING *),
                  change AS ({CHANGE_FROM_SRC})
                  SELECT {COLUMNS} FROM src"
             ),
-            &[&code.compact()],
+            &[&code.compact(), &email.trim()],
         )
         .await?
     else {

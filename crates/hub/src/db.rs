@@ -70,6 +70,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_merge_refusals",
         include_str!("../migrations/0011_merge_refusals.sql"),
     ),
+    (
+        "0012_busy_times",
+        include_str!("../migrations/0012_busy_times.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -159,15 +159,26 @@ async fn retries_groups_cancellations_and_bad_requests() {
         .await;
     assert_eq!(s, 201);
 
-    // Cancelling frees the time (the code is read in any case).
+    // Cancelling takes the code and the student's email: the code alone (which anyone at
+    // the kiosk may have seen) or another email cancels nothing.
     let code = b1["code"].as_str().unwrap().to_ascii_lowercase();
-    let (s, body) = hub
-        .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({}))
-        .await;
+    let cancel = |body: Value| {
+        let path = format!("/api/v1/bookings/{code}/cancel");
+        let hub = &hub;
+        async move { hub.post(&path, &body).await }
+    };
+    let (s, body) = cancel(json!({})).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("invalid")), "{body}");
+    let (s, body) = cancel(json!({"email": "someone.else@example.org"})).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+    // The code is read in any case, the email without case.
+    let (s, body) = cancel(json!({"email": "ADA@example.org"})).await;
     assert_eq!((s, body["status"].as_str()), (200, Some("cancelled")));
-    let (s, _) = hub
-        .post(&format!("/api/v1/bookings/{code}/cancel"), &json!({}))
-        .await;
+    let (s, _) = cancel(json!({"email": "ada@example.org"})).await;
     assert_eq!(s, 404, "a cancelled booking cannot be cancelled again");
     let (s, _) = hub
         .post(
@@ -246,6 +257,28 @@ async fn retries_groups_cancellations_and_bad_requests() {
         text.contains("\"busy_to\":\"2026-12-02T09:40:00Z\""),
         "{text}"
     );
+    // Nor the codes: every change is keyed busy:N and decodes as a busy time.
+    let client = hub.db.pool.get().await.unwrap();
+    let codes: Vec<String> = client
+        .query("SELECT code FROM bookings", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!codes.is_empty());
+    for code in &codes {
+        assert!(!text.contains(code.as_str()), "{code} in {text}");
+    }
+    for c in &booking_changes {
+        assert!(
+            matches!(
+                c.decode(),
+                Ok(commons_protocol::feed::ChangeBody::Booking(_))
+            ),
+            "{c:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -170,6 +170,9 @@ impl NewBooking {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Booked {
     pub code: BookingCode,
+    /// The key of this booking's busy time in the feed (which carries no code), so the
+    /// workstation that made it does not count its time twice.
+    pub busy_key: String,
     pub librarian_id: String,
     pub type_id: String,
     pub starts_at: Timestamp,
@@ -240,11 +243,17 @@ impl DeskAction {
     }
 }
 
-/// A booking somewhere in the consortium, as the feed tells it (a `booking` change): who is
-/// busy when, never who booked.
+/// `POST /api/v1/bookings/{code}/cancel`: a student cancels with the code and the email
+/// given when booking; the code alone (which a kiosk user might have seen) is not enough.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelBooking {
+    pub email: String,
+}
+
+/// A booking somewhere in the consortium, as the feed tells it (a `booking` change, keyed by
+/// an opaque `busy:N`): who is busy when, never who booked nor the booking's code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BusyTime {
-    pub code: BookingCode,
     pub librarian_id: String,
     pub type_id: String,
     pub starts_at: Timestamp,

@@ -78,6 +78,12 @@ pub struct Announced {
     pub record_id: Option<String>,
 }
 
+/// Whether `key` is a busy time's key: `busy:` and the hub's number.
+pub fn is_busy_key(key: &str) -> bool {
+    key.strip_prefix("busy:")
+        .is_some_and(|n| !n.is_empty() && n.len() <= 19 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// What a change means: one variant per kind and operation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChangeBody {
@@ -97,7 +103,7 @@ pub enum ChangeBody {
     Schedule(SharedSchedule),
     /// A consultation type (keyed by its id).
     ConsultationType(TypeForm),
-    /// A booking somewhere in the consortium, or its cancellation (keyed by its code).
+    /// A booking somewhere in the consortium, or its cancellation (keyed `busy:N`).
     Booking(BusyTime),
 }
 
@@ -224,11 +230,10 @@ impl Change {
                 ChangeBody::ConsultationType(form)
             }
             ("booking", "upsert") => {
-                let b: BusyTime = body(self)?;
-                if b.code.compact() != self.key && b.code.to_string() != self.key {
-                    return Err(not_its_key("booking", &b.code.to_string()));
+                if !is_busy_key(&self.key) {
+                    return Err(format!("`{}` is not the key of a busy time", self.key));
                 }
-                ChangeBody::Booking(b)
+                ChangeBody::Booking(body(self)?)
             }
             (kind, op) => {
                 return Err(format!(

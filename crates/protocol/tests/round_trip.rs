@@ -77,7 +77,6 @@ fn schedule() -> SharedSchedule {
 
 fn busy() -> BusyTime {
     BusyTime {
-        code: code(),
         librarian_id: "lib-okafor".into(),
         type_id: "research".into(),
         starts_at: at("2026-12-02T10:00:00Z"),
@@ -110,8 +109,12 @@ fn every_route_s_types_round_trip() {
         student_email: Some("mei@students.example.edu".into()),
         description: None,
     });
+    check(commons_protocol::bookings::CancelBooking {
+        email: "mei@students.example.edu".into(),
+    });
     check(Booked {
         code: code(),
+        busy_key: "busy:12".into(),
         librarian_id: "lib-okafor".into(),
         type_id: "research".into(),
         starts_at: at("2026-12-02T10:00:00Z"),
@@ -248,7 +251,7 @@ fn every_change_kind_round_trips_through_its_envelope() {
         ("res-old".into(), ChangeBody::ResourceRetired),
         ("lib-okafor".into(), ChangeBody::Schedule(schedule())),
         ("research".into(), ChangeBody::ConsultationType(type_form())),
-        (code().compact(), ChangeBody::Booking(busy())),
+        ("busy:12".into(), ChangeBody::Booking(busy())),
     ];
     let mut kinds: Vec<(&str, &str)> = Vec::new();
     for (key, body) in &cases {
@@ -279,11 +282,21 @@ fn a_change_naming_another_key_is_not_read() {
             ChangeBody::ConsultationType(type_form()),
             "is not its key",
         ),
-        ("WXYZ2345", ChangeBody::Booking(busy()), "is not its key"),
+        (
+            "ABCD2345",
+            ChangeBody::Booking(busy()),
+            "is not the key of a busy time",
+        ),
     ];
     for (key, body, expected) in cases {
         let err = Change::new(key, &body).decode().unwrap_err();
         assert!(err.contains(expected), "{key}: {err}");
+    }
+    // The feed's busy times never carry who booked or the code.
+    let json =
+        serde_json::to_string(&Change::new("busy:12", &ChangeBody::Booking(busy()))).unwrap();
+    for secret in ["ABCD", "code", "name", "email", "topic"] {
+        assert!(!json.contains(secret), "{secret} in {json}");
     }
     let unknown = Change {
         kind: "hologram".into(),

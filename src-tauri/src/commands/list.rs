@@ -19,6 +19,7 @@ command_list! {
     session::sign_in,
     session::sign_out,
     session::get_session,
+    session::keep_session,
     disciplines::save_resource,
     disciplines::set_resource_retired,
     disciplines::get_resource_history,

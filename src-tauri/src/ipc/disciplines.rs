@@ -246,13 +246,17 @@ impl From<browse::ResourceDetail> for ResourceDetail {
 pub struct SessionView {
     pub username: String,
     pub display_name: String,
+    /// Seconds until the session ends unless the librarian acts (the page warns a minute
+    /// before).
+    pub expires_in_secs: u32,
 }
 
-impl From<commons_core::accounts::Account> for SessionView {
-    fn from(a: commons_core::accounts::Account) -> Self {
+impl SessionView {
+    pub fn of((a, left): (commons_core::accounts::Account, std::time::Duration)) -> Self {
         SessionView {
             username: a.username,
             display_name: a.display_name,
+            expires_in_secs: u32::try_from(left.as_secs()).unwrap_or(u32::MAX),
         }
     }
 }

@@ -22,8 +22,13 @@ export const commands = {
 	/**  Signs a librarian in with a local account. */
 	signIn: (username: string, password: string) => __TAURI_INVOKE<SessionView>("sign_in", { username, password }),
 	signOut: () => __TAURI_INVOKE<null>("sign_out"),
-	/**  The signed-in librarian, or null. */
+	/**  The signed-in librarian, or null. Asking does not keep the session going. */
 	getSession: () => __TAURI_INVOKE<SessionView | null>("get_session"),
+	/**
+	 *  The librarian's "Stay signed in": her own action, so the idle timer starts again (never
+	 *  past the session's length limit). Null when the session has already ended.
+	 */
+	keepSession: () => __TAURI_INVOKE<SessionView | null>("keep_session"),
 	/**  Adds or edits a resource; problems with the form come back as data, not as an error. */
 	saveResource: (form: ResourceForm) => __TAURI_INVOKE<SaveOutcome>("save_resource", { form }),
 	setResourceRetired: (id: string, retired: boolean) => __TAURI_INVOKE<null>("set_resource_retired", { id, retired }),
@@ -532,6 +537,11 @@ export type SeedStage = "libraries" | "disciplines" | "catalogue" | "resources" 
 export type SessionView = {
 	username: string,
 	displayName: string,
+	/**
+	 *  Seconds until the session ends unless the librarian acts (the page warns a minute
+	 *  before).
+	 */
+	expiresInSecs: number,
 };
 
 export type SlotView = {

@@ -436,7 +436,8 @@ fn busy(conn: &rusqlite::Connection, librarian: &str) -> rusqlite::Result<Vec<Bu
                 CAST(round((julianday(h.starts_at) - julianday(h.busy_from)) * 1440) AS INTEGER),
                 CAST(round((julianday(h.busy_to) - julianday(h.ends_at)) * 1440) AS INTEGER)
          FROM hub_bookings h
-         WHERE h.librarian_id = ?1 AND h.code NOT IN (SELECT code FROM bookings)",
+         WHERE h.librarian_id = ?1
+           AND h.code NOT IN (SELECT hub_busy_key FROM bookings WHERE hub_busy_key IS NOT NULL)",
     )?;
     let rows = stmt.query_map([librarian], |r| {
         Ok((
@@ -802,8 +803,9 @@ pub fn mark_pending(store: &Store, code: &str) -> Result<(), StoreError> {
 /// What the hub said to a booking from the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sent {
-    /// Accepted, under this code (the one sent, unless another workstation had it).
-    Confirmed { code: String },
+    /// Accepted, under this code (the one sent, unless another workstation had it), its
+    /// time in the feed under `busy_key`.
+    Confirmed { code: String, busy_key: String },
     /// The time was taken first elsewhere: the booking is cancelled here.
     Refused { reason: String },
     /// Not delivered; it stays in the outbox.
@@ -821,12 +823,16 @@ pub fn record_sent(
     let tx = store.write().map_err(sql)?;
     let at = stamp(now);
     let code_now = match sent {
-        Sent::Confirmed { code: new } => {
+        Sent::Confirmed {
+            code: new,
+            busy_key,
+        } => {
             let new = normalize_code(new);
             tx.execute(
-                "UPDATE bookings SET hub_state = 'confirmed', hub_error = NULL, code = ?2, updated_at = ?3
+                "UPDATE bookings SET hub_state = 'confirmed', hub_error = NULL, code = ?2, updated_at = ?3,
+                     hub_busy_key = ?4
                  WHERE code = ?1",
-                (code, &new, &at),
+                (code, &new, &at, busy_key),
             )
             .map_err(sql)?;
             new

@@ -47,4 +47,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "documents from the hub: downloaded on demand, evicted least recently used",
         sql: include_str!("../../migrations/0008_hub_documents.sql"),
     },
+    Migration {
+        name: "the hub's busy times under their own keys",
+        sql: include_str!("../../migrations/0009_busy_keys.sql"),
+    },
 ];

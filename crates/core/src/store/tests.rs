@@ -66,6 +66,7 @@ const SHIPPED: &[u64] = &[
     0xa320d18dae44001f,
     0xa8cd45b28cfb882f,
     0x1833888e55aaf16,
+    0x7403cc3fbb18e924,
 ];
 
 fn fingerprint(sql: &str) -> u64 {

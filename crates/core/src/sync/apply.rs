@@ -188,7 +188,9 @@ fn apply_change(
             Ok(false)
         }
         ChangeBody::Booking(b) => {
-            let code = b.code.to_string();
+            // Kept under the feed's key (the column is named `code` from before the feed
+            // stopped carrying codes).
+            let code = key;
             if b.status == commons_protocol::bookings::BookingStatus::Cancelled {
                 tx.execute("DELETE FROM hub_bookings WHERE code = ?1", [&code])?;
             } else {

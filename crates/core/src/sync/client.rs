@@ -60,8 +60,9 @@ pub enum Refusal {
 /// What the hub said to a booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubBooking {
-    /// Booked (or booked before: the same request sent again), under this code.
-    Booked { code: String },
+    /// Booked (or booked before: the same request sent again), under this code; its time is
+    /// in the feed under `busy_key`.
+    Booked { code: String, busy_key: String },
     /// Another booking of the librarian overlaps, or the group session is full.
     Taken { reason: String },
 }
@@ -239,6 +240,7 @@ impl Hub {
         ) {
             Ok(b) => Ok(HubBooking::Booked {
                 code: b.code.to_string(),
+                busy_key: b.busy_key,
             }),
             Err(SyncError::Refused(e))
                 if matches!(e.code, ApiCode::SlotTaken | ApiCode::SessionFull) =>
@@ -338,13 +340,18 @@ impl Hub {
         Ok(())
     }
 
-    /// Cancels a booking the hub holds; false when it has no live booking with that code.
-    pub fn cancel(&self, code: &str) -> Result<bool, SyncError> {
+    /// Cancels a booking the hub holds, with its code and the student's email; false when it
+    /// has no live booking with both.
+    pub fn cancel(&self, code: &str, email: &str) -> Result<bool, SyncError> {
         let Some(code) = BookingCode::parse(code) else {
             return Ok(false);
         };
+        let body = commons_protocol::bookings::CancelBooking {
+            email: email.to_owned(),
+        };
         match self.call::<serde_json::Value>(
-            self.request(reqwest::Method::POST, &routes::cancel_booking(&code))?,
+            self.request(reqwest::Method::POST, &routes::cancel_booking(&code))?
+                .json(&body),
         ) {
             Ok(_) => Ok(true),
             Err(SyncError::Refused(e)) if e.code == ApiCode::NotFound => Ok(false),

@@ -111,10 +111,11 @@ impl Workstation {
         if b.hub_state.as_deref() == Some("confirmed")
             && let Ok(Some(hub)) = self.hub()
         {
-            hub.cancel(&b.code).map_err(|e| match e.refusal() {
-                Some(refusal) => BookingError::HubRefused(refusal.message.clone()),
-                None => BookingError::HubUnreachable(e.to_string()),
-            })?;
+            hub.cancel(&b.code, b.email.as_deref().unwrap_or_default())
+                .map_err(|e| match e.refusal() {
+                    Some(refusal) => BookingError::HubRefused(refusal.message.clone()),
+                    None => BookingError::HubUnreachable(e.to_string()),
+                })?;
         }
         self.with_store(|s| bookings::cancel(s, &b.code, now))
     }

@@ -21,7 +21,7 @@ impl Workstation {
         filter: &browse::ResourceFilter,
     ) -> Result<Vec<browse::ResourceSummary>, StoreError> {
         let filter = browse::ResourceFilter {
-            include_retired: filter.include_retired && self.signed_in().is_some(),
+            include_retired: filter.include_retired && self.session_status().is_some(),
             ..filter.clone()
         };
         self.with_store(|s| browse::resources(s, &filter))

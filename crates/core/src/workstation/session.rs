@@ -88,8 +88,26 @@ impl Workstation {
         *self.hub_session_slot() = None;
     }
 
-    /// The signed-in librarian, if the session has not expired.
+    /// The signed-in librarian, for one of her own actions (it keeps the session going), if
+    /// the session has not ended.
     pub fn signed_in(&self) -> Option<Account> {
         self.session().touch(Instant::now())
+    }
+
+    /// Who is signed in and how long until the session ends, without keeping it going (a
+    /// page showing who is signed in is not the librarian acting). An ended session also
+    /// ends on the hub.
+    pub fn session_status(&self) -> Option<(Account, std::time::Duration)> {
+        let status = self.session().peek(Instant::now());
+        if status.is_none() && self.hub_session_slot().is_some() {
+            self.sign_out();
+        }
+        status
+    }
+
+    /// The librarian keeps her session going ("Stay signed in").
+    pub fn keep_session(&self) -> Option<(Account, std::time::Duration)> {
+        self.signed_in()?;
+        self.session().peek(Instant::now())
     }
 }

@@ -206,7 +206,9 @@ impl Workstation {
         let mut out = Vec::new();
         for o in pending {
             let sent = match hub.book(&o) {
-                Ok(sync::HubBooking::Booked { code }) => bookings::Sent::Confirmed { code },
+                Ok(sync::HubBooking::Booked { code, busy_key }) => {
+                    bookings::Sent::Confirmed { code, busy_key }
+                }
                 Ok(sync::HubBooking::Taken { reason }) => bookings::Sent::Refused { reason },
                 // The hub read the request and will never accept it: not worth sending again.
                 Err(e) if e.is_refusal() => bookings::Sent::Refused {

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::post;
 use commons_protocol::ApiCode;
-use commons_protocol::bookings::{Booked, NewBooking};
+use commons_protocol::bookings::{Booked, CancelBooking, NewBooking};
 
 use super::{ApiError, ApiJson, Shared, Workstation};
 use crate::bookings::{self, Outcome};
@@ -35,18 +35,21 @@ async fn book(
     }
 }
 
+/// A student cancels with the code and the email given when booking. One answer whether
+/// the code is unknown, the email another or the booking past: nothing to learn by trying.
 async fn cancel(
     _: Workstation,
     State(db): State<Db>,
     Path(code): Path<String>,
+    ApiJson(request): ApiJson<CancelBooking>,
 ) -> Result<Json<Booked>, ApiError> {
-    bookings::cancel(&db, &code)
+    bookings::cancel(&db, &code, &request.email)
         .await?
         .map(Json)
         .ok_or_else(|| {
             ApiError::new(
                 ApiCode::NotFound,
-                "no booking with this code can be cancelled",
+                "no booking with this code and email can be cancelled",
             )
         })
 }

@@ -259,6 +259,8 @@ export const en = {
   "desk.feedHint": "It shows your consultations with the students' names and keeps itself up to date. Keep it private; ask for a new address if it was shared.",
   "error.no_hub_session": "A calendar feed comes from the consortium hub: sign in with your consortium account on a workstation connected to it. The calendar file above works everywhere.",
   "lib.signOut": "Sign out",
+  "lib.sessionEnding": "Your librarian session ends in {seconds} s. Stay signed in, or sign out if you are done.",
+  "lib.staySignedIn": "Stay signed in",
   "lib.signedIn": "You are signed in. Resources can now be added, edited and retired from Disciplines.",
   "lib.toResources": "Go to resources A–Z",
   "error.wrong_credentials": "The user name or the password is wrong.",

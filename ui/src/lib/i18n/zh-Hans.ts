@@ -259,6 +259,8 @@ export const zhHans: Record<MessageKey, string> = {
   "desk.feedLabel": "在您的日历程序中订阅此地址",
   "desk.feedHint": "它显示您的咨询及学生姓名，并自动更新。请勿外传；如已泄露，请申请新地址。",
   "error.no_hub_session": "日历订阅来自联盟中心：请在连接中心的工作站上用联盟账户登录。上方的日历文件在任何地方都可用。",
+  "lib.sessionEnding": "您的馆员会话将在 {seconds} 秒后结束。请选择保持登录，若已完成请退出。",
+  "lib.staySignedIn": "保持登录",
   "lib.signOut": "退出登录",
   "lib.signedIn": "您已登录。现在可以在“学科”中添加、编辑和停用资源。",
   "lib.toResources": "前往资源列表",
