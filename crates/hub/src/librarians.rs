@@ -388,7 +388,7 @@ pub async fn calendar(db: &Db, secret: &str) -> Result<Option<String>, HubError>
     let events: Vec<commons_protocol::calendar::Event> = list
         .into_iter()
         .map(|b| commons_protocol::calendar::Event {
-            uid: b.code.to_string(),
+            uid: commons_protocol::calendar::uid_of(&b.code),
             starts: b.starts_at,
             ends: b.ends_at,
             summary: match &b.student_name {
@@ -396,7 +396,7 @@ pub async fn calendar(db: &Db, secret: &str) -> Result<Option<String>, HubError>
                 None => format!("Consultation: {}", b.topic),
             },
             location: None,
-            description: format!("With {}. Booking code {}.", me.display_name, b.code),
+            description: format!("With {}.", me.display_name),
             cancelled: b.status == BookingStatus::Cancelled,
         })
         .collect();

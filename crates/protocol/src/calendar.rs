@@ -6,7 +6,8 @@ use jiff::Timestamp;
 /// One consultation in a calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// Makes the event's UID, stable across updates of the same booking.
+    /// Makes the event's UID, stable across updates of the same booking: [`uid_of`] its
+    /// code, never the code itself (whoever holds a code can cancel with it).
     pub uid: String,
     pub starts: Timestamp,
     pub ends: Timestamp,
@@ -40,6 +41,13 @@ fn fold(line: &str, out: &mut String) {
         count += c.len_utf8();
     }
     out.push_str("\r\n");
+}
+
+/// The UID part of a booking's event: a digest of its code, stable for the booking, which
+/// does not give the code away.
+pub fn uid_of(code: &crate::BookingCode) -> String {
+    let digest = crate::Sha256::of(format!("commons consultation {}", code.compact()).as_bytes());
+    digest.as_str()[..32].to_owned()
 }
 
 /// A calendar of `events`, stamped `now`.

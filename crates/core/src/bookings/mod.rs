@@ -671,7 +671,8 @@ pub fn book(store: &Store, request: &Request, now: Timestamp) -> Result<Booking,
         .map_err(sql)?
         .ok_or(BookingError::NotOffered)?;
     tx.commit().map_err(sql)?;
-    tracing::info!(code = %made.code, librarian = %made.librarian_id, "consultation booked");
+    // Never the code: whoever reads the log must not be able to cancel with it.
+    tracing::info!(librarian = %made.librarian_id, "consultation booked");
     Ok(made)
 }
 
@@ -1227,12 +1228,15 @@ fn calendar(bookings: &[Booking], now: Timestamp, summary: &dyn Fn(&Booking) -> 
     let events: Vec<commons_protocol::calendar::Event> = bookings
         .iter()
         .map(|b| commons_protocol::calendar::Event {
-            uid: b.code.clone(),
+            uid: BookingCode::parse(&b.code).map_or_else(
+                || b.code.clone(),
+                |c| commons_protocol::calendar::uid_of(&c),
+            ),
             starts: b.starts,
             ends: b.ends,
             summary: summary(b),
             location: Some(b.library_name.clone()),
-            description: format!("With {}. Booking code {}.", b.librarian_name, b.code),
+            description: format!("With {}.", b.librarian_name),
             cancelled: b.status == "cancelled",
         })
         .collect();

@@ -222,13 +222,19 @@ impl Workstation {
                 self.with_store(|s| bookings::record_sent(s, &o.code, &sent, Timestamp::now()))?;
             match &sent {
                 bookings::Sent::Confirmed { .. } => {
-                    tracing::info!(code = %code, "booking accepted by the hub");
+                    tracing::info!("a booking from the outbox was accepted by the hub");
                 }
                 bookings::Sent::Refused { reason } => {
-                    tracing::warn!(code = %code, reason, "booking refused by the hub: the time was taken elsewhere");
+                    tracing::warn!(
+                        reason,
+                        "a booking was refused by the hub: the time was taken elsewhere"
+                    );
                 }
                 bookings::Sent::Failed { error } => {
-                    tracing::warn!(code = %code, error, "booking not delivered to the hub; it stays in the outbox");
+                    tracing::warn!(
+                        error,
+                        "a booking was not delivered to the hub; it stays in the outbox"
+                    );
                 }
             }
             let failed = matches!(sent, bookings::Sent::Failed { .. });
