@@ -38,9 +38,25 @@ pub enum Command {
     /// Extract the text of documents not yet extracted, and index it
     Extract,
     /// Extract one PDF's text and print it as JSON; without a file, serve one file path per
-    /// line on stdin (used by Commons itself, isolated)
+    /// line on stdin (used by Commons itself, isolated and confined to reading the file or
+    /// the `--read` directories)
     #[command(hide = true)]
-    ExtractWorker { file: Option<PathBuf> },
+    ExtractWorker {
+        file: Option<PathBuf>,
+        /// What the worker may read besides the system's programs
+        #[arg(long = "read")]
+        reads: Vec<PathBuf>,
+    },
+    /// Run a program confined to reading the `--read` paths and the system's programs, and
+    /// to writing nothing (used by Commons for `pdftotext`)
+    #[command(hide = true)]
+    Confine {
+        #[arg(long = "read")]
+        reads: Vec<PathBuf>,
+        /// The program and its arguments
+        #[arg(last = true, required = true)]
+        program: Vec<std::ffi::OsString>,
+    },
     /// Connect this workstation to the consortium's hub: checks the URL and token, then writes
     /// them to the configuration file
     Provision {
@@ -419,4 +435,24 @@ pub fn sync(config: &Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `commons confine --read PATH… -- PROGRAM ARGS…`: confines this process (Landlock), then
+/// becomes `PROGRAM`. Exits 4, saying why on standard error, when it cannot be confined.
+pub fn confine(reads: &[PathBuf], program: &[std::ffi::OsString]) -> ExitCode {
+    use std::os::unix::process::CommandExt as _;
+    let Some((program, args)) = program.split_first() else {
+        eprintln!("commons confine: no program to run");
+        return ExitCode::from(2);
+    };
+    if let Err(e) = commons_core::documents::confine::restrict(reads) {
+        eprintln!("commons confine: {e}");
+        return ExitCode::from(4);
+    }
+    let e = std::process::Command::new(program).args(args).exec();
+    eprintln!(
+        "commons confine: {} could not start: {e}",
+        program.to_string_lossy()
+    );
+    ExitCode::from(127)
 }

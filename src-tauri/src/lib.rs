@@ -19,14 +19,24 @@ use commons_core::Config;
 /// Parses the command line and runs what it asks for.
 pub fn run() -> ExitCode {
     let cli = cli::Cli::parse();
-    // The extraction worker needs no configuration: it reads files and prints their text.
-    if let Some(cli::Command::ExtractWorker { file }) = &cli.command {
+    // The extraction worker needs no configuration: it reads files and prints their text,
+    // confined to reading them (a hostile PDF that takes it over reads nothing else).
+    if let Some(cli::Command::ExtractWorker { file, reads }) = &cli.command {
         use commons_core::documents::extract::{serve_main, worker_main};
+        let mut reads = reads.clone();
+        reads.extend(file.clone());
+        if let Err(e) = commons_core::documents::confine::restrict(&reads) {
+            eprintln!("commons confine: {e}");
+            return ExitCode::from(4);
+        }
         let code = match file {
             Some(file) => worker_main(file),
             None => serve_main(),
         };
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    if let Some(cli::Command::Confine { reads, program }) = &cli.command {
+        return cli::confine(reads, program);
     }
     // Provisioning writes the configuration, so it must work when the current one does not.
     if let Some(cli::Command::Provision {
@@ -55,9 +65,11 @@ pub fn run() -> ExitCode {
         Some(cli::Command::Account { action }) => cli::account(&config, &action),
         Some(cli::Command::Extract) => cli::extract(&config),
         Some(cli::Command::Sync) => cli::sync(&config),
-        Some(cli::Command::ExtractWorker { .. } | cli::Command::Provision { .. }) => {
-            ExitCode::FAILURE
-        }
+        Some(
+            cli::Command::ExtractWorker { .. }
+            | cli::Command::Confine { .. }
+            | cli::Command::Provision { .. },
+        ) => ExitCode::FAILURE,
         None => app::run(config),
     }
 }

@@ -173,3 +173,61 @@ fn account_add_reads_the_password_from_standard_input() {
     let bad = add("Not Valid", "correct horse battery");
     assert!(stderr(&bad).contains("user name"), "{}", stderr(&bad));
 }
+
+/// A process reading an untrusted PDF can read what it was given and the system's
+/// programs, nothing else, and write nothing: not the cache, not the configuration.
+#[test]
+fn pdf_readers_are_confined_to_their_files() {
+    use commons_core::documents::extract::{Extractor, Limits, Outcome};
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("documents");
+    std::fs::create_dir_all(&docs).unwrap();
+    let pdf = docs.join("citing-sources.pdf");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/documents/citing-sources.pdf"),
+        &pdf,
+    )
+    .unwrap();
+    let db = dir.path().join("commons.db");
+    std::fs::write(&db, b"SQLite format 3\0 patrons' bookings").unwrap();
+
+    // `commons confine`, as pdftotext is started: its file, yes; the cache, no; no writes.
+    let confined = |target: &Path, program: &[&str]| {
+        let mut args = vec!["confine", "--read", target.to_str().unwrap(), "--"];
+        args.extend_from_slice(program);
+        commons(dir.path(), &args, &[])
+    };
+    let ok = confined(&pdf, &["/bin/cat", pdf.to_str().unwrap()]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(ok.stdout.starts_with(b"%PDF-"));
+    let refused = confined(&pdf, &["/bin/cat", db.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("Permission denied"),
+        "{}",
+        stderr(&refused)
+    );
+    let written = dir.path().join("written");
+    let write = confined(
+        &pdf,
+        &["/bin/sh", "-c", &format!("echo x > {}", written.display())],
+    );
+    assert!(!write.status.success());
+    assert!(!written.exists());
+
+    // The extraction worker, confined to the document store: it reads a document there and
+    // cannot open the cache beside it.
+    let limits = Limits::default();
+    let mut extractor =
+        Extractor::new(Path::new(env!("CARGO_BIN_EXE_commons")), limits).reading_from(vec![docs]);
+    assert!(
+        matches!(extractor.with_pdf_extract(&pdf), Outcome::Pages(_)),
+        "a document in the store is read"
+    );
+    match extractor.with_pdf_extract(&db) {
+        Outcome::Rejected { detail, .. } => {
+            assert!(detail.contains("Permission denied"), "{detail}");
+        }
+        other => panic!("the cache was read: {other:?}"),
+    }
+}

@@ -85,7 +85,7 @@ fn every_corpus_pdf_is_indexed_or_rejected_with_a_reason() {
             scope.spawn(|| {
                 // One serving worker per thread, as the app has: a file that crashes it or
                 // runs out of time ends it, and the next file gets a fresh one.
-                let mut extractor = Extractor::new(&exe, limits);
+                let mut extractor = Extractor::new(&exe, limits).reading_from(vec![corpus.clone()]);
                 loop {
                     let Some(file) = queue.lock().unwrap().pop() else {
                         break;

@@ -47,14 +47,24 @@ pub fn run(config: &Config) -> Vec<Check> {
     ]
 }
 
-/// Poppler's `pdftotext` is installed: the second text extractor, for the PDFs pdf-extract
-/// cannot read (a dependency of the package; without it those stay unsearchable).
+/// PDFs can be read safely: the processes that read them can be confined (Linux Landlock;
+/// without it no PDF is read at all), and poppler's `pdftotext`, the second text extractor
+/// for the PDFs pdf-extract cannot read, is installed (a dependency of the package).
 pub fn check_pdf_text() -> Check {
     const NAME: &str = "pdf text";
+    if let Err(e) = crate::documents::confine::available() {
+        return Check::fail(
+            NAME,
+            format!("{e}: PDFs are not read, so their text stays unsearchable"),
+        );
+    }
     match crate::documents::extract::pdftotext_path() {
         Some(path) => Check::pass(
             NAME,
-            format!("{} reads the PDFs pdf-extract cannot", path.display()),
+            format!(
+                "read in confined processes (Landlock); {} reads the PDFs pdf-extract cannot",
+                path.display()
+            ),
         ),
         None => Check::fail(
             NAME,

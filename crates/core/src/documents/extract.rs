@@ -344,6 +344,9 @@ pub struct Extractor {
     worker: Option<Serving>,
     /// The longest answer read from a worker.
     answer_cap: u64,
+    /// What the worker may read (the documents it is given lie beneath): it is confined to
+    /// these and the system's programs (see `confine`).
+    reads: Vec<std::path::PathBuf>,
 }
 
 /// The longest answer a worker may give for one document (its pages' text as JSON); a
@@ -373,7 +376,15 @@ impl Extractor {
             limits,
             worker: None,
             answer_cap: WORKER_ANSWER_BYTES_MAX,
+            reads: Vec::new(),
         }
+    }
+
+    /// The same extractor whose worker may read what lies beneath `roots` (the document
+    /// store), and nothing else but the system's programs. Without roots it can read nothing.
+    pub fn reading_from(mut self, roots: Vec<std::path::PathBuf>) -> Self {
+        self.reads = roots;
+        self
     }
 
     /// The same extractor reading answers up to `cap` bytes (tests use a small one).
@@ -401,15 +412,21 @@ impl Extractor {
         if !needs_second_reading(&first) {
             return Ok(first);
         }
-        Ok(match pdftotext_reading(file, self.limits, cancel)? {
-            Some(second) => combine(first, second),
-            None => first,
-        })
+        Ok(
+            match pdftotext_reading(Some(&self.exe), file, self.limits, cancel)? {
+                Some(second) => combine(first, second),
+                None => first,
+            },
+        )
     }
 
     fn start(&self) -> std::io::Result<Serving> {
-        let mut child = limited(&self.exe, self.limits)
-            .arg("extract-worker")
+        let mut command = limited(&self.exe, self.limits);
+        command.arg("extract-worker");
+        for r in &self.reads {
+            command.arg("--read").arg(r);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -680,7 +697,9 @@ fn run_limited(
 
 /// Extracts one file with a worker of its own (see [`Extractor`] for many).
 pub fn extract_isolated(exe: &Path, file: &Path, limits: Limits) -> Outcome {
-    Extractor::new(exe, limits).extract(file)
+    Extractor::new(exe, limits)
+        .reading_from(vec![file.to_owned()])
+        .extract(file)
 }
 
 fn has_text(page: &str) -> bool {
@@ -717,11 +736,16 @@ pub fn pdftotext_path() -> Option<std::path::PathBuf> {
 /// cross-reference tables, decodes fonts and predefined CJK CMaps pdf-extract does not, and
 /// opens AES-encrypted files with an empty password. Its pages come separated by form feeds.
 /// `None` when `pdftotext` is not installed.
+/// Not confined: for benchmarks and tests of poppler itself; the app reads through
+/// [`Extractor`], which confines `pdftotext` to the one file.
 pub fn extract_with_pdftotext(file: &Path, limits: Limits) -> Option<Outcome> {
-    pdftotext_reading(file, limits, &AtomicBool::new(false)).unwrap_or(None)
+    pdftotext_reading(None, file, limits, &AtomicBool::new(false)).unwrap_or(None)
 }
 
+/// `pdftotext` on `file`; with `confine_with` (the `commons` binary) it runs confined to
+/// reading that one file.
 fn pdftotext_reading(
+    confine_with: Option<&Path>,
     file: &Path,
     limits: Limits,
     cancel: &AtomicBool,
@@ -729,15 +753,20 @@ fn pdftotext_reading(
     let Some(program) = pdftotext_path() else {
         return Ok(None);
     };
-    let args: [&std::ffi::OsStr; 6] = [
-        "-enc".as_ref(),
-        "UTF-8".as_ref(),
-        "-eol".as_ref(),
-        "unix".as_ref(),
-        file.as_os_str(),
-        "-".as_ref(),
-    ];
-    let finished = match run_limited(&program, &args, limits, cancel)? {
+    let mut args: Vec<std::ffi::OsString> = match confine_with {
+        Some(exe) => super::confine::command(exe, &[file], &program),
+        None => vec![program.into()],
+    };
+    args.extend(
+        ["-enc", "UTF-8", "-eol", "unix"]
+            .iter()
+            .map(std::ffi::OsString::from),
+    );
+    args.push(file.into());
+    args.push("-".into());
+    let (program, args) = args.split_first().expect("the program is always there");
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsString::as_os_str).collect();
+    let finished = match run_limited(Path::new(program), &args, limits, cancel)? {
         Ok(Some(f)) => f,
         Ok(None) => return Ok(Some(time_limit(limits))),
         Err(e) => {
@@ -748,6 +777,12 @@ fn pdftotext_reading(
         }
     };
     let stderr = String::from_utf8_lossy(&finished.stderr);
+    if let Some(why) = stderr.lines().find(|l| l.starts_with("commons confine:")) {
+        return Ok(Some(Outcome::Rejected {
+            reason: Reason::Crashed,
+            detail: format!("pdftotext was not started: {why}"),
+        }));
+    }
     let first_error = stderr
         .lines()
         .find(|l| l.contains("Error"))

@@ -4,6 +4,7 @@
 //! The viewer reads them only through [`read`], which accepts nothing but a SHA-256 in
 //! lower-case hex (never a path) and checks the bytes against it before handing them out.
 
+pub mod confine;
 pub mod extract;
 pub mod pages;
 pub mod remote;

@@ -105,8 +105,10 @@ impl Workstation {
         let result = (|| {
             let dir = self.config.documents_dir();
             let mut processed = 0;
+            // The worker reads the document store and nothing else.
             let mut extractor =
-                documents::extract::Extractor::new(exe, documents::extract::Limits::default());
+                documents::extract::Extractor::new(exe, documents::extract::Limits::default())
+                    .reading_from(vec![dir.clone()]);
             // Documents added while this runs are picked up by the next round.
             loop {
                 let pending = self.with_store(documents::pending)?;
