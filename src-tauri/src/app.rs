@@ -43,6 +43,7 @@ pub fn run(config: Config) -> ExitCode {
         "starting Commons"
     );
     let specta = commands::specta_builder();
+    let fullscreen = config.kiosk_fullscreen.value;
     let state = AppState {
         workstation: Arc::new(Workstation::new(config)),
         started,
@@ -50,6 +51,14 @@ pub fn run(config: Config) -> ExitCode {
     };
     let result = tauri::Builder::default()
         .plugin(crate::guard::plugin())
+        .setup(move |app| {
+            // A public workstation: full screen, no title bar to drag or close.
+            if fullscreen && let Some(window) = app.get_webview_window("main") {
+                window.set_decorations(false)?;
+                window.set_fullscreen(true)?;
+            }
+            Ok(())
+        })
         .manage(state)
         .register_asynchronous_uri_scheme_protocol("doc", |ctx, request, responder| {
             // `doc://localhost/<sha256>`: a stored document, for the viewer. Only an id is

@@ -92,6 +92,21 @@ pub fn open(
     Ok(url)
 }
 
+/// Opens a file this session saved with the system's opener (the configured one, else
+/// `xdg-open`).
+pub fn open_file(path: &Path, opener: Option<&Path>) -> Result<(), LinkError> {
+    let program = opener.map_or_else(|| system_opener().into(), |p| p.as_os_str().to_owned());
+    let mut child = Command::new(program)
+        .arg(path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| LinkError::Opener(e.to_string()))?;
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,16 @@ pub fn set_language(store: &Store, language: Language) -> Result<(), StoreError>
         .map_err(|e| store.err(e))
 }
 
+/// Forgets the language a user chose: the configured one applies again (the next patron
+/// starts as every patron does).
+pub fn forget_language(store: &Store) -> Result<(), StoreError> {
+    store
+        .conn()
+        .execute("DELETE FROM settings WHERE key = ?1", [LANGUAGE])
+        .map(drop)
+        .map_err(|e| store.err(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

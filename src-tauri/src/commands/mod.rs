@@ -6,6 +6,7 @@ mod bookings;
 mod catalogue;
 mod disciplines;
 mod documents;
+mod patron;
 mod session;
 mod start;
 mod sync;
@@ -29,9 +30,9 @@ use crate::ipc::{
     SyncStatusView,
 };
 use crate::ipc::{
-    AuditLine, DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, Language,
-    Overview, Rebuilt, RecordView, ResourceDetail, ResourceForm, ResourceQuery, ResourceSummary,
-    SaveOutcome, SearchPage, SearchQuery, SeedEvent, SessionView,
+    AuditLine, DisciplineNode, DisciplinePage, ExportFormat, Exported, IpcError, KioskView,
+    Language, Overview, Rebuilt, RecordView, ResourceDetail, ResourceForm, ResourceQuery,
+    ResourceSummary, SaveOutcome, SearchPage, SearchQuery, SeedEvent, SessionFile, SessionView,
 };
 
 /// What every command can reach.

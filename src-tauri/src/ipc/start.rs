@@ -159,3 +159,37 @@ pub struct Rebuilt {
     pub set_aside: Option<String>,
     pub overview: Overview,
 }
+
+/// How the page runs the patron session.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskView {
+    /// Minutes without input before the session is cleared (after a 30-second countdown).
+    pub idle_minutes: u32,
+}
+
+/// A file this patron session saved.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionFile {
+    /// Its place in the session's list (what `open_session_file` takes).
+    pub index: u32,
+    /// The file's name (not its folder).
+    pub name: String,
+}
+
+impl SessionFile {
+    pub fn list(paths: &[std::path::PathBuf]) -> Vec<SessionFile> {
+        paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| SessionFile {
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                name: p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}

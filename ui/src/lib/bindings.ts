@@ -29,6 +29,17 @@ export const commands = {
 	 *  past the session's length limit). Null when the session has already ended.
 	 */
 	keepSession: () => __TAURI_INVOKE<SessionView | null>("keep_session"),
+	/**  How the page runs the patron session: minutes without input before it is cleared. */
+	getKiosk: () => __TAURI_INVOKE<KioskView>("get_kiosk"),
+	/**  The files this session saved (exports, calendars), to list and open. */
+	getSessionFiles: () => __TAURI_INVOKE<SessionFile[]>("get_session_files"),
+	/**  Opens a file this session saved with the system's opener. */
+	openSessionFile: (index: number) => __TAURI_INVOKE<null>("open_session_file", { index }),
+	/**
+	 *  Ends the patron session: its files deleted, a librarian signed out, the configured
+	 *  language back. Returns how many files were deleted; the page clears what it holds.
+	 */
+	finishSession: () => __TAURI_INVOKE<number>("finish_session"),
 	/**  Adds or edits a resource; problems with the form come back as data, not as an error. */
 	saveResource: (form: ResourceForm) => __TAURI_INVOKE<SaveOutcome>("save_resource", { form }),
 	setResourceRetired: (id: string, retired: boolean) => __TAURI_INVOKE<null>("set_resource_retired", { id, retired }),
@@ -322,6 +333,12 @@ export type IpcError = {
 	retryAfter: number | null,
 };
 
+/**  How the page runs the patron session. */
+export type KioskView = {
+	/**  Minutes without input before the session is cleared (after a 30-second countdown). */
+	idleMinutes: number,
+};
+
 export type Language = "en" | "zh-Hans";
 
 /**  A librarian as students see them: no contact details. */
@@ -532,6 +549,14 @@ export type SeedEvent = {
 };
 
 export type SeedStage = "libraries" | "disciplines" | "catalogue" | "resources" | "librarians" | "documents" | "searchIndex";
+
+/**  A file this patron session saved. */
+export type SessionFile = {
+	/**  Its place in the session's list (what `open_session_file` takes). */
+	index: number,
+	/**  The file's name (not its folder). */
+	name: string,
+};
 
 /**  The signed-in librarian. */
 export type SessionView = {

@@ -54,6 +54,15 @@ struct FileLayer {
     bookings: BookingsLayer,
     #[serde(default)]
     documents: DocumentsLayer,
+    #[serde(default)]
+    kiosk: KioskLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KioskLayer {
+    idle_minutes: Option<Spanned<u32>>,
+    fullscreen: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,6 +262,21 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
             source: from(start),
         };
     }
+    if let Some(v) = layer.kiosk.idle_minutes {
+        let start = v.span().start;
+        let minutes = check_idle(*v.get_ref())
+            .map_err(|m| invalid(start, Some("kiosk.idle_minutes".into()), m))?;
+        config.kiosk_idle_minutes = Setting {
+            value: minutes,
+            source: from(start),
+        };
+    }
+    if let Some(v) = layer.kiosk.fullscreen {
+        config.kiosk_fullscreen = Setting {
+            source: from(v.span().start),
+            value: v.into_inner(),
+        };
+    }
     if let Some(v) = layer.links.allowed_domains {
         let start = v.span().start;
         let domains = check_domains(v.get_ref())
@@ -391,6 +415,17 @@ pub(super) fn apply_env(
         },
     )?;
     set(
+        &mut config.kiosk_idle_minutes,
+        env,
+        "COMMONS_KIOSK_IDLE_MINUTES",
+        |s| {
+            let n = s
+                .parse::<u32>()
+                .map_err(|_| format!("`{s}` is not a whole number of minutes"))?;
+            check_idle(n)
+        },
+    )?;
+    set(
         &mut config.booking_retention_days,
         env,
         "COMMONS_BOOKINGS_RETENTION_DAYS",
@@ -478,6 +513,14 @@ fn check_cap(mb: u64) -> Result<u64, String> {
         Ok(mb)
     } else {
         Err(format!("{mb} is out of range; use 1 to 1048576 megabytes"))
+    }
+}
+
+fn check_idle(minutes: u32) -> Result<u32, String> {
+    if (1..=240).contains(&minutes) {
+        Ok(minutes)
+    } else {
+        Err(format!("{minutes} is out of range; use 1 to 240 minutes"))
     }
 }
 

@@ -127,6 +127,11 @@ pub struct Config {
     /// The document store's size cap (megabytes): documents from the hub beyond it are
     /// evicted, least recently opened first.
     pub documents_cap_mb: Setting<u64>,
+    /// Minutes without input before the patron session is cleared (after a 30-second
+    /// countdown any input cancels).
+    pub kiosk_idle_minutes: Setting<u32>,
+    /// Whether the window opens full screen without decorations (a public workstation).
+    pub kiosk_fullscreen: Setting<bool>,
     /// Outside links open only on these domains (and their subdomains); empty allows any.
     pub link_domains: Setting<Vec<String>>,
     /// The program that opens links in the system browser; `None` uses the platform's.
@@ -178,6 +183,8 @@ impl Config {
             log_keep_files: Setting::default(7),
             booking_retention_days: Setting::default(30),
             documents_cap_mb: Setting::default(2048),
+            kiosk_idle_minutes: Setting::default(5),
+            kiosk_fullscreen: Setting::default(false),
             link_domains: Setting::default(Vec::new()),
             link_opener: Setting::default(None),
             state_dir: dirs.state,
@@ -275,6 +282,16 @@ impl Config {
                 "documents.cap_mb",
                 self.documents_cap_mb.value.to_string(),
                 &self.documents_cap_mb.source,
+            ),
+            (
+                "kiosk.idle_minutes",
+                self.kiosk_idle_minutes.value.to_string(),
+                &self.kiosk_idle_minutes.source,
+            ),
+            (
+                "kiosk.fullscreen",
+                self.kiosk_fullscreen.value.to_string(),
+                &self.kiosk_fullscreen.source,
             ),
             (
                 "links.allowed_domains",

@@ -144,10 +144,10 @@ fn invalid_files_name_file_line_and_key() {
             "unknown field `colour`",
         ),
         (
-            "[kiosk]\nenabled = true\n",
+            "[theme]\nenabled = true\n",
             1,
-            Some("kiosk"),
-            "unknown field `kiosk`",
+            Some("theme"),
+            "unknown field `theme`",
         ),
         (
             "data_dir = \"relative/path\"\n",

@@ -70,6 +70,7 @@ impl Workstation {
             n += 1;
         }
         std::fs::write(&path, text).map_err(io)?;
+        self.session_files_slot().push(path.clone());
         Ok(path)
     }
 

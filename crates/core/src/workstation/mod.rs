@@ -56,6 +56,8 @@ pub struct Workstation {
     sync_wake: (Mutex<bool>, std::sync::Condvar),
     /// The signed-in librarian's session on the hub, when there is one.
     hub_session: Mutex<Option<String>>,
+    /// The files this patron session saved (exports, calendars), deleted when it finishes.
+    session_files: Mutex<Vec<PathBuf>>,
     /// Failed sign-ins per user name on this workstation.
     sign_in_throttle: Mutex<commons_protocol::throttle::Throttle>,
 }
@@ -104,6 +106,7 @@ impl Workstation {
             sync_loop: AtomicBool::new(false),
             sync_wake: (Mutex::new(false), std::sync::Condvar::new()),
             hub_session: Mutex::new(None),
+            session_files: Mutex::new(Vec::new()),
             sign_in_throttle: Mutex::new(commons_protocol::throttle::Throttle::new(
                 accounts::FREE_FAILURES,
             )),
@@ -247,6 +250,54 @@ impl Workstation {
     /// Remembers the language a user chose.
     pub fn set_language(&self, language: Language) -> Result<(), StoreError> {
         self.with_store(|s| settings::set_language(s, language))
+    }
+
+    pub(super) fn session_files_slot(&self) -> MutexGuard<'_, Vec<PathBuf>> {
+        self.session_files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The files this patron session saved, oldest first (those still there).
+    pub fn session_files(&self) -> Vec<PathBuf> {
+        let mut files = self.session_files_slot();
+        files.retain(|p| p.exists());
+        files.clone()
+    }
+
+    /// Opens a file this session saved (by its place in `session_files`).
+    pub fn open_session_file(&self, index: usize) -> Result<(), LinkError> {
+        let path = self
+            .session_files()
+            .get(index)
+            .cloned()
+            .ok_or_else(|| LinkError::Opener("no such file from this session".into()))?;
+        links::open_file(&path, self.config.link_opener.value.as_deref())
+    }
+
+    /// Ends a patron's session ("Finish and clear", or the idle countdown): the files it
+    /// saved are deleted, a librarian signed in is signed out (here and on the hub), and the
+    /// language goes back to the configured one. What the page holds, it clears itself.
+    /// Returns how many files were deleted.
+    pub fn finish_session(&self) -> usize {
+        let files = std::mem::take(&mut *self.session_files_slot());
+        let mut deleted = 0;
+        for f in &files {
+            match std::fs::remove_file(f) {
+                Ok(()) => deleted += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                // The name only: the path holds nothing of the patron, but keep logs lean.
+                Err(e) => {
+                    tracing::warn!(error = %e, "a file of the finished session could not be deleted")
+                }
+            }
+        }
+        self.sign_out();
+        if let Err(e) = self.with_store(settings::forget_language) {
+            tracing::warn!(error = %e, "the language could not be reset");
+        }
+        tracing::info!(files = deleted, "patron session finished and cleared");
+        deleted
     }
 }
 
@@ -410,6 +461,33 @@ mod tests {
         assert!(std::fs::read(&aside).unwrap().starts_with(b"PK\x03\x04"));
         assert!(overview.counts.records > 0);
         assert_eq!(ws.overview().unwrap(), overview);
+    }
+
+    #[test]
+    fn finishing_a_session_deletes_its_files_signs_out_and_resets_the_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let downloads = dir.path().join("downloads");
+        let ws = workstation(
+            dir.path(),
+            &[("XDG_DOWNLOAD_DIR", downloads.to_str().unwrap())],
+        );
+        ws.prepare(&mut |_| {}).unwrap();
+        std::fs::create_dir_all(&downloads).unwrap();
+        let someone_elses = downloads.join("thesis.pdf");
+        std::fs::write(&someone_elses, b"not Commons'").unwrap();
+        let saved = ws
+            .save_download("commons-record", "ris", "TY  - BOOK")
+            .unwrap();
+        assert_eq!(ws.session_files(), [saved.clone()]);
+        ws.sign_in(demo::DEMO_USERNAME, demo::DEMO_PASSWORD)
+            .unwrap();
+        ws.set_language(Language::SimplifiedChinese).unwrap();
+        assert_eq!(ws.finish_session(), 1);
+        assert!(!saved.exists());
+        assert!(someone_elses.exists(), "only what this session saved goes");
+        assert!(ws.session_files().is_empty());
+        assert!(ws.signed_in().is_none());
+        assert_eq!(ws.language(), Language::English);
     }
 
     #[test]
