@@ -478,7 +478,7 @@ mod tests {
         let saved = ws
             .save_download("commons-record", "ris", "TY  - BOOK")
             .unwrap();
-        assert_eq!(ws.session_files(), [saved.clone()]);
+        assert_eq!(ws.session_files(), std::slice::from_ref(&saved));
         ws.sign_in(demo::DEMO_USERNAME, demo::DEMO_PASSWORD)
             .unwrap();
         ws.set_language(Language::SimplifiedChinese).unwrap();
