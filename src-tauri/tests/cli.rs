@@ -92,7 +92,7 @@ fn doctor_passes_on_a_healthy_workstation_and_fails_on_a_damaged_cache() {
     let out = commons(dir.path(), &["doctor"], &[]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 4, "one line per check:\n{text}");
+    assert_eq!(text.lines().count(), 5, "one line per check:\n{text}");
     assert!(text.lines().all(|l| l.starts_with("ok")), "{text}");
 
     // Without pdftotext on the PATH, the check names the package to install.

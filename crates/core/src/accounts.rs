@@ -85,6 +85,25 @@ pub fn hash(password: &str) -> Result<String, AccountError> {
     commons_protocol::accounts::hash(password).map_err(AccountError::Hash)
 }
 
+/// The accounts whose password is `password` (to find one left with a published password).
+pub fn with_password(store: &Store, password: &str) -> Result<Vec<String>, StoreError> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT username, password_hash FROM accounts WHERE disabled_at IS NULL")
+        .map_err(|e| store.err(e))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(|e| store.err(e))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, hash) = row.map_err(|e| store.err(e))?;
+        if password_matches(&hash, password) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
 /// Creates a local librarian account.
 pub fn create(
     store: &Store,

@@ -44,7 +44,58 @@ pub fn run(config: &Config) -> Vec<Check> {
         check_disk(&config.data_dir.value),
         check_hub(config),
         check_pdf_text(),
+        check_production(config),
     ]
+}
+
+/// A workstation joined to a hub holds no demo data and no account with the published demo
+/// password (anyone could sign in with it and open a librarian's desk). A standalone
+/// workstation runs the demo by design.
+pub fn check_production(config: &Config) -> Check {
+    const NAME: &str = "production";
+    if config.hub_url.value.is_none() {
+        return Check::pass(
+            NAME,
+            "standalone: the demo consortium and its demo account are expected",
+        );
+    }
+    let path = config.cache_path();
+    if !path.exists() {
+        return Check::pass(NAME, "no cache yet, so no demo data");
+    }
+    let store = match Store::open(&path) {
+        Ok(store) => store,
+        Err(e) => return Check::fail(NAME, e.to_string()),
+    };
+    let mut problems = Vec::new();
+    if matches!(
+        crate::consortium::meta_value(&store, "source")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("demo")
+    ) {
+        problems.push("it still holds the demo consortium's data".to_owned());
+    }
+    match crate::accounts::with_password(&store, crate::demo::DEMO_PASSWORD) {
+        Ok(names) if !names.is_empty() => problems.push(format!(
+            "the account {} has the published demo password",
+            names.join(", ")
+        )),
+        Ok(_) => {}
+        Err(e) => problems.push(e.to_string()),
+    }
+    if problems.is_empty() {
+        Check::pass(NAME, "joined to a hub, with no demo data or demo password")
+    } else {
+        Check::fail(
+            NAME,
+            format!(
+                "joined to a hub, but {}: set the cache aside and sync again, and remove or re-password the account",
+                problems.join("; ")
+            ),
+        )
+    }
 }
 
 /// PDFs can be read safely: the processes that read them can be confined (Linux Landlock;
@@ -223,7 +274,7 @@ mod tests {
         ]);
         Store::open(&c.cache_path()).unwrap();
         let checks = run(&c);
-        assert_eq!(checks.len(), 4);
+        assert_eq!(checks.len(), 5);
         assert!(checks.iter().all(|c| c.ok), "{checks:?}");
         assert!(checks[0].detail.contains("schema"));
     }
@@ -256,6 +307,37 @@ mod tests {
         assert!(!hub.ok && hub.detail.contains("unreachable"), "{hub:?}");
         // The corrupt file was not touched by the check.
         assert_eq!(std::fs::read(c.cache_path()).unwrap(), vec![7u8; 8192]);
+    }
+
+    #[test]
+    fn a_workstation_joined_to_a_hub_with_demo_data_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = |hub: bool| {
+            let mut e = vec![
+                ("HOME", dir.path().display().to_string()),
+                ("COMMONS_SYSTEM_CONFIG", "/nonexistent/commons.toml".into()),
+                (
+                    "COMMONS_DATA_DIR",
+                    dir.path().join("data").display().to_string(),
+                ),
+            ];
+            if hub {
+                e.push(("COMMONS_HUB_URL", "https://hub.example.org/".into()));
+            }
+            e
+        };
+        let standalone = config(&env(false));
+        let store = Store::open(&standalone.cache_path()).unwrap();
+        crate::demo::seed(&store, &standalone.documents_dir(), &mut |_| {}).unwrap();
+        drop(store);
+        assert!(check_production(&standalone).ok);
+        let joined = check_production(&config(&env(true)));
+        assert!(!joined.ok);
+        assert!(joined.detail.contains("demo consortium"), "{joined:?}");
+        assert!(
+            joined.detail.contains("librarian") && joined.detail.contains("demo password"),
+            "{joined:?}"
+        );
     }
 
     #[test]
