@@ -424,6 +424,39 @@ async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
             })
             .unwrap();
         assert_eq!(made.hub_state.as_deref(), Some("confirmed"));
+        // Once the hub holds it, this shared PC keeps nothing of the student.
+        let kept = student_side.bookings(std::slice::from_ref(&made.code)).unwrap();
+        assert_eq!(
+            (kept[0].name.as_deref(), kept[0].email.as_deref(), kept[0].description.as_deref()),
+            (None, None, None)
+        );
+        // Cancelling takes the email the student gives: none, or another, cancels nothing.
+        let ty2 = student_side.consultation_types().unwrap()[0].id.clone();
+        let later = student_side.free_slots("lib-okafor", &ty2).unwrap()[3];
+        let other = student_side
+            .book(&commons_core::bookings::Request {
+                librarian_id: "lib-okafor".into(),
+                type_id: ty2,
+                starts: Some(later.starts),
+                name: "Ada Student".into(),
+                email: "ada@example.org".into(),
+                topic: "Maps".into(),
+                discipline_id: None,
+                description: String::new(),
+            })
+            .unwrap();
+        assert!(matches!(
+            student_side.cancel_booking(&other.code, None),
+            Err(commons_core::bookings::BookingError::Invalid(_))
+        ));
+        assert!(matches!(
+            student_side.cancel_booking(&other.code, Some("someone@example.org")),
+            Err(commons_core::bookings::BookingError::UnknownCode(_))
+        ));
+        let cancelled = student_side
+            .cancel_booking(&other.code, Some("ADA@example.org"))
+            .unwrap();
+        assert_eq!(cancelled.status, "cancelled");
         // The librarian signs in on another: the booking is at her desk, personal data and all.
         desk_side.sign_in("librarian", "meridian-demo").unwrap();
         let day = slot

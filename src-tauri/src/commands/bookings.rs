@@ -82,8 +82,12 @@ pub async fn get_bookings(
 pub async fn cancel_booking(
     state: State<'_, AppState>,
     code: String,
+    email: Option<String>,
 ) -> Result<BookingView, IpcError> {
-    blocking(&state, move |ws| Ok(ws.cancel_booking(&code)?.into())).await
+    blocking(&state, move |ws| {
+        Ok(ws.cancel_booking(&code, email.as_deref())?.into())
+    })
+    .await
 }
 
 /// Saves the bookings as an .ics file in the downloads folder.

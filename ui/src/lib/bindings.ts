@@ -55,7 +55,7 @@ export const commands = {
 	bookConsultation: (request: BookingRequest) => __TAURI_INVOKE<BookOutcome>("book_consultation", { request }),
 	/**  The bookings with these codes (the student's own, this session). */
 	getBookings: (codes: string[]) => __TAURI_INVOKE<BookingView[]>("get_bookings", { codes }),
-	cancelBooking: (code: string) => __TAURI_INVOKE<BookingView>("cancel_booking", { code }),
+	cancelBooking: (code: string, email: string | null) => __TAURI_INVOKE<BookingView>("cancel_booking", { code, email }),
 	/**  Saves the bookings as an .ics file in the downloads folder. */
 	saveBookingCalendar: (codes: string[]) => __TAURI_INVOKE<Exported>("save_booking_calendar", { codes }),
 	/**  The signed-in librarian's desk for a local date (`YYYY-MM-DD`; null: today). */

@@ -4,10 +4,13 @@
 import type { BookingState, Language } from "./bindings";
 import type { MessageKey } from "./i18n/index.svelte";
 
-export const mine = $state<{ codes: string[] }>({ codes: [] });
+export const mine = $state<{ codes: string[]; emails: Record<string, string> }>({ codes: [], emails: {} });
 
-export function remember(code: string): void {
+/** Remembers a booking of this session with the email it was made with (cancelling a booking
+ *  the hub holds takes both; the workstation keeps neither once the hub has it). */
+export function remember(code: string, email?: string): void {
   if (!mine.codes.includes(code)) mine.codes = [code, ...mine.codes];
+  if (email) mine.emails = { ...mine.emails, [code]: email };
 }
 
 /** A slot's time in the library's zone: "Mon 2 Mar, 10:00". */

@@ -829,9 +829,10 @@ pub fn record_sent(
             busy_key,
         } => {
             let new = normalize_code(new);
+            // The hub holds the student's personal data now; this shared PC keeps none.
             tx.execute(
                 "UPDATE bookings SET hub_state = 'confirmed', hub_error = NULL, code = ?2, updated_at = ?3,
-                     hub_busy_key = ?4
+                     hub_busy_key = ?4, student_name = NULL, student_email = NULL, description = NULL
                  WHERE code = ?1",
                 (code, &new, &at, busy_key),
             )

@@ -103,19 +103,38 @@ impl Workstation {
         self.with_store(|s| bookings::by_codes(s, codes))
     }
 
-    /// Cancels a booking with its code. A booking the hub holds is cancelled there first: with
-    /// the hub out of reach it cannot be, and the student is told so.
-    pub fn cancel_booking(&self, code: &str) -> Result<bookings::Booking, BookingError> {
+    /// Cancels a booking with its code and the email given when booking. A booking the hub
+    /// holds is cancelled there first (this workstation no longer has the email: the student
+    /// gives it); with the hub out of reach it cannot be, and the student is told so. An
+    /// email that is not the booking's cancels nothing.
+    pub fn cancel_booking(
+        &self,
+        code: &str,
+        email: Option<&str>,
+    ) -> Result<bookings::Booking, BookingError> {
         let now = Timestamp::now();
         let b = self.with_store(|s| bookings::cancellable(s, code, now))?;
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if let (Some(given), Some(kept)) = (email, b.email.as_deref())
+            && !given.eq_ignore_ascii_case(kept)
+        {
+            return Err(BookingError::UnknownCode(code.to_owned()));
+        }
         if b.hub_state.as_deref() == Some("confirmed")
             && let Ok(Some(hub)) = self.hub()
         {
-            hub.cancel(&b.code, b.email.as_deref().unwrap_or_default())
-                .map_err(|e| match e.refusal() {
-                    Some(refusal) => BookingError::HubRefused(refusal.message.clone()),
-                    None => BookingError::HubUnreachable(e.to_string()),
-                })?;
+            let Some(email) = email.or(b.email.as_deref()) else {
+                return Err(BookingError::Invalid(vec![
+                    commons_protocol::FieldError::new("email", "required"),
+                ]));
+            };
+            let cancelled = hub.cancel(&b.code, email).map_err(|e| match e.refusal() {
+                Some(refusal) => BookingError::HubRefused(refusal.message.clone()),
+                None => BookingError::HubUnreachable(e.to_string()),
+            })?;
+            if !cancelled {
+                return Err(BookingError::UnknownCode(code.to_owned()));
+            }
         }
         self.with_store(|s| bookings::cancel(s, &b.code, now))
     }
@@ -168,8 +187,9 @@ impl Workstation {
                     for b in remote {
                         let b = self.desk_booking_of(b)?;
                         match queue.iter_mut().find(|l| l.code == b.code) {
-                            // The hub's status is the consortium's.
-                            Some(local) => local.status = b.status,
+                            // The hub's is the consortium's booking (and holds the student's
+                            // data, which this workstation no longer keeps).
+                            Some(local) => *local = b,
                             None => queue.push(b),
                         }
                     }

@@ -361,6 +361,7 @@ export const en = {
   "con.cancelled": "Cancelled",
   "con.cancelByCode": "Cancel a booking with its code",
   "con.code": "Booking code",
+  "con.cancelEmail": "Email used when booking",
   "con.cancelDone": "The booking {code} is cancelled.",
   "con.status.booked": "Booked",
   "con.status.checked_in": "Checked in",

@@ -362,6 +362,7 @@ export const zhHans: Record<MessageKey, string> = {
   "con.cancelled": "已取消",
   "con.cancelByCode": "使用预约码取消预约",
   "con.code": "预约码",
+  "con.cancelEmail": "预约时填写的电子邮箱",
   "con.cancelDone": "预约 {code} 已取消。",
   "con.status.booked": "已预约",
   "con.status.checked_in": "已签到",
