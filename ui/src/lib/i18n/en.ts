@@ -353,7 +353,7 @@ export const en = {
   "error.hub_unreachable": "The library's booking service cannot be reached right now, so this cannot be done. Please try again later or call the desk.",
   "con.nearestFree": "The nearest free times with this librarian:",
   "con.confirmed": "Booked. Your booking code is",
-  "con.codeHint": "Keep this code: you need it to cancel.",
+  "con.codeHint": "Keep this code: with the email you gave, you need it to cancel.",
   "con.saveIcs": "Add to my calendar (.ics)",
   "con.icsSaved": "Saved the calendar file to {path}",
   "con.mine": "My bookings in this session",

@@ -354,7 +354,7 @@ export const zhHans: Record<MessageKey, string> = {
   "error.hub_unreachable": "目前无法连接图书馆的预约服务，因此无法完成此操作。请稍后再试或致电服务台。",
   "con.nearestFree": "该馆员最近的空闲时间：",
   "con.confirmed": "预约成功。您的预约码是",
-  "con.codeHint": "请保存此预约码：取消预约时需要使用。",
+  "con.codeHint": "请保存此预约码：取消预约时需要使用它和您填写的电子邮箱。",
   "con.saveIcs": "添加到我的日历（.ics）",
   "con.icsSaved": "日历文件已保存到 {path}",
   "con.mine": "本次会话中的预约",
