@@ -427,3 +427,20 @@ pub async fn resource_history(
         })
         .collect())
 }
+
+/// Sets the consortium's name (English and Simplified Chinese), which every workstation's
+/// home screen shows: one feed change.
+pub async fn set_consortium(db: &Db, name: &str, name_zh: &str) -> Result<(), HubError> {
+    let names = commons_protocol::feed::ConsortiumName {
+        name: name.trim().to_owned(),
+        name_zh: name_zh.trim().to_owned(),
+    };
+    if let Some(problem) = names.problem() {
+        return Err(HubError::Invalid(problem));
+    }
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    emit(&tx, "consortium", &ChangeBody::Consortium(names)).await?;
+    tx.commit().await?;
+    Ok(())
+}

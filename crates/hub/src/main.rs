@@ -132,12 +132,28 @@ enum Command {
         #[command(subcommand)]
         action: LibraryAction,
     },
+    /// The consortium's name, shown on every workstation's home screen
+    Consortium {
+        #[command(subcommand)]
+        action: ConsortiumAction,
+    },
     /// Purge students' personal data of consultations past the retention period (serve does
     /// this every hour; this is for cron)
     Purge {
         /// Days to keep; default the file's `retention_days`, else 90
         #[arg(long)]
         days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConsortiumAction {
+    /// Set the name in English and Simplified Chinese
+    Set {
+        #[arg(long)]
+        name: String,
+        #[arg(long = "name-zh")]
+        name_zh: String,
     },
 }
 
@@ -275,6 +291,14 @@ async fn main() -> ExitCode {
                     })
                     .await
                     .map_err(|e| e.to_string())?;
+            }
+            Command::Consortium {
+                action: ConsortiumAction::Set { name, name_zh },
+            } => {
+                feed::set_consortium(&db, &name, &name_zh)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("the consortium is now {name} ({name_zh}); workstations show it after their next sync");
             }
             Command::Purge { days } => {
                 let days = days

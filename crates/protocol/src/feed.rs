@@ -105,10 +105,36 @@ pub enum ChangeBody {
     ConsultationType(TypeForm),
     /// A booking somewhere in the consortium, or its cancellation (keyed `busy:N`).
     Booking(BusyTime),
+    /// The consortium's name, for every workstation's home screen (keyed `consortium`).
+    Consortium(ConsortiumName),
+}
+
+/// The consortium's name in English and Simplified Chinese (`commons-hub consortium set`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsortiumName {
+    pub name: String,
+    pub name_zh: String,
+}
+
+/// The longest consortium name, in characters.
+pub const CONSORTIUM_NAME_MAX: usize = 200;
+
+impl ConsortiumName {
+    /// What makes the names unusable, if anything.
+    pub fn problem(&self) -> Option<String> {
+        for (which, name) in [("name", &self.name), ("name_zh", &self.name_zh)] {
+            if !crate::limits::is_short_text(name, CONSORTIUM_NAME_MAX) {
+                return Some(format!(
+                    "the consortium's {which} is 1 to {CONSORTIUM_NAME_MAX} characters"
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// The `(kind, op)` of every change kind, in the order of [`ChangeBody`]'s variants.
-pub const KINDS: [(&str, &str); 9] = [
+pub const KINDS: [(&str, &str); 10] = [
     ("record", "upsert"),
     ("record", "delete"),
     ("library", "upsert"),
@@ -118,6 +144,7 @@ pub const KINDS: [(&str, &str); 9] = [
     ("schedule", "upsert"),
     ("consultation_type", "upsert"),
     ("booking", "upsert"),
+    ("consortium", "upsert"),
 ];
 
 impl ChangeBody {
@@ -133,6 +160,7 @@ impl ChangeBody {
             ChangeBody::Schedule(_) => 6,
             ChangeBody::ConsultationType(_) => 7,
             ChangeBody::Booking(_) => 8,
+            ChangeBody::Consortium(_) => 9,
         };
         KINDS[i]
     }
@@ -150,6 +178,7 @@ impl ChangeBody {
             ChangeBody::Schedule(s) => v(serde_json::to_value(s)),
             ChangeBody::ConsultationType(t) => v(serde_json::to_value(t)),
             ChangeBody::Booking(b) => v(serde_json::to_value(b)),
+            ChangeBody::Consortium(c) => v(serde_json::to_value(c)),
             ChangeBody::RecordDeleted | ChangeBody::ResourceRetired => None,
         }
     }
@@ -234,6 +263,16 @@ impl Change {
                     return Err(format!("`{}` is not the key of a busy time", self.key));
                 }
                 ChangeBody::Booking(body(self)?)
+            }
+            ("consortium", "upsert") => {
+                let c: ConsortiumName = body(self)?;
+                if self.key != "consortium" {
+                    return Err(format!("`{}` is not the consortium's key", self.key));
+                }
+                if let Some(problem) = c.problem() {
+                    return Err(problem);
+                }
+                ChangeBody::Consortium(c)
             }
             (kind, op) => {
                 return Err(format!(

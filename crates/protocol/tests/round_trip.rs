@@ -252,6 +252,13 @@ fn every_change_kind_round_trips_through_its_envelope() {
         ("lib-okafor".into(), ChangeBody::Schedule(schedule())),
         ("research".into(), ChangeBody::ConsultationType(type_form())),
         ("busy:12".into(), ChangeBody::Booking(busy())),
+        (
+            "consortium".into(),
+            ChangeBody::Consortium(commons_protocol::feed::ConsortiumName {
+                name: "Lakeland Library Consortium".into(),
+                name_zh: "湖区图书馆联盟".into(),
+            }),
+        ),
     ];
     let mut kinds: Vec<(&str, &str)> = Vec::new();
     for (key, body) in &cases {

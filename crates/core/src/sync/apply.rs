@@ -187,6 +187,19 @@ fn apply_change(
             applied.schedules += 1;
             Ok(false)
         }
+        ChangeBody::Consortium(c) => {
+            for (key, value) in [
+                ("consortium_name", c.name.trim()),
+                ("consortium_name_zh", c.name_zh.trim()),
+            ] {
+                tx.execute(
+                    "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )?;
+            }
+            Ok(false)
+        }
         ChangeBody::Booking(b) => {
             // Kept under the feed's key (the column is named `code` from before the feed
             // stopped carrying codes).
