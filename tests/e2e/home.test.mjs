@@ -107,3 +107,20 @@ test("keyboard reaches the skip link and the navigation, Enter opens a screen", 
     await app.stop({ cleanup: true });
   }
 });
+
+test("a production workstation starts with none of the demo", async () => {
+  const dir = dataDir("production");
+  const app = await launch(dir, { COMMONS_MODE: "production" });
+  try {
+    const s = app.session;
+    const heading = await s.waitFor("the home heading", () => s.textOf(".home h1"));
+    assert.equal(heading, "Commons");
+    assert.equal(digits(await s.textOf('[data-count="records"] .value')), 0);
+    assert.equal(digits(await s.textOf('[data-count="librarians"] .value')), 0);
+    assert.match(await s.textOf('.home .pill'), /This library's data/);
+    assert.ok(!(await s.execute("return document.body.innerText")).includes(consortium.name));
+    await screenshot(s, "home-production");
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});

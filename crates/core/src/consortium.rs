@@ -42,6 +42,8 @@ pub enum DataSource {
     Demo,
     /// The consortium hub.
     Hub,
+    /// This library's own data (production, standalone).
+    Local,
 }
 
 /// Everything the home screen shows.
@@ -115,6 +117,7 @@ pub fn overview(store: &Store) -> Result<Overview, StoreError> {
     let refreshed_at = meta_value(store, "refreshed_at")?.and_then(|s| s.parse().ok());
     let source = match meta_value(store, "source")?.as_deref() {
         Some("hub") => DataSource::Hub,
+        Some("local") => DataSource::Local,
         _ => DataSource::Demo,
     };
     Ok(Overview {

@@ -208,6 +208,21 @@ pub fn is_seeded(store: &Store) -> Result<bool, StoreError> {
         .map_err(|e| store.err(e))
 }
 
+/// Prepares a production cache: the shipped discipline tree, and the cache marked as this
+/// library's own (`source = local`), in one transaction. Never adds demo data.
+pub fn prepare_production(store: &Store) -> Result<(), SeedError> {
+    let sql = |e| store.err(e);
+    let tx = store.write().map_err(sql)?;
+    crate::disciplines::ensure_taxonomy(&tx).map_err(sql)?;
+    tx.execute(
+        "INSERT INTO meta(key, value) VALUES ('source', 'local') ON CONFLICT(key) DO NOTHING",
+        [],
+    )
+    .map_err(sql)?;
+    tx.commit().map_err(sql)?;
+    Ok(())
+}
+
 /// Fills an empty cache with the demo consortium and writes the demo documents into the
 /// content-addressed store under `documents_dir`. Returns `false`, touching nothing, when the
 /// cache is already seeded.

@@ -53,10 +53,11 @@ pub fn run(config: &Config) -> Vec<Check> {
 /// workstation runs the demo by design.
 pub fn check_production(config: &Config) -> Check {
     const NAME: &str = "production";
-    if config.hub_url.value.is_none() {
+    let production = config.mode.value == crate::config::Mode::Production;
+    if config.hub_url.value.is_none() && !production {
         return Check::pass(
             NAME,
-            "standalone: the demo consortium and its demo account are expected",
+            "standalone demo: the demo consortium and its demo account are expected",
         );
     }
     let path = config.cache_path();
@@ -85,13 +86,18 @@ pub fn check_production(config: &Config) -> Check {
         Ok(_) => {}
         Err(e) => problems.push(e.to_string()),
     }
+    let what = if production {
+        "a production workstation"
+    } else {
+        "joined to a hub"
+    };
     if problems.is_empty() {
-        Check::pass(NAME, "joined to a hub, with no demo data or demo password")
+        Check::pass(NAME, format!("{what}, with no demo data or demo password"))
     } else {
         Check::fail(
             NAME,
             format!(
-                "joined to a hub, but {}: set the cache aside and sync again, and remove or re-password the account",
+                "{what}, but {}: set the cache aside and start again, and remove or re-password the account",
                 problems.join("; ")
             ),
         )
@@ -337,6 +343,29 @@ mod tests {
         assert!(
             joined.detail.contains("librarian") && joined.detail.contains("demo password"),
             "{joined:?}"
+        );
+
+        // A production workstation with no hub: no demo data, but a planted account with
+        // the published password fails the check.
+        let other = tempfile::tempdir().unwrap();
+        let production = config(&[
+            ("HOME", other.path().display().to_string()),
+            ("COMMONS_SYSTEM_CONFIG", "/nonexistent/commons.toml".into()),
+            (
+                "COMMONS_DATA_DIR",
+                other.path().join("data").display().to_string(),
+            ),
+            ("COMMONS_MODE", "production".into()),
+        ]);
+        let store = Store::open(&production.cache_path()).unwrap();
+        crate::demo::prepare_production(&store).unwrap();
+        assert!(check_production(&production).ok);
+        crate::accounts::create(&store, "desk", "Desk", crate::demo::DEMO_PASSWORD, None).unwrap();
+        drop(store);
+        let planted = check_production(&production);
+        assert!(
+            !planted.ok && planted.detail.contains("desk"),
+            "{planted:?}"
         );
     }
 

@@ -60,6 +60,7 @@ pub struct Counts {
 pub enum DataSource {
     Demo,
     Hub,
+    Local,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -82,6 +83,7 @@ impl From<core::Overview> for Overview {
             source: match o.source {
                 core::DataSource::Demo => DataSource::Demo,
                 core::DataSource::Hub => DataSource::Hub,
+                core::DataSource::Local => DataSource::Local,
             },
             refreshed_at: o.refreshed_at.map(|t| t.to_string()),
             libraries: o

@@ -197,7 +197,7 @@ export type Counts = {
 	librarians: number,
 };
 
-export type DataSource = "demo" | "hub";
+export type DataSource = "demo" | "hub" | "local";
 
 /**  What a librarian does with a booking at the desk. */
 export type DeskActionInput = { action: "checkIn" } | { action: "noShow" } | { action: "complete"; 

@@ -42,6 +42,7 @@ fn invalid_message(path: &Path, line: &usize, key: &Option<String>, message: &st
 #[serde(deny_unknown_fields)]
 struct FileLayer {
     data_dir: Option<Spanned<PathBuf>>,
+    mode: Option<Spanned<super::Mode>>,
     #[serde(default)]
     ui: UiLayer,
     #[serde(default)]
@@ -166,6 +167,12 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
         line: line_of(text, offset),
     };
 
+    if let Some(v) = layer.mode {
+        config.mode = Setting {
+            source: from(v.span().start),
+            value: v.into_inner(),
+        };
+    }
     if let Some(v) = layer.data_dir {
         let start = v.span().start;
         let dir = v.into_inner();
@@ -330,6 +337,11 @@ pub(super) fn apply_env(
         } else {
             Err(format!("`{s}` is not an absolute path"))
         }
+    })?;
+    set(&mut config.mode, env, "COMMONS_MODE", |s| match s {
+        "demo" => Ok(super::Mode::Demo),
+        "production" => Ok(super::Mode::Production),
+        _ => Err(format!("unknown mode `{s}`; use `demo` or `production`")),
     })?;
     set(&mut config.language, env, "COMMONS_UI_LANGUAGE", |s| {
         Language::from_tag(s)

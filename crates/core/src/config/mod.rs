@@ -17,6 +17,26 @@ use serde::Deserialize;
 
 pub use file::{ConfigError, provision};
 
+/// What a workstation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The embedded demo consortium and its demo account (a fresh checkout, a trial).
+    Demo,
+    /// A library's own workstation: no demo data, no demo account; filled by `commons
+    /// import` and `commons account add`, or by its hub.
+    Production,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Demo => "demo",
+            Mode::Production => "production",
+        }
+    }
+}
+
 /// The languages the interface speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Language {
@@ -107,6 +127,8 @@ impl<T> Setting<T> {
 pub struct Config {
     /// Where the cache and the document store live.
     pub data_dir: Setting<PathBuf>,
+    /// Demo (the default) or production.
+    pub mode: Setting<Mode>,
     /// The interface language until a user picks one.
     pub language: Setting<Language>,
     /// The consortium hub; `None` runs standalone on the embedded demo data.
@@ -173,6 +195,7 @@ impl Config {
         let paths = Config::paths_with(env);
         let mut config = Config {
             data_dir: Setting::default(dirs.data.clone()),
+            mode: Setting::default(Mode::Demo),
             language: Setting::default(Language::English),
             hub_url: Setting::default(None),
             hub_token: Setting::default(None),
@@ -226,6 +249,11 @@ impl Config {
                 "data_dir",
                 show(&self.data_dir.value),
                 &self.data_dir.source,
+            ),
+            (
+                "mode",
+                self.mode.value.as_str().to_owned(),
+                &self.mode.source,
             ),
             (
                 "ui.language",

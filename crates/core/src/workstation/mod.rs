@@ -145,8 +145,15 @@ impl Workstation {
     pub fn prepare(&self, progress: &mut dyn FnMut(SeedProgress)) -> Result<Overview, SeedError> {
         let documents = self.config.documents_dir();
         let index_dir = self.index_dir();
+        let production = self.config.mode.value == crate::config::Mode::Production;
         self.with_store(|store| {
-            demo::seed(store, &documents, progress)?;
+            if production {
+                // A library's own workstation: the discipline tree only; records, resources and
+                // accounts come from `commons import`, `commons account add` or its hub.
+                demo::prepare_production(store)?;
+            } else {
+                demo::seed(store, &documents, progress)?;
+            }
             // Personal data of past consultations goes on schedule.
             let purged = crate::bookings::purge(
                 store,
@@ -461,6 +468,27 @@ mod tests {
         assert!(std::fs::read(&aside).unwrap().starts_with(b"PK\x03\x04"));
         assert!(overview.counts.records > 0);
         assert_eq!(ws.overview().unwrap(), overview);
+    }
+
+    #[test]
+    fn a_production_workstation_starts_empty_of_demo_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[("COMMONS_MODE", "production")]);
+        let o = ws.prepare(&mut |_| {}).unwrap();
+        assert_eq!(o.source, consortium::DataSource::Local);
+        assert_eq!((o.counts.records, o.counts.librarians), (0, 0));
+        assert!(o.libraries.is_empty());
+        assert!(
+            o.counts.disciplines > 0,
+            "the discipline tree is there for imports"
+        );
+        assert!(matches!(
+            ws.sign_in(demo::DEMO_USERNAME, demo::DEMO_PASSWORD),
+            Err(AccountError::WrongCredentials)
+        ));
+        // Started again, still nothing of the demo.
+        let again = workstation(dir.path(), &[("COMMONS_MODE", "production")]);
+        assert_eq!(again.prepare(&mut |_| {}).unwrap().counts.records, 0);
     }
 
     #[test]

@@ -28,6 +28,7 @@ export const en = {
 
   "home.source.demo": "Standalone · demo data",
   "home.source.hub": "Connected to the consortium hub",
+  "home.source.local": "This library's data",
   "home.refreshed": "Library data as of {time}",
   "home.neverRefreshed": "Library data has not been refreshed yet",
   "home.cache.title": "On this workstation",

@@ -29,6 +29,7 @@ export const zhHans: Record<MessageKey, string> = {
 
   "home.source.demo": "单机运行 · 演示数据",
   "home.source.hub": "已连接联盟中心",
+  "home.source.local": "本馆数据",
   "home.refreshed": "图书馆数据更新于 {time}",
   "home.neverRefreshed": "图书馆数据尚未更新",
   "home.cache.title": "本机数据",
