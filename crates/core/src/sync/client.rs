@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use commons_protocol::accounts::{CalendarPath, SESSION_HEADER, SignIn, SignedIn};
 use commons_protocol::bookings::{
-    Booked, DeskAction, DeskBooking, DeskQuery, NewBooking, SharedSchedule, TypeForm,
+    Booked, BookingStatus, DeskAction, DeskBooking, DeskQuery, NewBooking, SharedSchedule, TypeForm,
 };
 use commons_protocol::feed::{ChangesQuery, Page};
 use commons_protocol::limits::{ANSWER_BYTES_MAX, DOCUMENT_BYTES_MAX, FEED_PAGE_BYTES_MAX};
@@ -349,11 +349,11 @@ impl Hub {
         let body = commons_protocol::bookings::CancelBooking {
             email: email.to_owned(),
         };
-        match self.call::<serde_json::Value>(
+        match self.call::<Booked>(
             self.request(reqwest::Method::POST, &routes::cancel_booking(&code))?
                 .json(&body),
         ) {
-            Ok(_) => Ok(true),
+            Ok(booked) => Ok(booked.status == BookingStatus::Cancelled),
             Err(SyncError::Refused(e)) if e.code == ApiCode::NotFound => Ok(false),
             Err(e) => Err(e),
         }
