@@ -383,13 +383,40 @@ pub fn provision(
         println!("the hub answered and accepted the token");
     }
     match commons_core::config::provision(&path, hub, token, allow_insecure_http) {
-        Ok(url) => {
-            println!("hub {url} written to {}", path.display());
-            ExitCode::SUCCESS
-        }
+        Ok(url) => println!("hub {url} written to {}", path.display()),
         Err(e) => {
             eprintln!("commons: {e}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    }
+    // A workstation joined to a hub holds none of the demo: what a demo run seeded goes now,
+    // in one transaction, before anyone can use it.
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("commons: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match Workstation::new(config).remove_demo() {
+        Ok(Some(removed)) => {
+            println!(
+                "the demo consortium was removed from this workstation's cache: {} rows ({}), {} document files",
+                removed.total(),
+                removed
+                    .rows
+                    .iter()
+                    .map(|(table, n)| format!("{table} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                removed.files
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("commons: the demo data could not be removed: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -119,6 +119,9 @@ test("a production workstation starts with none of the demo", async () => {
     assert.equal(digits(await s.textOf('[data-count="librarians"] .value')), 0);
     assert.match(await s.textOf('.home .pill'), /This library's data/);
     assert.ok(!(await s.execute("return document.body.innerText")).includes(consortium.name));
+    // No empty table: a sentence says how libraries arrive.
+    assert.match(await s.textOf('[data-testid="no-libraries"]'), /No member libraries yet/);
+    assert.equal(await s.execute("return document.querySelector('.home table.libraries')"), null);
     await screenshot(s, "home-production");
   } finally {
     await app.stop({ cleanup: true });

@@ -1,9 +1,10 @@
 // A real consortium hub for end-to-end tests: PostgreSQL started in a temporary directory
 // (initdb and pg_ctl, as `nobody` when run as root), `commons-hub` migrating, harvesting two
 // member libraries from pyoai's OAI-PMH provider (crates/hub/tests/oai_provider.py) serving
-// records of ../shared/corpus, and serving the feed.
+// records of ../shared/corpus, with the consortium's name, roster and resource list set, and
+// serving the feed.
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, readdirSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdtempSync, readdirSync, readFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -80,6 +81,23 @@ export async function startHub() {
     const port = (await firstLine(child)).split(" ")[1];
     hub("library", "add", library, "--name", name, "--oai", `http://127.0.0.1:${port}/oai`, "--prefix", prefix);
   }
+  // The consortium office sets what workstations show and book: the consortium's name, the
+  // roster (North's time zone, Adaeze Okafor's hours there, the consultation types) and the
+  // resource list. A provisioned workstation has nothing else: no demo data.
+  hub("consortium", "set", "--name", "Lakeland Library Consortium", "--name-zh", "湖区图书馆联盟");
+  const demo = (file) => JSON.parse(readFileSync(join(root, "assets/demo", file), "utf8"));
+  const okafor = demo("librarians.json").find((l) => l.id === "lib-okafor");
+  const roster = join(dir, "roster.json");
+  writeFileSync(
+    roster,
+    JSON.stringify({
+      libraries: [{ id: "north", name: "North Library", name_zh: "北区图书馆", city: "Chicago", city_zh: "芝加哥", time_zone: "America/Chicago" }],
+      librarians: [{ ...okafor, library: "north" }],
+      consultation_types: demo("consultation_types.json"),
+    }),
+  );
+  hub("roster", "import", roster);
+  hub("resource", "import", join(root, "assets/demo/resources.json"));
   hub("harvest");
   const token = hub("token", "create", "IC-01").trim();
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataDir, launch, runCli, screenshot } from "./harness.mjs";
+import { dataDir, launch, root, runCli, screenshot } from "./harness.mjs";
 import { startHub } from "./hub.mjs";
 
 const syncState = (s) => s.execute("return document.querySelector('[data-testid=\"sync-status\"]')?.dataset.state ?? null");
@@ -26,9 +26,16 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
     const refused = runCli(dir, ["provision", "--hub", hub.url, "--token-file", wrongToken, "--allow-insecure-http"]);
     assert.notEqual(refused.status, 0);
     assert.match(refused.stderr, /refused this workstation's token/);
+    // This workstation ran the demo before (and imported a file into it): provisioning
+    // takes every row and file of it out, and doctor finds no demo data or demo password.
+    const seeded = runCli(dir, ["import", join(root, "../shared/corpus/marc/marc4j-chabon.mrc")]);
+    assert.equal(seeded.status, 0, seeded.stderr);
     const ok = runCli(dir, ["provision", "--hub", hub.url, "--token-file", rightToken, "--allow-insecure-http"]);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /accepted the token/);
+    assert.match(ok.stdout, /the demo consortium was removed from this workstation's cache: \d+ rows \(.*accounts 1.*librarians \d+.*records \d+.*\), \d+ document files/);
+    const doctor = runCli(dir, ["doctor"], { COMMONS_HUB_ALLOW_INSECURE_HTTP: "true" });
+    assert.match(doctor.stdout, /joined to a hub, with no demo data or demo password/, doctor.stdout + doctor.stderr);
 
     // Syncs every 3 seconds here (a minute by default).
     const app = await launch(dir, { COMMONS_HUB_SYNC_SECS: "3" });
@@ -37,6 +44,12 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       await s.waitFor("the home screen", () => s.textOf(".home h1"));
       await s.waitFor("up to date with the hub", async () => (await syncState(s)) === "current", 30000);
       assert.match(await s.textOf('[data-testid="sync-status"]'), /Up to date/);
+      // Home is the consortium's, as the hub names it, with its member libraries.
+      await s.waitFor("the consortium's name", async () => /Lakeland Library Consortium/.test((await s.textOf(".home h1")) ?? ""), 15000);
+      const members = await s.execute("return document.querySelector('.home')?.textContent ?? ''");
+      assert.match(members, /North Library/);
+      assert.doesNotMatch(members, /Meridian/);
+      await screenshot(s, "hub-home");
 
       // The novel both libraries hold is one record with both holdings.
       await s.click(await s.find('nav a[data-route="catalogue"]'));
@@ -117,7 +130,7 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       await edit(" Version 19.");
       await s.waitFor("the resource's page", () => s.find('article.resource-detail[data-resource="res-stata"]'));
       assert.match(hub.query("SELECT body->>'description' FROM resources WHERE id = 'res-stata'").trim(), /Version 19\.$/);
-      assert.equal(hub.query("SELECT username || ' ' || action FROM resource_audit").trim(), "librarian save");
+      assert.equal(hub.query("SELECT username || ' ' || action FROM resource_audit WHERE username <> 'resource list import'").trim(), "librarian save");
       // The hub out of reach: the change is refused, and nothing changes anywhere.
       await hub.stopServing();
       await edit(" Version 20.");

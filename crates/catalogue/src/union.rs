@@ -40,11 +40,22 @@ pub struct SourceRef {
     pub identifier: String,
 }
 
-/// A member library in the feed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A member library in the feed. The names in Chinese, the city and the time zone (in
+/// which its librarians' hours are kept) are set on the hub; a hub that has not set them
+/// sends none, and the workstation keeps what it had.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnionLibrary {
     pub id: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city_zh: Option<String>,
+    /// An IANA time zone (`Europe/Berlin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 impl From<&Holding> for UnionHolding {

@@ -223,6 +223,89 @@ pub fn prepare_production(store: &Store) -> Result<(), SeedError> {
     Ok(())
 }
 
+/// The tables the demo consortium fills, children before parents: everything but the
+/// shipped discipline tree, the per-workstation settings and the schema's own bookkeeping.
+pub const DATA_TABLES: [&str; 20] = [
+    "bookings",
+    "hub_bookings",
+    "librarian_exceptions",
+    "librarian_hours",
+    "librarian_disciplines",
+    "accounts",
+    "librarians",
+    "consultation_types",
+    "resource_documents",
+    "resource_audit",
+    "resource_disciplines",
+    "resources",
+    "document_pages",
+    "documents",
+    "holdings",
+    "record_disciplines",
+    "record_identifiers",
+    "record_originals",
+    "records",
+    "libraries",
+];
+
+/// What [`remove`] took out of the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Rows per table, in [`DATA_TABLES`]' order, tables left empty omitted.
+    pub rows: Vec<(&'static str, u64)>,
+    /// Document files deleted from the store.
+    pub files: u64,
+}
+
+impl Removed {
+    pub fn total(&self) -> u64 {
+        self.rows.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Takes everything the demo seeded out of a cache that holds it (records, holdings,
+/// libraries, resources, documents, librarians, types, accounts, bookings), in one
+/// transaction, and then the demo's document files; `None`, touching nothing, when the cache
+/// does not hold the demo consortium. What a demo workstation did since (imports, bookings,
+/// accounts) is demo data too and goes with it. The search index is rebuilt on its next
+/// open (the catalogue's generation moves on).
+pub fn remove(store: &Store, documents_dir: &Path) -> Result<Option<Removed>, SeedError> {
+    let sql = |e| store.err(e);
+    let source = crate::consortium::meta_value(store, "source").map_err(SeedError::Store)?;
+    if source.as_deref() != Some("demo") {
+        return Ok(None);
+    }
+    let tx = store.write().map_err(sql)?;
+    let files: Vec<String> = tx
+        .prepare("SELECT sha256 FROM documents")
+        .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+        .map_err(sql)?;
+    let mut removed = Removed::default();
+    for table in DATA_TABLES {
+        let n = tx
+            .execute(&format!("DELETE FROM {table}"), [])
+            .map_err(sql)?;
+        if n > 0 {
+            removed.rows.push((table, n as u64));
+        }
+    }
+    tx.execute(
+        "DELETE FROM meta WHERE key IN ('source', 'seeded_at', 'consortium_name',
+             'consortium_name_zh', 'refreshed_at', 'hub_cursor', 'hub_synced_at')",
+        [],
+    )
+    .map_err(sql)?;
+    crate::search::index::bump_generation(&tx).map_err(sql)?;
+    tx.commit().map_err(sql)?;
+    for sha in files {
+        let path = crate::documents::path_of(documents_dir, &sha);
+        if std::fs::remove_file(&path).is_ok() {
+            removed.files += 1;
+        }
+    }
+    Ok(Some(removed))
+}
+
 /// Fills an empty cache with the demo consortium and writes the demo documents into the
 /// content-addressed store under `documents_dir`. Returns `false`, touching nothing, when the
 /// cache is already seeded.

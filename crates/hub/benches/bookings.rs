@@ -29,6 +29,8 @@ async fn run(
     tag: &str,
 ) -> (f64, Vec<Duration>, usize) {
     let http = support::http();
+    // From tomorrow, an hour apart: inside every librarian's hours and the type's window.
+    let first: jiff::Timestamp = support::days_ahead(1, "00:00").parse().unwrap();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -51,7 +53,7 @@ async fn run(
                 let slot = i / contention;
                 let librarian = format!("{tag}-lib-{}", slot % 50);
                 let starts =
-                    jiff::Timestamp::from_second(1_796_112_000 + 3600 * (slot / 50) as i64)
+                    jiff::Timestamp::from_second(first.as_second() + 3600 * (slot / 50) as i64)
                         .unwrap();
                 let body = json!({
                     "idempotency_key": format!("{tag}-{i}"),
@@ -108,6 +110,14 @@ fn main() {
         let db = Db::connect(&pg.config(), 16).unwrap();
         db.migrate().await.unwrap();
         let token = tokens::create(&db, "bench").await.unwrap();
+        // The hub checks each booking against its roster: 50 librarians per run, open all day.
+        let ids: Vec<String> = ["free", "contended"]
+            .iter()
+            .flat_map(|tag| (0..50).map(move |n| format!("{tag}-lib-{n}")))
+            .collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let roster = support::open_roster(&ids, json!([support::open_type("research", 30, 0, 1)]));
+        commons_hub::roster::import(&db, &roster).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let served = db.clone();

@@ -7,9 +7,10 @@
 //! one made. Every booking and cancellation adds a change to the feed, without personal
 //! data: workstations learn that a librarian is busy, not who booked.
 
-use commons_protocol::BookingCode;
 use commons_protocol::bookings::BookingStatus;
 pub use commons_protocol::bookings::{Booked, NewBooking};
+use commons_protocol::slots::{self, SlotRefusal};
+use commons_protocol::{ApiCode, BookingCode};
 use tokio_postgres::error::SqlState;
 
 use crate::db::{Db, HubError};
@@ -26,6 +27,9 @@ pub enum Outcome {
     Full,
     /// The idempotency key was used for another request.
     KeyReused,
+    /// The roster does not allow it: an unknown librarian or type, or a time outside her
+    /// hours, in her time off, too soon or too far ahead.
+    NotBookable(ApiCode, String),
 }
 
 /// One booking of a librarian at a time: two overlapping inserts would otherwise each wait
@@ -81,8 +85,86 @@ async fn by_key(client: &deadpool_postgres::Object, key: &str) -> Result<Option<
         .transpose()
 }
 
+/// What the roster says of a booking at `now`: its type's rules (buffers and capacity are
+/// the hub's, whatever the request says), or why it cannot be made.
+async fn rules_for(
+    client: &deadpool_postgres::Object,
+    b: &NewBooking,
+    now: jiff::Timestamp,
+) -> Result<Result<slots::Rules, Outcome>, HubError> {
+    let no = |code: ApiCode, why: String| Ok(Err(Outcome::NotBookable(code, why)));
+    let Some(rules) = crate::roster::booking_rules(client, &b.librarian_id, &b.type_id).await?
+    else {
+        return no(
+            ApiCode::UnknownLibrarian,
+            format!("no librarian `{}` takes consultations", b.librarian_id),
+        );
+    };
+    let Some(ty) = rules.consultation_type else {
+        return no(
+            ApiCode::UnknownType,
+            format!("no consultation type `{}`", b.type_id),
+        );
+    };
+    let Some(tz) = rules
+        .time_zone
+        .as_deref()
+        .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+    else {
+        return no(
+            ApiCode::OutsideHours,
+            "her library has no time zone on the hub, so she has no hours".into(),
+        );
+    };
+    let type_rules = slots::Rules::from(&ty);
+    let (hours, exceptions) = slots::schedule_parts(&rules.schedule);
+    let refused = slots::check_slot(
+        &type_rules,
+        &hours,
+        &exceptions,
+        &tz,
+        now,
+        b.starts_at,
+        b.ends_at,
+    );
+    match refused {
+        Ok(()) => Ok(Ok(type_rules)),
+        Err(SlotRefusal::Length) => no(
+            ApiCode::WrongLength,
+            format!("a {} lasts {} minutes", ty.name, ty.minutes),
+        ),
+        Err(SlotRefusal::Notice) => no(
+            ApiCode::TooSoon,
+            format!(
+                "a {} is booked at least {} minutes ahead",
+                ty.name, ty.min_notice_minutes
+            ),
+        ),
+        Err(SlotRefusal::Window) => no(
+            ApiCode::TooFar,
+            format!(
+                "a {} is booked at most {} days ahead",
+                ty.name, ty.window_days
+            ),
+        ),
+        Err(SlotRefusal::OutsideHours) => no(
+            ApiCode::OutsideHours,
+            "this time is outside the librarian's hours".into(),
+        ),
+        Err(SlotRefusal::TimeOff) => no(
+            ApiCode::TimeOff,
+            "the librarian is away at this time".into(),
+        ),
+    }
+}
+
 /// Books, or says why not.
 pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
+    book_at(db, b, jiff::Timestamp::now()).await
+}
+
+/// Books as of `now` (tests move the clock).
+pub async fn book_at(db: &Db, b: &NewBooking, now: jiff::Timestamp) -> Result<Outcome, HubError> {
     if let Some(problem) = b.problem() {
         return Err(HubError::Invalid(problem));
     }
@@ -92,16 +174,28 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
             && found.type_id == b.type_id
             && found.starts_at == b.starts_at
     };
+    // A request sent again answers as the first did, even once its time is too near to book.
+    if let Some(found) = by_key(&client, &b.idempotency_key).await? {
+        return Ok(if same(&found) {
+            Outcome::Replayed(found)
+        } else {
+            Outcome::KeyReused
+        });
+    }
+    let rules = match rules_for(&client, b, now).await? {
+        Ok(rules) => rules,
+        Err(refused) => return Ok(refused),
+    };
     let starts = std::time::SystemTime::from(b.starts_at);
     let ends = std::time::SystemTime::from(b.ends_at);
     let busy_from = std::time::SystemTime::from(
-        b.starts_at - jiff::SignedDuration::from_mins(i64::from(b.buffer_before_minutes)),
+        b.starts_at - jiff::SignedDuration::from_mins(rules.buffer_before),
     );
     let busy_to = std::time::SystemTime::from(
-        b.ends_at + jiff::SignedDuration::from_mins(i64::from(b.buffer_after_minutes)),
+        b.ends_at + jiff::SignedDuration::from_mins(rules.buffer_after),
     );
     let session = format!("{}@{}", b.type_id, b.starts_at);
-    let capacity = i32::from(b.capacity);
+    let capacity = i32::try_from(rules.capacity).unwrap_or(1);
     let refused = if capacity == 1 {
         // A one-to-one consultation whose time is booked is, for the student, taken.
         Outcome::Taken
@@ -222,32 +316,60 @@ pub async fn book(db: &Db, b: &NewBooking) -> Result<Outcome, HubError> {
     ))
 }
 
-/// Cancels a booking by its code and the student's email (compared without case); `None`
-/// when no live booking has both.
-pub async fn cancel(db: &Db, code: &str, email: &str) -> Result<Option<Booked>, HubError> {
+/// What became of a student's cancellation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cancelled {
+    Done(Booked),
+    /// No live booking has this code and email (one answer for each reason).
+    NotFound,
+    /// Closer to the consultation than its type's cancellation cutoff: her librarian can.
+    PastCutoff {
+        minutes: i64,
+    },
+}
+
+/// Cancels a booking by its code and the student's email (compared without case), up to
+/// its type's cancellation cutoff.
+pub async fn cancel(db: &Db, code: &str, email: &str) -> Result<Cancelled, HubError> {
     let Some(code) = BookingCode::parse(code) else {
-        return Ok(None);
+        return Ok(Cancelled::NotFound);
     };
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
-    let Some(row) = tx
+    let Some(found) = tx
         .query_opt(
-            &format!(
-                "WITH src AS (UPDATE bookings SET status = 'cancelled', updated_at = now()
-                     WHERE code = $1 AND status = 'booked' AND student_email IS NOT NULL
-                       AND lower(student_email) = lower($2) RETURNING *),
-                 change AS ({CHANGE_FROM_SRC})
-                 SELECT {COLUMNS} FROM src"
-            ),
+            "SELECT b.id, b.starts_at - make_interval(mins => COALESCE((t.body->>'cancel_cutoff_minutes')::int, 0)) > now(),
+                    COALESCE((t.body->>'cancel_cutoff_minutes')::bigint, 0)
+             FROM bookings b LEFT JOIN consultation_types t ON t.id = b.type_id
+             WHERE b.code = $1 AND b.status = 'booked' AND b.student_email IS NOT NULL
+               AND lower(b.student_email) = lower($2)
+             FOR UPDATE OF b",
             &[&code.compact(), &email.trim()],
         )
         .await?
     else {
-        return Ok(None);
+        return Ok(Cancelled::NotFound);
     };
+    if !found.get::<_, bool>(1) {
+        return Ok(Cancelled::PastCutoff {
+            minutes: found.get(2),
+        });
+    }
+    let id: i64 = found.get(0);
+    let row = tx
+        .query_one(
+            &format!(
+                "WITH src AS (UPDATE bookings SET status = 'cancelled', updated_at = now()
+                     WHERE id = $1 RETURNING *),
+                 change AS ({CHANGE_FROM_SRC})
+                 SELECT {COLUMNS} FROM src"
+            ),
+            &[&id],
+        )
+        .await?;
     let b = booked(&row)?;
     tx.commit().await?;
-    Ok(Some(b))
+    Ok(Cancelled::Done(b))
 }
 
 /// Live bookings whose busy times overlap another's: always none (checked by tests).

@@ -74,6 +74,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_busy_times",
         include_str!("../migrations/0012_busy_times.sql"),
     ),
+    ("0013_roster", include_str!("../migrations/0013_roster.sql")),
 ];
 
 #[cfg(test)]

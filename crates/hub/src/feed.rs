@@ -62,6 +62,8 @@ pub struct LibraryInput<'a> {
     pub set_spec: Option<&'a str>,
     /// Harvest schedule in minutes; `None`: the hub's default.
     pub every_minutes: Option<i32>,
+    /// The IANA time zone its librarians keep their hours in; `None` keeps the one set.
+    pub time_zone: Option<&'a str>,
 }
 
 /// Adds or updates a member library, with its change, in one transaction.
@@ -89,6 +91,13 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
             "`{url}` is not an http or https URL"
         )));
     }
+    if let Some(zone) = l.time_zone
+        && !crate::roster::is_time_zone(zone)
+    {
+        return Err(HubError::Invalid(format!(
+            "`{zone}` is not a time zone (an IANA name such as Europe/Berlin)"
+        )));
+    }
     if l.every_minutes.is_some_and(|m| m < 5) {
         return Err(HubError::Invalid(
             "a library is harvested at most every 5 minutes".into(),
@@ -97,18 +106,16 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     tx.execute(
-        "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec, harvest_every_minutes)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec, harvest_every_minutes, time_zone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
              metadata_prefix = excluded.metadata_prefix, set_spec = excluded.set_spec,
-             harvest_every_minutes = excluded.harvest_every_minutes, updated_at = now()",
-        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes],
+             harvest_every_minutes = excluded.harvest_every_minutes,
+             time_zone = COALESCE(excluded.time_zone, libraries.time_zone), updated_at = now()",
+        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes, &l.time_zone],
     )
     .await?;
-    let library = commons_catalogue::union::UnionLibrary {
-        id: id.to_owned(),
-        name: l.name.to_owned(),
-    };
+    let library = crate::roster::library(&tx, id).await?;
     emit(&tx, id, &ChangeBody::Library(library)).await?;
     tx.commit().await?;
     Ok(())

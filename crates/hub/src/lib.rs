@@ -22,6 +22,7 @@ pub mod librarians;
 pub mod merge;
 pub mod oai;
 pub mod purge;
+pub mod roster;
 pub mod tokens;
 
 pub use api as server;

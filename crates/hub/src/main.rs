@@ -132,6 +132,11 @@ enum Command {
         #[command(subcommand)]
         action: LibraryAction,
     },
+    /// Who takes consultations: libraries' time zones, librarians, hours, consultation types
+    Roster {
+        #[command(subcommand)]
+        action: RosterAction,
+    },
     /// The consortium's name, shown on every workstation's home screen
     Consortium {
         #[command(subcommand)]
@@ -144,6 +149,14 @@ enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum RosterAction {
+    /// Import a JSON file `{"libraries": […], "librarians": […], "consultation_types": […]}`
+    /// in the shape of the demo data, in one transaction; librarians left out have left (no
+    /// new bookings)
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +238,9 @@ enum LibraryAction {
         /// Harvest this library every N minutes while serving (default: the hub's schedule)
         #[arg(long)]
         every_minutes: Option<i32>,
+        /// The IANA time zone its librarians keep their hours in (Europe/Berlin)
+        #[arg(long)]
+        time_zone: Option<String>,
     },
     /// List member libraries and where their harvests stand
     List,
@@ -393,6 +409,7 @@ async fn main() -> ExitCode {
                         prefix,
                         set,
                         every_minutes,
+                        time_zone,
                     },
             } => {
                 feed::upsert_library(
@@ -404,6 +421,7 @@ async fn main() -> ExitCode {
                         metadata_prefix: &prefix,
                         set_spec: set.as_deref(),
                         every_minutes,
+                        time_zone: time_zone.as_deref(),
                     },
                 )
                 .await
@@ -427,6 +445,22 @@ async fn main() -> ExitCode {
                     .await
                     .map_err(|e| e.to_string())?;
                 println!("account {username} created for {librarian}");
+            }
+            Command::Roster {
+                action: RosterAction::Import { file: path },
+            } => {
+                db.migrate().await.map_err(|e| e.to_string())?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let roster: commons_hub::roster::Roster =
+                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                let r = commons_hub::roster::import(&db, &roster)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                println!(
+                    "{} libraries, {} librarians added or changed, {} left, {} weekly hours and {} consultation types changed",
+                    r.libraries, r.librarians, r.left, r.schedules, r.types
+                );
             }
             Command::Resource {
                 action: ResourceAction::Import { file: path },

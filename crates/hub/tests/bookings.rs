@@ -6,7 +6,23 @@ use commons_hub::bookings;
 use serde_json::{Value, json};
 
 mod support;
-use support::hub;
+use support::{days_ahead, hub, open_roster, open_type};
+
+/// The roster the requests below are made against: librarians open all day in UTC, with a
+/// 30-minute type, an hour-long one and a group session of three (10 minutes after each).
+async fn open_hub(librarians: &[&str]) -> support::Hub {
+    let hub = hub().await;
+    hub.import_roster(&open_roster(
+        librarians,
+        json!([
+            open_type("research", 30, 10, 1),
+            open_type("long", 60, 10, 1),
+            open_type("workshop", 60, 10, 3),
+        ]),
+    ))
+    .await;
+    hub
+}
 
 fn request(key: &str, librarian: &str, start: &str, minutes: i64) -> Value {
     let starts: jiff::Timestamp = start.parse().unwrap();
@@ -14,7 +30,7 @@ fn request(key: &str, librarian: &str, start: &str, minutes: i64) -> Value {
     json!({
         "idempotency_key": key,
         "librarian_id": librarian,
-        "type_id": "research",
+        "type_id": if minutes == 30 { "research" } else { "long" },
         "starts_at": starts.to_string(),
         "ends_at": ends.to_string(),
         "buffer_after_minutes": 10,
@@ -26,14 +42,14 @@ fn request(key: &str, librarian: &str, start: &str, minutes: i64) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_attempts_for_one_slot_give_one_booking() {
-    let hub = std::sync::Arc::new(hub().await);
+    let hub = std::sync::Arc::new(open_hub(&["lib-okafor"]).await);
     let attempts: Vec<_> = (0..200)
         .map(|i| {
             let hub = hub.clone();
             tokio::spawn(async move {
                 hub.post(
                     "/api/v1/bookings",
-                    &request(&format!("k{i}"), "lib-okafor", "2026-12-01T10:00:00Z", 30),
+                    &request(&format!("k{i}"), "lib-okafor", &days_ahead(1, "10:00"), 30),
                 )
                 .await
             })
@@ -60,7 +76,8 @@ async fn two_hundred_attempts_for_one_slot_give_one_booking() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_random_load_of_overlapping_requests_never_overlaps() {
-    let hub = std::sync::Arc::new(hub().await);
+    let hub = std::sync::Arc::new(open_hub(&["lib-0", "lib-1", "lib-2"]).await);
+    let morning: jiff::Timestamp = days_ahead(1, "08:00").parse().unwrap();
     // 400 requests over 3 librarians and one morning in 15-minute steps, 30 or 60 minutes
     // long with a 10-minute buffer: most collide.
     let mut seed = 0x2545_f491_4f6c_dd1du64;
@@ -73,9 +90,8 @@ async fn a_random_load_of_overlapping_requests_never_overlaps() {
     let requests: Vec<Value> = (0..400)
         .map(|i| {
             let librarian = format!("lib-{}", next() % 3);
-            let start = jiff::Timestamp::from_second(1_796_112_000 + 900 * (next() % 16) as i64)
-                .unwrap()
-                .to_string();
+            let start =
+                (morning + jiff::SignedDuration::from_secs(900 * (next() % 16) as i64)).to_string();
             request(
                 &format!("r{i}"),
                 &librarian,
@@ -124,18 +140,18 @@ async fn a_random_load_of_overlapping_requests_never_overlaps() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_groups_cancellations_and_bad_requests() {
-    let hub = hub().await;
+    let hub = open_hub(&["lib-a", "lib-g", "lib-w"]).await;
     // The same request sent twice (a retry after a timeout): one booking, the same code.
-    let r = request("once", "lib-a", "2026-12-02T09:00:00Z", 30);
+    let r = request("once", "lib-a", &days_ahead(2, "09:00"), 30);
     let (s1, b1) = hub.post("/api/v1/bookings", &r).await;
     let (s2, b2) = hub.post("/api/v1/bookings", &r).await;
-    assert_eq!((s1, s2), (201, 200));
+    assert_eq!((s1, s2), (201, 200), "{b1} {b2}");
     assert_eq!(b1["code"], b2["code"]);
     // The key reused for another time is refused.
     let (s, body) = hub
         .post(
             "/api/v1/bookings",
-            &request("once", "lib-a", "2026-12-02T11:00:00Z", 30),
+            &request("once", "lib-a", &days_ahead(2, "11:00"), 30),
         )
         .await;
     assert_eq!(
@@ -147,14 +163,14 @@ async fn retries_groups_cancellations_and_bad_requests() {
     let (s, _) = hub
         .post(
             "/api/v1/bookings",
-            &request("b", "lib-a", "2026-12-02T09:35:00Z", 30),
+            &request("b", "lib-a", &days_ahead(2, "09:35"), 30),
         )
         .await;
     assert_eq!(s, 409);
     let (s, _) = hub
         .post(
             "/api/v1/bookings",
-            &request("c", "lib-a", "2026-12-02T09:40:00Z", 30),
+            &request("c", "lib-a", &days_ahead(2, "09:40"), 30),
         )
         .await;
     assert_eq!(s, 201);
@@ -183,14 +199,14 @@ async fn retries_groups_cancellations_and_bad_requests() {
     let (s, _) = hub
         .post(
             "/api/v1/bookings",
-            &request("d", "lib-a", "2026-12-02T09:00:00Z", 30),
+            &request("d", "lib-a", &days_ahead(2, "09:00"), 30),
         )
         .await;
     assert_eq!(s, 201);
 
     // A group session of three: three seats, then full; another session over it is refused.
     let group = |key: &str| {
-        let mut r = request(key, "lib-g", "2026-12-03T14:00:00Z", 60);
+        let mut r = request(key, "lib-g", &days_ahead(3, "14:00"), 60);
         r["type_id"] = json!("workshop");
         r["capacity"] = json!(3);
         r
@@ -203,24 +219,24 @@ async fn retries_groups_cancellations_and_bad_requests() {
     let (s, body) = hub
         .post(
             "/api/v1/bookings",
-            &request("g5", "lib-g", "2026-12-03T14:30:00Z", 30),
+            &request("g5", "lib-g", &days_ahead(3, "14:30"), 30),
         )
         .await;
     assert_eq!((s, body["code"].as_str()), (409, Some("slot_taken")));
 
     // The code a workstation already gave the student is kept; one in use is replaced.
-    let mut r = request("w1", "lib-w", "2026-12-04T10:00:00Z", 30);
+    let mut r = request("w1", "lib-w", &days_ahead(4, "10:00"), 30);
     r["code"] = json!("abcd-2345");
     let (s, body) = hub.post("/api/v1/bookings", &r).await;
     assert_eq!((s, body["code"].as_str()), (201, Some("ABCD2345")));
-    let mut r = request("w2", "lib-w", "2026-12-04T11:00:00Z", 30);
+    let mut r = request("w2", "lib-w", &days_ahead(4, "11:00"), 30);
     r["code"] = json!("ABCD2345");
     let (s, body) = hub.post("/api/v1/bookings", &r).await;
     assert_eq!(s, 201);
     assert_ne!(body["code"].as_str(), Some("ABCD2345"));
 
     // Bad requests are told why; no token, no booking.
-    let mut bad = request("e", "lib-a", "2026-12-02T12:00:00Z", 30);
+    let mut bad = request("e", "lib-a", &days_ahead(2, "12:00"), 30);
     bad["ends_at"] = bad["starts_at"].clone();
     let (s, body) = hub.post("/api/v1/bookings", &bad).await;
     assert_eq!((s, body["code"].as_str()), (400, Some("invalid")));
@@ -235,7 +251,7 @@ async fn retries_groups_cancellations_and_bad_requests() {
     let r = hub
         .http
         .post(format!("{}/api/v1/bookings", hub.url))
-        .json(&request("f", "lib-a", "2026-12-02T13:00:00Z", 30))
+        .json(&request("f", "lib-a", &days_ahead(2, "13:00"), 30))
         .send()
         .await
         .unwrap();
@@ -254,7 +270,7 @@ async fn retries_groups_cancellations_and_bad_requests() {
     let text = serde_json::to_string(&booking_changes).unwrap();
     assert!(!text.contains("ada@example.org") && !text.contains("Ada"));
     assert!(
-        text.contains("\"busy_to\":\"2026-12-02T09:40:00Z\""),
+        text.contains(&format!("\"busy_to\":\"{}\"", days_ahead(2, "09:40"))),
         "{text}"
     );
     // Nor the codes: every change is keyed busy:N and decodes as a busy time.
@@ -284,6 +300,7 @@ async fn retries_groups_cancellations_and_bad_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away() {
     let hub = hub().await;
+    hub.import_roster(&support::demo_roster()).await;
     // A port nobody listens on yet: the third workstation's hub, down until the end.
     let later = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let later_addr = later.local_addr().unwrap();
@@ -295,13 +312,21 @@ async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away()
     let db = hub.db.clone();
     let later_url = format!("http://{later_addr}/");
     let outcome = tokio::task::spawn_blocking(move || {
-        // A workstation with its own cache, seeded from the demo consortium, and a hub.
+        // A workstation with its own cache, joined to the hub and synced from it (the
+        // roster of the demo consortium).
         let make = |dir: &std::path::Path, url: &str| {
-            support::workstation(dir, url, &token, &[("COMMONS_HUB_TIMEOUT_SECS", "3")])
+            support::joined(dir, url, &token, &[("COMMONS_HUB_TIMEOUT_SECS", "3")])
         };
         let a = make(&paths[0], &format!("{url}/"));
         let b = make(&paths[1], &format!("{url}/"));
-        let c = make(&paths[2], &later_url);
+        // C synced once, and its hub then moved where nobody answers yet.
+        drop(make(&paths[2], &format!("{url}/")));
+        let c = support::workstation(
+            &paths[2],
+            &later_url,
+            &token,
+            &[("COMMONS_HUB_TIMEOUT_SECS", "3")],
+        );
         let librarian = a.booking_librarians(None).unwrap()[0].id.clone();
         let ty = a.consultation_types().unwrap()[0].id.clone();
         let slot = a.free_slots(&librarian, &ty).unwrap()[0];
@@ -379,6 +404,7 @@ async fn workstations_book_through_the_hub_and_keep_an_outbox_while_it_is_away()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
     let hub = hub().await;
+    hub.import_roster(&support::demo_roster()).await;
     hub.add_demo_librarian().await;
     // The hub's own checks: no session, no desk; a wrong password, no session.
     let r = hub
@@ -404,8 +430,7 @@ async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
     let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
     let code = tokio::task::spawn_blocking(move || {
-        let make =
-            |dir: &std::path::Path| support::workstation(dir, &format!("{url}/"), &token, &[]);
+        let make = |dir: &std::path::Path| support::joined(dir, &format!("{url}/"), &token, &[]);
         let student_side = make(&paths[0]);
         let desk_side = make(&paths[1]);
         // A student books on one workstation.
@@ -549,4 +574,227 @@ async fn a_librarian_runs_the_desk_on_any_workstation_through_the_hub() {
         .get(0);
     assert_eq!(sessions, 0);
     drop(dirs);
+}
+
+/// The hub checks a booking against its roster, whatever the workstation sends: the
+/// librarian and type exist, the time is one of her hours and not her time off, the notice
+/// and window hold; a student cancels only up to the cutoff. Each refusal has its code, and
+/// nothing of a student or a code reaches the feed, whatever the kind of change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_refuses_what_the_roster_does_not_allow() {
+    let hub = hub().await;
+    let roster = |librarians: Value| -> commons_hub::roster::Roster {
+        serde_json::from_value(json!({
+            "libraries": [{"id": "north", "name": "North Library", "name_zh": "北区图书馆",
+                           "time_zone": "Europe/Berlin"}],
+            "librarians": librarians,
+            "consultation_types": [
+                {"id": "research", "name": "Research", "name_zh": "研究", "minutes": 30,
+                 "buffer_before": 0, "buffer_after": 10, "min_notice_minutes": 120,
+                 "window_days": 21, "cancel_cutoff_minutes": 0, "capacity": 1},
+                {"id": "firm", "name": "Firm", "name_zh": "固定", "minutes": 30,
+                 "buffer_before": 0, "buffer_after": 0, "min_notice_minutes": 0,
+                 "window_days": 21, "cancel_cutoff_minutes": 20160, "capacity": 1},
+            ],
+        }))
+        .unwrap()
+    };
+    hub.import_roster(&roster(json!([{
+        "id": "lib-okafor", "name": "Adaeze Okafor", "library": "north",
+        "languages": ["en"], "disciplines": ["world-history"],
+        "hours": [{"weekday": 1, "starts": "10:00", "ends": "12:00"}],
+    }])))
+    .await;
+    hub.add_demo_librarian().await;
+    let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
+    let monday = today.nth_weekday(1, jiff::civil::Weekday::Monday).unwrap();
+    let away = monday.checked_add(jiff::Span::new().days(7)).unwrap();
+    // Her time off, set at her desk: the Monday after next.
+    let session = hub.demo_session().await;
+    let r = hub
+        .http
+        .put(format!("{}/api/v1/desk/schedule", hub.url))
+        .bearer_auth(&hub.token)
+        .header("x-commons-session", &session)
+        .json(&json!({"hours": [[1, "10:00", "12:00"]],
+                      "exceptions": [{"date": away.to_string(), "reason": "Conference"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204, "{:?}", r.text().await);
+
+    let at = |date: jiff::civil::Date, h: i8, m: i8| {
+        date.at(h, m, 0, 0)
+            .to_zoned(tz.clone())
+            .unwrap()
+            .timestamp()
+    };
+    let booking = |key: &str, librarian: &str, ty: &str, starts: jiff::Timestamp, minutes: i64| {
+        json!({
+            "idempotency_key": key, "librarian_id": librarian, "type_id": ty,
+            "starts_at": starts.to_string(),
+            "ends_at": (starts + jiff::SignedDuration::from_mins(minutes)).to_string(),
+            // What the hub's type says wins over what a workstation claims.
+            "buffer_after_minutes": 0, "capacity": 5,
+            "topic": "Letters", "student_name": "Zed Student", "student_email": "zed@example.org",
+        })
+    };
+    let ten = at(monday, 10, 0);
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(30);
+    let far = at(
+        monday.checked_add(jiff::Span::new().days(28)).unwrap(),
+        10,
+        0,
+    );
+    let tuesday = at(monday.tomorrow().unwrap(), 10, 0);
+    let refused = [
+        (
+            booking("r1", "lib-nobody", "research", ten, 30),
+            "unknown_librarian",
+        ),
+        (booking("r2", "lib-okafor", "nope", ten, 30), "unknown_type"),
+        (
+            booking("r3", "lib-okafor", "research", ten, 45),
+            "wrong_length",
+        ),
+        (
+            booking("r4", "lib-okafor", "research", soon, 30),
+            "too_soon",
+        ),
+        (booking("r5", "lib-okafor", "research", far, 30), "too_far"),
+        (
+            booking("r6", "lib-okafor", "research", at(monday, 9, 0), 30),
+            "outside_hours",
+        ),
+        (
+            booking("r7", "lib-okafor", "research", at(monday, 11, 45), 30),
+            "outside_hours",
+        ),
+        (
+            booking("r8", "lib-okafor", "research", tuesday, 30),
+            "outside_hours",
+        ),
+        (
+            booking("r9", "lib-okafor", "research", at(away, 10, 0), 30),
+            "time_off",
+        ),
+    ];
+    for (request, code) in &refused {
+        let (s, body) = hub.post("/api/v1/bookings", request).await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (422, Some(*code)),
+            "{request} {body}"
+        );
+        assert!(!body["message"].as_str().unwrap().is_empty());
+    }
+    let client = hub.db.pool.get().await.unwrap();
+    let count = |sql: &'static str| {
+        let client = &client;
+        async move { client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM bookings").await,
+        0,
+        "nothing was written"
+    );
+
+    // Inside her hours: booked, with the hub's buffer and capacity.
+    let (s, made) = hub
+        .post(
+            "/api/v1/bookings",
+            &booking("ok", "lib-okafor", "research", ten, 30),
+        )
+        .await;
+    assert_eq!(s, 201, "{made}");
+    let (capacity, busy_minutes): (i32, f64) = {
+        let r = client
+            .query_one(
+                "SELECT capacity, extract(epoch FROM upper(busy) - lower(busy))::float8 / 60 FROM bookings",
+                &[],
+            )
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!((capacity, busy_minutes), (1, 40.0));
+
+    // Within the cancellation cutoff a student cannot cancel here; before it she can.
+    let (s, firm) = hub
+        .post(
+            "/api/v1/bookings",
+            &booking("firm", "lib-okafor", "firm", at(monday, 11, 0), 30),
+        )
+        .await;
+    assert_eq!(s, 201, "{firm}");
+    let cancel = |code: &Value| format!("/api/v1/bookings/{}/cancel", code.as_str().unwrap());
+    let (s, body) = hub
+        .post(&cancel(&firm["code"]), &json!({"email": "zed@example.org"}))
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (409, Some("past_cutoff")),
+        "{body}"
+    );
+    let (s, body) = hub
+        .post(&cancel(&made["code"]), &json!({"email": "zed@example.org"}))
+        .await;
+    assert_eq!(
+        (s, body["status"].as_str()),
+        (200, Some("cancelled")),
+        "{body}"
+    );
+
+    // A librarian left out of the next roster has left: no new booking with her.
+    hub.import_roster(&roster(json!([]))).await;
+    let (s, body) = hub
+        .post(
+            "/api/v1/bookings",
+            &booking("after", "lib-okafor", "research", ten, 30),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (422, Some("unknown_librarian")),
+        "{body}"
+    );
+
+    // The whole feed, every kind of change: the roster is there, no student and no code.
+    let page = commons_hub::feed::changes(&hub.db, commons_hub::feed::Cursor(0), 1000)
+        .await
+        .unwrap();
+    let kinds: std::collections::BTreeSet<(String, String)> = page
+        .changes
+        .iter()
+        .map(|c| (c.kind.clone(), c.op.clone()))
+        .collect();
+    for kind in [
+        ("library", "upsert"),
+        ("librarian", "upsert"),
+        ("librarian", "delete"),
+        ("schedule", "upsert"),
+        ("consultation_type", "upsert"),
+        ("booking", "upsert"),
+    ] {
+        assert!(
+            kinds.contains(&(kind.0.into(), kind.1.into())),
+            "{kind:?} in {kinds:?}"
+        );
+    }
+    for c in &page.changes {
+        assert!(c.decode().is_ok(), "{c:?}");
+    }
+    let text = serde_json::to_string(&page).unwrap();
+    for secret in [
+        made["code"].as_str().unwrap(),
+        firm["code"].as_str().unwrap(),
+        "Zed",
+        "zed@example.org",
+        "Letters",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the feed");
+    }
+    let library = page.changes.iter().find(|c| c.kind == "library").unwrap();
+    assert_eq!(library.body.as_ref().unwrap()["time_zone"], "Europe/Berlin");
 }

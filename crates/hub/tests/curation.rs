@@ -203,9 +203,12 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
             history[0].detail
         );
 
-        // A workstation that cannot reach the hub changes nothing.
+        // A workstation that cannot reach the hub changes nothing, even with a librarian
+        // signed in on its own account.
         let c = support::workstation(&paths[2], &offline, "any-token", &[]);
-        c.sign_in("librarian", "meridian-demo").unwrap();
+        c.create_account("desk", "Desk", "quiet-harbour-lantern-41", None)
+            .unwrap();
+        c.sign_in("desk", "quiet-harbour-lantern-41").unwrap();
         assert!(matches!(
             c.save_resource(&input),
             Err(CurateError::HubSignIn)
@@ -238,6 +241,7 @@ async fn librarians_curate_the_shared_list_from_any_workstation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hours_time_off_and_types_set_at_one_desk_are_offered_on_every_workstation() {
     let hub = hub().await;
+    hub.import_roster(&support::demo_roster()).await;
     hub.add_demo_librarian().await;
     // The hub's own check of a schedule.
     let session = hub.demo_session().await;
@@ -257,8 +261,10 @@ async fn hours_time_off_and_types_set_at_one_desk_are_offered_on_every_workstati
     let paths: Vec<std::path::PathBuf> = dirs.iter().map(|d| d.path().to_owned()).collect();
     let offline = unreachable_url();
     tokio::task::spawn_blocking(move || {
-        let a = support::workstation(&paths[0], &url, &token, &[]);
-        let b = support::workstation(&paths[1], &url, &token, &[]);
+        let a = support::joined(&paths[0], &url, &token, &[]);
+        let b = support::joined(&paths[1], &url, &token, &[]);
+        // C synced before any change; its hub then moves out of reach.
+        drop(support::joined(&paths[2], &url, &token, &[]));
         let ty = a.consultation_types().unwrap()[0].id.clone();
         let slots = |ws: &commons_core::Workstation| ws.free_slots("lib-okafor", &ty).unwrap();
         let before = slots(&a);
@@ -329,9 +335,17 @@ async fn hours_time_off_and_types_set_at_one_desk_are_offered_on_every_workstati
         );
         assert_eq!(slots(&b), slots(&a));
 
-        // A workstation that cannot reach the hub changes nothing.
+        // A workstation that cannot reach the hub changes nothing, even with a librarian
+        // signed in on its own account.
         let c = support::workstation(&paths[2], &offline, "any-token", &[]);
-        c.sign_in("librarian", "meridian-demo").unwrap();
+        c.create_account(
+            "desk",
+            "Desk",
+            "quiet-harbour-lantern-41",
+            Some("lib-okafor"),
+        )
+        .unwrap();
+        c.sign_in("desk", "quiet-harbour-lantern-41").unwrap();
         assert!(matches!(
             c.set_desk_hours(&[(1, "09:00".into(), "10:00".into())]),
             Err(commons_core::bookings::BookingError::DeskSignIn)

@@ -99,6 +99,24 @@ async fn documents_arrive_resume_are_checked_and_evicted_least_recently_used() {
         // A store of 1 MB: two of the three documents (about 0.4 MB each) fit.
         let ws = support::workstation(&root, &url2, &token2, &[("COMMONS_DOCUMENTS_CAP_MB", "1")]);
         let store_dir = ws.config().documents_dir();
+        // A document a librarian added here, before any download.
+        ws.create_account("desk", "Desk", "quiet-harbour-lantern-41", None)
+            .unwrap();
+        ws.sign_in("desk", "quiet-harbour-lantern-41").unwrap();
+        let own = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(corpus("alphatrans.pdf"))
+        };
+        ws.add_document(
+            &own,
+            &commons_core::documents::NewDocument {
+                title: "Added here".into(),
+                file_name: "alphatrans.pdf".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        ws.sign_out();
         // A download of the third was cut short, and what it left is damaged: going on from
         // there gives bytes that do not match the SHA-256, which are thrown away.
         let third = commons_core::documents::path_of(&store_dir, &shas[2]);
@@ -139,7 +157,7 @@ async fn documents_arrive_resume_are_checked_and_evicted_least_recently_used() {
         assert_eq!(sha(&bytes), shas[0]);
         let kept: Vec<bool> = shas.iter().map(|s| stored(&ws, s)).collect();
         assert_eq!(kept, vec![true, false, true]);
-        // Documents added here are never evicted: the demo documents are all still stored.
+        // Documents added here are never evicted: the one added before is still stored.
         let local_missing: i64 = ws
             .with_store(|s| {
                 s.conn()

@@ -111,6 +111,7 @@ async fn add_library(db: &Db, id: &str, name: &str, url: &str, prefix: &str) {
             metadata_prefix: prefix,
             set_spec: None,
             every_minutes: None,
+            time_zone: None,
         },
     )
     .await

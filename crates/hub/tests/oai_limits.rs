@@ -40,6 +40,7 @@ async fn library(db: &Db, id: &str, url: &str) {
             metadata_prefix: "marcxml",
             set_spec: None,
             every_minutes: None,
+            time_zone: None,
         },
     )
     .await

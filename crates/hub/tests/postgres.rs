@@ -37,6 +37,7 @@ async fn the_feed_needs_a_live_token_and_returns_changes_in_order() {
         metadata_prefix: "marcxml",
         set_spec: None,
         every_minutes: None,
+        time_zone: None,
     };
     feed::upsert_library(
         &db,

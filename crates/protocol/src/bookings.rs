@@ -264,6 +264,60 @@ pub struct BusyTime {
     pub status: BookingStatus,
 }
 
+/// A librarian who takes consultations, as the hub's roster keeps her (`commons-hub roster
+/// import`) and the feed carries her (a `librarian` change keyed by her id; a `delete` when
+/// she has left: her past bookings stay, no new one is taken). No email, no account: what a
+/// student needs to choose her.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedLibrarian {
+    pub id: String,
+    pub name: String,
+    /// The member library whose time zone her hours are kept in.
+    pub library_id: String,
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    /// Languages she consults in (BCP 47: `en`, `zh`).
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Discipline ids of the shipped taxonomy she is booked for.
+    #[serde(default)]
+    pub disciplines: Vec<String>,
+}
+
+/// The most subjects, languages or disciplines a librarian lists.
+pub const LIBRARIAN_LIST_MAX: usize = 30;
+
+impl SharedLibrarian {
+    /// What makes the entry unusable, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if !is_short_text(&self.id, ID_MAX) || !is_short_text(&self.library_id, ID_MAX) {
+            return Some(format!(
+                "a librarian's and her library's ids are 1 to {ID_MAX} characters"
+            ));
+        }
+        if !is_short_text(&self.name, STUDENT_NAME_MAX) {
+            return Some(format!(
+                "{}: a name is 1 to {STUDENT_NAME_MAX} characters",
+                self.id
+            ));
+        }
+        for (what, list) in [
+            ("subjects", &self.subjects),
+            ("languages", &self.languages),
+            ("disciplines", &self.disciplines),
+        ] {
+            if list.len() > LIBRARIAN_LIST_MAX || list.iter().any(|v| !is_short_text(v, TOPIC_MAX))
+            {
+                return Some(format!(
+                    "{}: at most {LIBRARIAN_LIST_MAX} {what} of 1 to {TOPIC_MAX} characters",
+                    self.id
+                ));
+            }
+        }
+        None
+    }
+}
+
 /// A librarian's weekly hours and time off as the hub keeps them for every workstation
 /// (`PUT /api/v1/desk/schedule`, and the feed's `schedule` change keyed by her id).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

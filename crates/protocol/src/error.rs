@@ -33,6 +33,22 @@ pub enum ApiCode {
     WrongState,
     /// The idempotency key was used for another request.
     IdempotencyKeyReused,
+    /// A booking names a librarian the hub does not know, or one who has left.
+    UnknownLibrarian,
+    /// A booking names a consultation type the hub does not know.
+    UnknownType,
+    /// A booking does not last its type's minutes.
+    WrongLength,
+    /// A booking starts in the past or sooner than its type's notice.
+    TooSoon,
+    /// A booking starts after its type's booking window.
+    TooFar,
+    /// A booking is not one of the slots of the librarian's weekly hours.
+    OutsideHours,
+    /// The librarian is away at the booking's time.
+    TimeOff,
+    /// Too close to the consultation to cancel it here: the librarian can.
+    PastCutoff,
     /// The body is larger than the hub accepts.
     TooLarge,
     /// The hub cannot answer now (its database is out of reach); try again later.
@@ -51,9 +67,21 @@ impl ApiCode {
             ApiCode::Unauthorized | ApiCode::NotSignedIn | ApiCode::WrongCredentials => 401,
             ApiCode::TooManyAttempts => 429,
             ApiCode::Invalid | ApiCode::BadCursor => 400,
-            ApiCode::Unacceptable | ApiCode::IdempotencyKeyReused => 422,
+            ApiCode::Unacceptable
+            | ApiCode::IdempotencyKeyReused
+            | ApiCode::UnknownLibrarian
+            | ApiCode::UnknownType
+            | ApiCode::WrongLength
+            | ApiCode::TooSoon
+            | ApiCode::TooFar
+            | ApiCode::OutsideHours
+            | ApiCode::TimeOff => 422,
             ApiCode::NotFound => 404,
-            ApiCode::Taken | ApiCode::SlotTaken | ApiCode::SessionFull | ApiCode::WrongState => 409,
+            ApiCode::Taken
+            | ApiCode::SlotTaken
+            | ApiCode::SessionFull
+            | ApiCode::WrongState
+            | ApiCode::PastCutoff => 409,
             ApiCode::TooLarge => 413,
             ApiCode::Unavailable => 503,
             ApiCode::Internal | ApiCode::Unknown => 500,

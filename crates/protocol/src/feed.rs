@@ -10,7 +10,7 @@
 use commons_catalogue::union::{UnionLibrary, UnionRecord};
 use serde::{Deserialize, Serialize};
 
-use crate::bookings::{BusyTime, SharedSchedule, TypeForm};
+use crate::bookings::{BusyTime, SharedLibrarian, SharedSchedule, TypeForm};
 use crate::hex::Sha256;
 use crate::resources::SharedResource;
 
@@ -107,6 +107,10 @@ pub enum ChangeBody {
     Booking(BusyTime),
     /// The consortium's name, for every workstation's home screen (keyed `consortium`).
     Consortium(ConsortiumName),
+    /// A librarian who takes consultations (keyed by her id).
+    Librarian(SharedLibrarian),
+    /// A librarian who has left: no new bookings (keyed by her id).
+    LibrarianLeft,
 }
 
 /// The consortium's name in English and Simplified Chinese (`commons-hub consortium set`).
@@ -134,7 +138,7 @@ impl ConsortiumName {
 }
 
 /// The `(kind, op)` of every change kind, in the order of [`ChangeBody`]'s variants.
-pub const KINDS: [(&str, &str); 10] = [
+pub const KINDS: [(&str, &str); 12] = [
     ("record", "upsert"),
     ("record", "delete"),
     ("library", "upsert"),
@@ -145,6 +149,8 @@ pub const KINDS: [(&str, &str); 10] = [
     ("consultation_type", "upsert"),
     ("booking", "upsert"),
     ("consortium", "upsert"),
+    ("librarian", "upsert"),
+    ("librarian", "delete"),
 ];
 
 impl ChangeBody {
@@ -161,6 +167,8 @@ impl ChangeBody {
             ChangeBody::ConsultationType(_) => 7,
             ChangeBody::Booking(_) => 8,
             ChangeBody::Consortium(_) => 9,
+            ChangeBody::Librarian(_) => 10,
+            ChangeBody::LibrarianLeft => 11,
         };
         KINDS[i]
     }
@@ -179,7 +187,10 @@ impl ChangeBody {
             ChangeBody::ConsultationType(t) => v(serde_json::to_value(t)),
             ChangeBody::Booking(b) => v(serde_json::to_value(b)),
             ChangeBody::Consortium(c) => v(serde_json::to_value(c)),
-            ChangeBody::RecordDeleted | ChangeBody::ResourceRetired => None,
+            ChangeBody::Librarian(l) => v(serde_json::to_value(l)),
+            ChangeBody::RecordDeleted | ChangeBody::ResourceRetired | ChangeBody::LibrarianLeft => {
+                None
+            }
         }
     }
 }
@@ -274,6 +285,17 @@ impl Change {
                 }
                 ChangeBody::Consortium(c)
             }
+            ("librarian", "upsert") => {
+                let l: SharedLibrarian = body(self)?;
+                if l.id != self.key {
+                    return Err(not_its_key("librarian", &l.id));
+                }
+                if let Some(problem) = l.problem() {
+                    return Err(problem);
+                }
+                ChangeBody::Librarian(l)
+            }
+            ("librarian", "delete") => ChangeBody::LibrarianLeft,
             (kind, op) => {
                 return Err(format!(
                     "this workstation does not know `{kind}` changes with `{op}` (a newer hub?)"

@@ -19,6 +19,7 @@ pub mod hex;
 pub mod limits;
 pub mod resources;
 pub mod routes;
+pub mod slots;
 pub mod throttle;
 
 pub use code::BookingCode;

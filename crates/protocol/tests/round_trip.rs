@@ -6,7 +6,7 @@ use commons_catalogue::{Description, Format};
 use commons_protocol::accounts::{CalendarPath, SignIn, SignedIn};
 use commons_protocol::bookings::{
     Booked, BookingStatus, BusyTime, DeskAction, DeskBooking, DeskQuery, NewBooking,
-    SharedException, SharedSchedule, TypeForm,
+    SharedException, SharedLibrarian, SharedSchedule, TypeForm,
 };
 use commons_protocol::feed::{Announced, Change, ChangeBody, ChangesQuery, KINDS, Page};
 use commons_protocol::resources::{
@@ -45,6 +45,17 @@ fn resource() -> SharedResource {
             id: "history".into(),
             best_bet: true,
         }],
+    }
+}
+
+fn librarian() -> SharedLibrarian {
+    SharedLibrarian {
+        id: "lib-okafor".into(),
+        name: "Adaeze Okafor".into(),
+        library_id: "north".into(),
+        subjects: vec!["History".into()],
+        languages: vec!["en".into(), "ig".into()],
+        disciplines: vec!["world-history".into()],
     }
 }
 
@@ -187,6 +198,14 @@ fn every_route_s_types_round_trip() {
         ApiCode::SessionFull,
         ApiCode::WrongState,
         ApiCode::IdempotencyKeyReused,
+        ApiCode::UnknownLibrarian,
+        ApiCode::UnknownType,
+        ApiCode::WrongLength,
+        ApiCode::TooSoon,
+        ApiCode::TooFar,
+        ApiCode::OutsideHours,
+        ApiCode::TimeOff,
+        ApiCode::PastCutoff,
         ApiCode::TooLarge,
         ApiCode::Unavailable,
         ApiCode::Internal,
@@ -231,6 +250,10 @@ fn every_change_kind_round_trips_through_its_envelope() {
             ChangeBody::Library(UnionLibrary {
                 id: "north".into(),
                 name: "North Library".into(),
+                name_zh: Some("北区图书馆".into()),
+                city: None,
+                city_zh: None,
+                time_zone: Some("Europe/Berlin".into()),
             }),
         ),
         (
@@ -259,6 +282,8 @@ fn every_change_kind_round_trips_through_its_envelope() {
                 name_zh: "湖区图书馆联盟".into(),
             }),
         ),
+        ("lib-okafor".into(), ChangeBody::Librarian(librarian())),
+        ("lib-gone".into(), ChangeBody::LibrarianLeft),
     ];
     let mut kinds: Vec<(&str, &str)> = Vec::new();
     for (key, body) in &cases {
@@ -287,6 +312,11 @@ fn a_change_naming_another_key_is_not_read() {
         (
             "other",
             ChangeBody::ConsultationType(type_form()),
+            "is not its key",
+        ),
+        (
+            "lib-other",
+            ChangeBody::Librarian(librarian()),
             "is not its key",
         ),
         (

@@ -6,7 +6,7 @@
 //! librarian's time (SQLite admits one writer at a time). Instants are stored in UTC with
 //! second precision (`2026-03-02T16:00:00Z`), so they compare as text.
 
-pub mod slots;
+pub use commons_protocol::slots;
 pub mod stats;
 
 use jiff::civil::{Date, Time};
@@ -318,11 +318,11 @@ pub fn librarians(store: &Store, discipline: Option<&str>) -> Result<Vec<Profile
                     coalesce((SELECT json_group_array(discipline_id) FROM librarian_disciplines d
                               WHERE d.librarian_id = l.id), '[]')
              FROM librarians l JOIN libraries b ON b.id = l.library_id
-             WHERE ?1 IS NULL OR EXISTS (
+             WHERE l.left_at IS NULL AND (?1 IS NULL OR EXISTS (
                  SELECT 1 FROM librarian_disciplines ld JOIN disciplines d ON d.id = ld.discipline_id
                  WHERE ld.librarian_id = l.id
                    AND (d.id = ?1 OR d.parent_id = ?1
-                        OR d.id = (SELECT parent_id FROM disciplines WHERE id = ?1)))
+                        OR d.id = (SELECT parent_id FROM disciplines WHERE id = ?1))))
              ORDER BY l.name",
         )
         .map_err(|e| store.err(e))?;
@@ -362,7 +362,11 @@ fn hhmm(s: &str) -> Option<Time> {
 fn hours(store: &Store, librarian: &str) -> Result<Vec<Hours>, StoreError> {
     let conn = store.conn();
     let mut stmt = conn
-        .prepare_cached("SELECT weekday, starts, ends FROM librarian_hours WHERE librarian_id = ?1")
+        .prepare_cached(
+            // A librarian who has left has no hours to offer.
+            "SELECT weekday, starts, ends FROM librarian_hours h WHERE librarian_id = ?1
+             AND NOT EXISTS (SELECT 1 FROM librarians l WHERE l.id = h.librarian_id AND l.left_at IS NOT NULL)",
+        )
         .map_err(|e| store.err(e))?;
     let rows = stmt
         .query_map([librarian], |r| {

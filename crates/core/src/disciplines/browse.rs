@@ -326,7 +326,7 @@ pub fn page(store: &Store, id: &str) -> Result<Option<DisciplinePage>, StoreErro
             "SELECT DISTINCT l.id, l.name, b.id, b.name, b.name_zh, l.subjects, l.languages
              FROM librarians l JOIN librarian_disciplines ld ON ld.librarian_id = l.id
              JOIN libraries b ON b.id = l.library_id
-             WHERE ld.discipline_id IN ({marks_p}) ORDER BY l.name"
+             WHERE ld.discipline_id IN ({marks_p}) AND l.left_at IS NULL ORDER BY l.name"
         ))
         .map_err(sql)?
         .query_map(rusqlite::params_from_iter(&with_parent), |r| {

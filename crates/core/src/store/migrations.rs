@@ -51,4 +51,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "the hub's busy times under their own keys",
         sql: include_str!("../../migrations/0009_busy_keys.sql"),
     },
+    Migration {
+        name: "librarians who have left the roster",
+        sql: include_str!("../../migrations/0010_librarians_left.sql"),
+    },
 ];

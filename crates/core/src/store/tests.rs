@@ -67,6 +67,7 @@ const SHIPPED: &[u64] = &[
     0xa8cd45b28cfb882f,
     0x1833888e55aaf16,
     0x7403cc3fbb18e924,
+    0x6cee675357f2e4d2,
 ];
 
 fn fingerprint(sql: &str) -> u64 {

@@ -67,6 +67,7 @@ pub fn apply(store: &Store, since: &str, page: &Page) -> Result<Applied, SyncErr
         crate::search::index::bump_generation(&tx).map_err(|e| store.err(e))?;
     }
     for (key, value) in [
+        ("source", "hub"),
         ("hub_cursor", page.next.as_str()),
         ("hub_synced_at", now.as_str()),
         ("refreshed_at", now.as_str()),
@@ -137,17 +138,79 @@ fn apply_change(
             Ok(n > 0)
         }
         ChangeBody::Library(library) => {
+            // What the hub does not say (a hub that has not set a library's Chinese name,
+            // city or time zone) stays as it was.
             tx.execute(
                 "INSERT INTO libraries(id, parent_id, kind, name, name_zh, city, city_zh, time_zone, position)
-                 VALUES (?1, NULL, 'central', ?2, ?2, '', '',
-                         COALESCE((SELECT time_zone FROM libraries WHERE kind = 'central' ORDER BY position LIMIT 1), 'UTC'),
+                 VALUES (?1, NULL, 'branch', ?2, COALESCE(?3, ?2), COALESCE(?4, ''), COALESCE(?5, ''),
+                         COALESCE(?6,
+                                  (SELECT time_zone FROM libraries WHERE kind = 'central' ORDER BY position LIMIT 1),
+                                  'UTC'),
                          (SELECT COALESCE(max(position), 0) + 1 FROM libraries))
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name,
-                     name_zh = CASE WHEN libraries.name_zh = libraries.name THEN excluded.name ELSE libraries.name_zh END",
-                (&library.id, &library.name),
+                     name_zh = CASE WHEN ?3 IS NOT NULL THEN ?3
+                                    WHEN libraries.name_zh = libraries.name THEN excluded.name
+                                    ELSE libraries.name_zh END,
+                     city = COALESCE(?4, libraries.city), city_zh = COALESCE(?5, libraries.city_zh),
+                     time_zone = COALESCE(?6, libraries.time_zone)",
+                (
+                    &library.id,
+                    &library.name,
+                    &library.name_zh,
+                    &library.city,
+                    &library.city_zh,
+                    &library.time_zone,
+                ),
             )?;
             libraries.insert(library.id);
             applied.libraries += 1;
+            Ok(false)
+        }
+        ChangeBody::Librarian(l) => {
+            // The hub announces a library before the librarians it holds; should a feed say
+            // otherwise, the library is kept under its id until its own change arrives.
+            tx.execute(
+                "INSERT INTO libraries(id, parent_id, kind, name, name_zh, city, city_zh, time_zone, position)
+                 VALUES (?1, NULL, 'branch', ?1, ?1, '', '', 'UTC',
+                         (SELECT COALESCE(max(position), 0) + 1 FROM libraries))
+                 ON CONFLICT(id) DO NOTHING",
+                [&l.library_id],
+            )?;
+            let list = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+            tx.execute(
+                "INSERT INTO librarians(id, name, email, library_id, subjects, languages, left_at)
+                 VALUES (?1, ?2, '', ?3, ?4, ?5, NULL)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, library_id = excluded.library_id,
+                     subjects = excluded.subjects, languages = excluded.languages, left_at = NULL",
+                (
+                    key,
+                    &l.name,
+                    &l.library_id,
+                    list(&l.subjects),
+                    list(&l.languages),
+                ),
+            )?;
+            tx.execute(
+                "DELETE FROM librarian_disciplines WHERE librarian_id = ?1",
+                [key],
+            )?;
+            // Disciplines this workstation's taxonomy lacks (a newer hub) are left out.
+            for d in &l.disciplines {
+                tx.execute(
+                    "INSERT OR IGNORE INTO librarian_disciplines(librarian_id, discipline_id)
+                     SELECT ?1, id FROM disciplines WHERE id = ?2",
+                    (key, d),
+                )?;
+            }
+            applied.schedules += 1;
+            Ok(false)
+        }
+        ChangeBody::LibrarianLeft => {
+            tx.execute(
+                "UPDATE librarians SET left_at = COALESCE(left_at, ?2) WHERE id = ?1",
+                (key, now),
+            )?;
+            applied.schedules += 1;
             Ok(false)
         }
         ChangeBody::Document(d) => {
@@ -366,6 +429,67 @@ mod tests {
         assert!(applied.skipped[1].contains("does not know `hologram`"));
         assert!(applied.skipped[2].contains("is not its key"));
         assert_eq!(cursor(&store).unwrap(), "25");
+    }
+
+    /// The roster comes from the feed: a library with its time zone, a librarian offered for
+    /// her disciplines (one this taxonomy lacks left out), then gone from the list when she
+    /// leaves; what the hub does not say of a library stays.
+    #[test]
+    fn librarians_arrive_and_leave_with_the_feed() {
+        let store = Store::open_in_memory().unwrap();
+        crate::demo::prepare_production(&store).unwrap();
+        let change = |kind: &str, key: &str, op: &str, body: Option<serde_json::Value>| Change {
+            kind: kind.into(),
+            key: key.into(),
+            op: op.into(),
+            body,
+        };
+        let okafor = serde_json::json!({
+            "id": "lib-okafor", "name": "Adaeze Okafor", "library_id": "north",
+            "languages": ["en"], "disciplines": ["world-history", "no-such-discipline"],
+        });
+        let page = Page {
+            next: "3".into(),
+            changes: vec![
+                change(
+                    "library",
+                    "north",
+                    "upsert",
+                    Some(serde_json::json!({"id": "north", "name": "North Library",
+                        "name_zh": "北区图书馆", "time_zone": "America/Chicago"})),
+                ),
+                change("librarian", "lib-okafor", "upsert", Some(okafor)),
+                change(
+                    "library",
+                    "north",
+                    "upsert",
+                    Some(serde_json::json!({"id": "north", "name": "North"})),
+                ),
+            ],
+        };
+        let applied = apply(&store, "", &page).unwrap();
+        assert!(applied.skipped.is_empty(), "{:?}", applied.skipped);
+        let offered = crate::bookings::librarians(&store, Some("world-history")).unwrap();
+        assert_eq!(offered.len(), 1);
+        assert_eq!(
+            (
+                offered[0].library_name.as_str(),
+                offered[0].library_name_zh.as_str(),
+                offered[0].time_zone.as_str()
+            ),
+            ("North", "北区图书馆", "America/Chicago")
+        );
+        assert_eq!(offered[0].disciplines, ["world-history"]);
+        let page = Page {
+            next: "4".into(),
+            changes: vec![change("librarian", "lib-okafor", "delete", None)],
+        };
+        apply(&store, "3", &page).unwrap();
+        assert!(
+            crate::bookings::librarians(&store, None)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

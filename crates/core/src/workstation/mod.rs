@@ -145,11 +145,20 @@ impl Workstation {
     pub fn prepare(&self, progress: &mut dyn FnMut(SeedProgress)) -> Result<Overview, SeedError> {
         let documents = self.config.documents_dir();
         let index_dir = self.index_dir();
-        let production = self.config.mode.value == crate::config::Mode::Production;
+        let production = self.config.mode.value == crate::config::Mode::Production
+            || self.config.hub_url.value.is_some();
         self.with_store(|store| {
             if production {
-                // A library's own workstation: the discipline tree only; records, resources and
-                // accounts come from `commons import`, `commons account add` or its hub.
+                // A library's own workstation or one joined to a hub: the discipline tree only;
+                // records, resources and accounts come from `commons import`, `commons account
+                // add` or the hub. A demo it held before is taken out first.
+                if let Some(removed) = demo::remove(store, &documents)? {
+                    tracing::info!(
+                        rows = removed.total(),
+                        files = removed.files,
+                        "the demo consortium was removed"
+                    );
+                }
                 demo::prepare_production(store)?;
             } else {
                 demo::seed(store, &documents, progress)?;
@@ -188,6 +197,17 @@ impl Workstation {
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(index);
             Ok(consortium::overview(store)?)
         })
+    }
+
+    /// Takes the demo consortium out of the cache, if the cache exists and holds it
+    /// (`commons provision` does this; so does [`Workstation::prepare`] on a production or
+    /// hub-connected workstation).
+    pub fn remove_demo(&self) -> Result<Option<demo::Removed>, SeedError> {
+        if !self.config.cache_path().exists() {
+            return Ok(None);
+        }
+        let documents = self.config.documents_dir();
+        self.with_store(|store| demo::remove(store, &documents))
     }
 
     /// Sets the unusable cache aside (keeping it for recovery) and builds a new one from the
@@ -489,6 +509,111 @@ mod tests {
         // Started again, still nothing of the demo.
         let again = workstation(dir.path(), &[("COMMONS_MODE", "production")]);
         assert_eq!(again.prepare(&mut |_| {}).unwrap().counts.records, 0);
+    }
+
+    /// A demo workstation provisioned to a hub keeps nothing of the demo: every table the
+    /// demo filled is empty (checked one by one), its document files are gone, its account no
+    /// longer signs in, and the search index finds nothing; the discipline tree stays.
+    #[test]
+    fn joining_a_hub_removes_every_demo_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let demo_ws = workstation(dir.path(), &[]);
+        demo_ws.prepare(&mut |_| {}).unwrap();
+        let documents = demo_ws.config().documents_dir();
+        let files = |dir: &Path| {
+            walk(dir)
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+                .count()
+        };
+        assert!(files(&documents) > 0);
+        let ty = demo_ws.consultation_types().unwrap()[0].id.clone();
+        let slot = demo_ws.free_slots(demo::DEMO_LIBRARIAN, &ty).unwrap()[0];
+        demo_ws
+            .book(&crate::bookings::Request {
+                librarian_id: demo::DEMO_LIBRARIAN.into(),
+                type_id: ty,
+                starts: Some(slot.starts),
+                name: "Ada".into(),
+                email: "ada@example.org".into(),
+                topic: "Maps".into(),
+                discipline_id: None,
+                description: String::new(),
+            })
+            .unwrap();
+        let counts = |ws: &Workstation| -> Vec<(&'static str, i64)> {
+            ws.with_store(|s| {
+                demo::DATA_TABLES
+                    .iter()
+                    .map(|t| {
+                        s.conn()
+                            .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                            .map(|n| (*t, n))
+                            .map_err(|e| s.err(e))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .unwrap()
+        };
+        let before = counts(&demo_ws);
+        for table in [
+            "records",
+            "libraries",
+            "librarians",
+            "accounts",
+            "bookings",
+            "documents",
+        ] {
+            assert!(before.iter().any(|(t, n)| *t == table && *n > 0), "{table}");
+        }
+        drop(demo_ws);
+
+        let ws = workstation(
+            dir.path(),
+            &[
+                ("COMMONS_HUB_URL", "https://hub.example.org/"),
+                ("COMMONS_HUB_TOKEN", "t"),
+            ],
+        );
+        let removed = ws.remove_demo().unwrap().unwrap();
+        assert_eq!(
+            removed.total(),
+            before.iter().map(|(_, n)| n.unsigned_abs()).sum::<u64>()
+        );
+        assert!(ws.remove_demo().unwrap().is_none(), "once");
+        let o = ws.prepare(&mut |_| {}).unwrap();
+        for (table, n) in counts(&ws) {
+            assert_eq!(n, 0, "{table} still holds demo rows");
+        }
+        assert_eq!(files(&documents), 0, "the demo's document files are gone");
+        assert_eq!(o.source, consortium::DataSource::Local);
+        assert!(o.name.is_empty() && o.libraries.is_empty());
+        assert!(o.counts.disciplines > 0, "the discipline tree stays");
+        assert!(matches!(
+            ws.sign_in(demo::DEMO_USERNAME, demo::DEMO_PASSWORD),
+            Err(AccountError::WrongCredentials)
+        ));
+        let (found, _) = ws
+            .search(&SearchRequest {
+                query: "history".into(),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(found.total, 0, "the index was rebuilt without the demo");
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
     }
 
     #[test]

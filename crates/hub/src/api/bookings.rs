@@ -9,7 +9,7 @@ use commons_protocol::ApiCode;
 use commons_protocol::bookings::{Booked, CancelBooking, NewBooking};
 
 use super::{ApiError, ApiJson, Shared, Workstation};
-use crate::bookings::{self, Outcome};
+use crate::bookings::{self, Cancelled, Outcome};
 use crate::db::Db;
 
 async fn book(
@@ -32,6 +32,7 @@ async fn book(
             ApiCode::IdempotencyKeyReused,
             "this idempotency key was used for another booking",
         )),
+        Outcome::NotBookable(code, why) => Err(ApiError::new(code, why)),
     }
 }
 
@@ -43,15 +44,19 @@ async fn cancel(
     Path(code): Path<String>,
     ApiJson(request): ApiJson<CancelBooking>,
 ) -> Result<Json<Booked>, ApiError> {
-    bookings::cancel(&db, &code, &request.email)
-        .await?
-        .map(Json)
-        .ok_or_else(|| {
-            ApiError::new(
-                ApiCode::NotFound,
-                "no booking with this code and email can be cancelled",
-            )
-        })
+    match bookings::cancel(&db, &code, &request.email).await? {
+        Cancelled::Done(b) => Ok(Json(b)),
+        Cancelled::NotFound => Err(ApiError::new(
+            ApiCode::NotFound,
+            "no booking with this code and email can be cancelled",
+        )),
+        Cancelled::PastCutoff { minutes } => Err(ApiError::new(
+            ApiCode::PastCutoff,
+            format!(
+                "a consultation can be cancelled here up to {minutes} minutes before it starts: tell the librarian instead"
+            ),
+        )),
+    }
 }
 
 pub(super) fn routes() -> Router<Shared> {

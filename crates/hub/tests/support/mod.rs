@@ -168,6 +168,69 @@ pub fn workstation(
     ws
 }
 
+/// A workstation joined to the hub, synced once: it holds the hub's roster (librarians,
+/// hours, consultation types) and whatever else the feed carries.
+pub fn joined(
+    root: &Path,
+    url: &str,
+    token: &str,
+    extra: &[(&str, &str)],
+) -> commons_core::Workstation {
+    let ws = workstation(root, url, token, extra);
+    ws.sync_from(&ws.hub().unwrap().unwrap()).unwrap();
+    ws
+}
+
+/// The demo consortium's roster (`assets/demo`: its libraries with their time zones, its
+/// librarians with their hours, its consultation types), as `commons-hub roster import`
+/// takes it.
+pub fn demo_roster() -> commons_hub::roster::Roster {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+    let read = |file: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap()
+    };
+    serde_json::from_value(serde_json::json!({
+        "libraries": read("consortium.json")["libraries"],
+        "librarians": read("librarians.json"),
+        "consultation_types": read("consultation_types.json"),
+    }))
+    .unwrap()
+}
+
+/// A roster of one library in UTC whose librarians `ids` are open every day, 00:00–23:59,
+/// with the consultation `types` (`TypeForm`s as JSON).
+pub fn open_roster(ids: &[&str], types: serde_json::Value) -> commons_hub::roster::Roster {
+    let hours: Vec<serde_json::Value> = (1..=7)
+        .map(|d| serde_json::json!({"weekday": d, "starts": "00:00", "ends": "23:59"}))
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "libraries": [{"id": "test", "name": "Test Library", "time_zone": "UTC"}],
+        "librarians": ids.iter().map(|id| serde_json::json!({
+            "id": id, "name": format!("Librarian {id}"), "library": "test", "hours": hours,
+        })).collect::<Vec<_>>(),
+        "consultation_types": types,
+    }))
+    .unwrap()
+}
+
+/// A consultation type as JSON, with no notice and a year's window.
+pub fn open_type(id: &str, minutes: i64, buffer_after: i64, capacity: i64) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "name": id, "name_zh": id, "minutes": minutes, "buffer_before": 0,
+        "buffer_after": buffer_after, "min_notice_minutes": 0, "window_days": 366,
+        "cancel_cutoff_minutes": 0, "capacity": capacity,
+    })
+}
+
+/// `HH:MM` UTC, `days` after today, as RFC 3339.
+pub fn days_ahead(days: i64, hhmm: &str) -> String {
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let date = today.checked_add(jiff::Span::new().days(days)).unwrap();
+    format!("{date}T{hhmm}:00Z")
+}
+
 /// A hub serving its HTTP API on a free local port over its own PostgreSQL, with one
 /// workstation token.
 pub struct Hub {
@@ -197,6 +260,11 @@ pub async fn hub() -> Hub {
 }
 
 impl Hub {
+    /// Imports a roster, as `commons-hub roster import` does.
+    pub async fn import_roster(&self, roster: &commons_hub::roster::Roster) {
+        commons_hub::roster::import(&self.db, roster).await.unwrap();
+    }
+
     /// The demo librarian's account on the hub (`librarian` / `meridian-demo`, Adaeze Okafor).
     pub async fn add_demo_librarian(&self) {
         commons_hub::librarians::add(

@@ -46,6 +46,7 @@ export const en = {
   "home.libraries.localTime": "Local time",
   "home.libraries.items": "Copies",
   "home.libraries.available": "On the shelf",
+  "home.libraries.none": "No member libraries yet. Import this library's records (commons import) or join the consortium's hub (commons provision).",
   "home.libraries.central": "Central library",
   "home.start.title": "Start here",
   "home.start.catalogue": "Find books, journals, theses and media held anywhere in the consortium.",

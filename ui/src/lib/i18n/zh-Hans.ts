@@ -47,6 +47,7 @@ export const zhHans: Record<MessageKey, string> = {
   "home.libraries.localTime": "当地时间",
   "home.libraries.items": "馆藏册数",
   "home.libraries.available": "在架",
+  "home.libraries.none": "尚无成员馆。请导入本馆记录（commons import）或连接联盟中心（commons provision）。",
   "home.libraries.central": "中心馆",
   "home.start.title": "从这里开始",
   "home.start.catalogue": "查找联盟任一成员馆收藏的图书、期刊、学位论文和音像资料。",

@@ -211,6 +211,116 @@ pub fn places_left(
     (same < rules.capacity).then_some(rules.capacity - same)
 }
 
+/// Why a requested time is not a slot of the type: what the hub answers when a workstation
+/// asks for a booking the rules do not allow, whatever it sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotRefusal {
+    /// The consultation does not last the type's minutes.
+    Length,
+    /// It starts in the past or sooner than the type's notice.
+    Notice,
+    /// It starts after the type's booking window.
+    Window,
+    /// It is not inside the librarian's weekly hours.
+    OutsideHours,
+    /// The librarian is away then.
+    TimeOff,
+}
+
+/// Whether `[starts, ends)` can be booked with the type in these hours at `now`: it lasts the
+/// type's minutes, respects its notice and window, and lies (with its buffer before) inside
+/// the hours of its day and outside time off. Every slot [`free_slots`] offers passes; other
+/// bookings are not counted (the hub's database refuses overlaps itself).
+#[allow(clippy::too_many_arguments)]
+pub fn check_slot(
+    rules: &Rules,
+    hours: &[Hours],
+    exceptions: &[Exception],
+    tz: &TimeZone,
+    now: Timestamp,
+    starts: Timestamp,
+    ends: Timestamp,
+) -> Result<(), SlotRefusal> {
+    if ends.duration_since(starts) != minutes(rules.minutes) {
+        return Err(SlotRefusal::Length);
+    }
+    let earliest = now
+        .saturating_add(minutes(rules.min_notice_minutes))
+        .unwrap_or(now);
+    if starts < earliest {
+        return Err(SlotRefusal::Notice);
+    }
+    let today = now.to_zoned(tz.clone()).date();
+    let date = starts.to_zoned(tz.clone()).date();
+    let last = today
+        .checked_add(jiff::Span::new().days(rules.window_days))
+        .unwrap_or(today);
+    if date > last {
+        return Err(SlotRefusal::Window);
+    }
+    // Inside one open interval, with its buffer before (as `free_slots` cuts them); where in
+    // it is the workstation's choice.
+    let inside = |open: Vec<(Timestamp, Timestamp)>| {
+        let from = starts
+            .checked_sub(minutes(rules.buffer_before))
+            .unwrap_or(starts);
+        open.into_iter()
+            .any(|(open, close)| from >= open && ends <= close)
+    };
+    if !inside(open_intervals(date, hours, &[], tz)) {
+        return Err(SlotRefusal::OutsideHours);
+    }
+    if !inside(open_intervals(date, hours, exceptions, tz)) {
+        return Err(SlotRefusal::TimeOff);
+    }
+    Ok(())
+}
+
+impl From<&crate::bookings::TypeForm> for Rules {
+    fn from(t: &crate::bookings::TypeForm) -> Rules {
+        Rules {
+            minutes: t.minutes,
+            buffer_before: t.buffer_before,
+            buffer_after: t.buffer_after,
+            min_notice_minutes: t.min_notice_minutes,
+            window_days: t.window_days,
+            capacity: t.capacity,
+        }
+    }
+}
+
+/// A shared schedule's weekly hours and time off, the entries that cannot be read left out
+/// (the schedule's `problem` refuses them before they are stored).
+pub fn schedule_parts(s: &crate::bookings::SharedSchedule) -> (Vec<Hours>, Vec<Exception>) {
+    let time = |t: &str| Time::strptime("%H:%M", t).ok();
+    let hours = s
+        .hours
+        .iter()
+        .filter_map(|(weekday, a, b)| {
+            Some(Hours {
+                weekday: i8::try_from(*weekday).ok()?,
+                starts: time(a)?,
+                ends: time(b)?,
+            })
+        })
+        .collect();
+    let exceptions = s
+        .exceptions
+        .iter()
+        .filter_map(|e| {
+            let range = match (&e.starts, &e.ends) {
+                (Some(a), Some(b)) => Some((time(a)?, time(b)?)),
+                _ => None,
+            };
+            Some(Exception {
+                date: e.date.parse().ok()?,
+                range,
+            })
+        })
+        .collect();
+    (hours, exceptions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,5 +610,92 @@ mod tests {
             free_slots(&group, "g", &hours, &[], &other, &tz, now).len(),
             1
         );
+    }
+
+    /// Every slot `free_slots` offers passes `check_slot`, and each way of leaving the
+    /// rules is refused with its reason.
+    #[test]
+    fn the_hub_accepts_what_is_offered_and_names_what_is_not() {
+        let tz = TimeZone::get("America/Chicago").unwrap();
+        let monday = date(2026, 3, 2);
+        let at = |d: Date, h: i8, m: i8| instant(d, time(h, m, 0, 0), &tz).unwrap();
+        let rules = Rules {
+            minutes: 30,
+            buffer_before: 0,
+            buffer_after: 10,
+            min_notice_minutes: 60,
+            window_days: 7,
+            capacity: 1,
+        };
+        let hours = [Hours {
+            weekday: 1,
+            starts: time(10, 0, 0, 0),
+            ends: time(12, 0, 0, 0),
+        }];
+        let next_monday = date(2026, 3, 9);
+        let exceptions = [Exception {
+            date: next_monday,
+            range: Some((time(11, 0, 0, 0), time(12, 0, 0, 0))),
+        }];
+        let now = at(monday, 8, 0);
+        let offered = free_slots(&rules, "t", &hours, &exceptions, &[], &tz, now);
+        assert_eq!(
+            offered.len(),
+            3 + 1,
+            "10:00, 10:40, 11:20 and next week's 10:00"
+        );
+        for slot in &offered {
+            assert_eq!(
+                check_slot(
+                    &rules,
+                    &hours,
+                    &exceptions,
+                    &tz,
+                    now,
+                    slot.starts,
+                    slot.ends
+                ),
+                Ok(())
+            );
+        }
+        let check = |s: Timestamp, e: Timestamp, now: Timestamp| {
+            check_slot(&rules, &hours, &exceptions, &tz, now, s, e)
+        };
+        let thirty = SignedDuration::from_mins(30);
+        let ten = at(monday, 10, 0);
+        assert_eq!(
+            check(ten, ten + SignedDuration::from_mins(45), now),
+            Err(SlotRefusal::Length)
+        );
+        assert_eq!(
+            check(ten, ten + thirty, at(monday, 9, 30)),
+            Err(SlotRefusal::Notice)
+        );
+        assert_eq!(
+            check(ten, ten + thirty, at(monday, 10, 30)),
+            Err(SlotRefusal::Notice)
+        );
+        let far = at(date(2026, 3, 16), 10, 0);
+        assert_eq!(check(far, far + thirty, now), Err(SlotRefusal::Window));
+        let early = at(monday, 9, 0);
+        assert_eq!(
+            check(early, early + thirty, now),
+            Err(SlotRefusal::OutsideHours)
+        );
+        // Between two offered slots, still inside her hours: the workstation's choice.
+        let between = at(monday, 10, 15);
+        assert_eq!(check(between, between + thirty, now), Ok(()));
+        let late = at(monday, 11, 40);
+        assert_eq!(
+            check(late, late + thirty, now),
+            Err(SlotRefusal::OutsideHours)
+        );
+        let tuesday = at(date(2026, 3, 3), 10, 0);
+        assert_eq!(
+            check(tuesday, tuesday + thirty, now),
+            Err(SlotRefusal::OutsideHours)
+        );
+        let away = at(next_monday, 11, 20);
+        assert_eq!(check(away, away + thirty, now), Err(SlotRefusal::TimeOff));
     }
 }
