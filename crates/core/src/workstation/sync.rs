@@ -227,7 +227,7 @@ impl Workstation {
                 bookings::Sent::Refused { reason } => {
                     tracing::warn!(
                         reason,
-                        "a booking was refused by the hub: the time was taken elsewhere"
+                        "a booking was refused by the hub (taken elsewhere, or not allowed by its roster)"
                     );
                 }
                 bookings::Sent::Failed { error } => {
