@@ -209,8 +209,13 @@ pub fn import(config: &Config, files: &[PathBuf]) -> ExitCode {
         });
         match result {
             Ok(report) => {
+                let family = match report.unimarc {
+                    0 => String::new(),
+                    n if n == report.read => " (read as UNIMARC)".to_owned(),
+                    n => format!(" ({n} of them read as UNIMARC)"),
+                };
                 eprintln!(
-                    "\r{name}: {} read, {} imported, {} updated, {} unchanged, {} rejected",
+                    "\r{name}: {} read, {} imported, {} updated, {} unchanged, {} rejected{family}",
                     report.read,
                     report.imported,
                     report.updated,
@@ -237,6 +242,12 @@ pub fn import(config: &Config, files: &[PathBuf]) -> ExitCode {
         total.warnings.len(),
         total.unclassified
     );
+    if total.unimarc > 0 {
+        println!(
+            "read as UNIMARC: {} of {} records (the rest as MARC 21 or Dublin Core)",
+            total.unimarc, total.read
+        );
+    }
     for r in &total.rejected {
         println!(
             "rejected: {}: {}: {}",

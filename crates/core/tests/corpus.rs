@@ -226,3 +226,74 @@ fn oai_pmh_dublin_core_and_marcxml() {
         "{report:?}"
     );
 }
+
+/// Every UNIMARC file of the corpus: imported (none was before: their titles are in 200,
+/// not 245), with title, first author, ISBN, language and subjects as expected; the record
+/// with a leader one character short is read the same.
+#[test]
+fn unimarc_records_are_read() {
+    type Expected = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    );
+    let table: [Expected; 3] = [
+        (
+            "marc/pymarc-testunimarc.dat",
+            "L'altra faccia della spirale",
+            "Asimov, Isaac",
+            "9788804406822",
+            "ita",
+            "[]",
+        ),
+        (
+            "marc/marc4j-unimarc_record.xml",
+            "Le Spleen de Paris",
+            "Baudelaire, Charles",
+            "",
+            "fre",
+            r#"["Poésie française -- 19e siècle"]"#,
+        ),
+        (
+            "marc/marc4j-unimarc_record_short_leader.xml",
+            "Le Spleen de Paris",
+            "Baudelaire, Charles",
+            "",
+            "fre",
+            "",
+        ),
+    ];
+    for (file, title, author, isbn, language, subjects) in table {
+        let Some((store, report)) = import_one(file) else {
+            return;
+        };
+        assert_eq!(
+            (report.imported, report.rejected.len()),
+            (1, 0),
+            "{file}: {report:?}"
+        );
+        let row = |sql: &str| one(&store, sql);
+        assert_eq!(row("SELECT title FROM records"), title, "{file}");
+        assert!(
+            row("SELECT authors FROM records").contains(author),
+            "{file}: {}",
+            row("SELECT authors FROM records")
+        );
+        // An ISBN whose check digit is wrong (as the two XML records' is) is not kept as an
+        // identifier, as for MARC 21.
+        assert_eq!(
+            row(
+                "SELECT coalesce(group_concat(value), '') FROM record_identifiers WHERE scheme = 'isbn'"
+            ),
+            isbn,
+            "{file}"
+        );
+        assert_eq!(row("SELECT language FROM records"), language, "{file}");
+        if !subjects.is_empty() {
+            assert_eq!(row("SELECT subjects FROM records"), subjects, "{file}");
+        }
+    }
+}

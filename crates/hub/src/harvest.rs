@@ -312,7 +312,7 @@ async fn apply_page(
                 oai_identifier,
                 position,
             } => match oai_identifier {
-                Some(id) => (id, "marcxml", CatalogueRecord::from_marc(&record)),
+                Some(id) => (id, "marcxml", CatalogueRecord::from_record(&record)),
                 None => {
                     report.rejected.push(format!(
                         "byte {position}: a MARC record outside an OAI header"

@@ -73,6 +73,54 @@ pub fn split(data: &[u8]) -> impl Iterator<Item = Raw<'_>> {
 pub struct Parsed {
     pub record: Record,
     pub unmapped: usize,
+    /// The character set the text was read in.
+    pub charset: Charset,
+}
+
+/// The character sets an ISO 2709 record's text is read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// MARC 21 with leader position 9 `a`, or UNIMARC whose 100 field says ISO 10646 (`50`).
+    Utf8,
+    /// MARC 21's default.
+    Marc8,
+    /// UNIMARC naming another set in its 100 field (`01` ISO 646, `03` ISO 5426, …): read as
+    /// UTF-8 when the bytes are, otherwise the ASCII part is kept and the rest replaced by
+    /// U+FFFD (counted as unmapped; the original is kept).
+    UnimarcOther,
+}
+
+impl Charset {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Charset::Utf8 => "UTF-8",
+            Charset::Marc8 => "MARC-8",
+            Charset::UnimarcOther => "a UNIMARC character set Commons does not read yet",
+        }
+    }
+}
+
+/// The character set the 100 field of a UNIMARC record names (positions 26–27 of its `$a`,
+/// the first graphic set; `??` when the field is too short to say), from the raw field;
+/// `None` when the record has no UNIMARC 100 field.
+fn unimarc_charset(bytes: &[u8], base: usize, directory: &[u8]) -> Option<[u8; 2]> {
+    let entry = directory.chunks_exact(12).find(|e| &e[..3] == b"100")?;
+    let length: usize = std::str::from_utf8(&entry[3..7]).ok()?.parse().ok()?;
+    let start: usize = std::str::from_utf8(&entry[7..12]).ok()?.parse().ok()?;
+    let field = bytes.get(base + start..base + start + length)?;
+    let at = field.windows(2).position(|w| w == [SUBFIELD, b'a'])? + 2;
+    let rest = field.get(at..)?;
+    let a = &rest[..rest
+        .iter()
+        .position(|&b| b == SUBFIELD || b == FIELD_END)
+        .unwrap_or(rest.len())];
+    let shaped =
+        a.len() >= 9 && a[..8].iter().all(u8::is_ascii_digit) && matches!(a[8], b'a'..=b'k' | b'u');
+    // A 100 field too short to name its set still says the record is UNIMARC.
+    shaped.then(|| match (a.get(26), a.get(27)) {
+        (Some(&x), Some(&y)) => [x, y],
+        _ => *b"??",
+    })
 }
 
 /// Parses one record. Errors are sentences naming what is wrong.
@@ -99,8 +147,16 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             bytes.len()
         ));
     }
-    let utf8 = leader.as_bytes()[9] == b'a';
     let directory = &bytes[24..base - 1];
+    let charset = if leader.as_bytes()[9] == b'a' {
+        Charset::Utf8
+    } else {
+        match unimarc_charset(bytes, base, directory) {
+            Some(code) if &code == b"50" => Charset::Utf8,
+            Some(_) => Charset::UnimarcOther,
+            None => Charset::Marc8,
+        }
+    };
     if !directory.len().is_multiple_of(12) {
         return Err(format!(
             "directory of {} bytes is not a whole number of 12-byte entries",
@@ -135,16 +191,31 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
             data = &data[..data.len() - 1];
         }
         let mut text = |raw: &[u8]| -> Result<String, String> {
-            if utf8 {
-                String::from_utf8(raw.to_vec())
+            match charset {
+                Charset::Utf8 => String::from_utf8(raw.to_vec())
                     .map(|s| s.nfc().collect())
                     .map_err(|_| {
-                        format!("field {tag} is not valid UTF-8 although the leader says UTF-8")
-                    })
-            } else {
-                let d = marc8::decode(raw);
-                unmapped += d.unmapped;
-                Ok(d.text)
+                        format!("field {tag} is not valid UTF-8 although the record says UTF-8")
+                    }),
+                Charset::Marc8 => {
+                    let d = marc8::decode(raw);
+                    unmapped += d.unmapped;
+                    Ok(d.text)
+                }
+                Charset::UnimarcOther => match std::str::from_utf8(raw) {
+                    Ok(s) => Ok(s.nfc().collect()),
+                    Err(_) => Ok(raw
+                        .iter()
+                        .map(|&b| {
+                            if b.is_ascii() {
+                                char::from(b)
+                            } else {
+                                unmapped += 1;
+                                char::REPLACEMENT_CHARACTER
+                            }
+                        })
+                        .collect()),
+                },
             }
         };
         if is_control_tag(&tag) {
@@ -174,6 +245,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     Ok(Parsed {
         record: Record { leader, fields },
         unmapped,
+        charset,
     })
 }
 
@@ -288,6 +360,55 @@ mod tests {
         let back = parse(&bytes).unwrap().record;
         assert_eq!(back.fields, record.fields);
         assert_eq!(&back.leader[..5], format!("{:05}", bytes.len()));
+    }
+
+    /// UNIMARC says its character set in the 100 field: `50` is UTF-8; another set is read
+    /// as UTF-8 when the bytes are, else its non-ASCII bytes are counted and replaced; a 100
+    /// field too short to say still marks the record as UNIMARC, not MARC-8.
+    #[test]
+    fn unimarc_records_are_read_in_the_set_their_100_field_names() {
+        let f100 = |set: &str| format!("  \x1Fa20240105d2023    em y0chiy{set}      ea");
+        let utf8 = build(
+            b' ',
+            &[
+                ("100", f100("50").as_bytes()),
+                ("200", "1 \x1Fa图书馆学".as_bytes()),
+            ],
+        );
+        let p = parse(&utf8).unwrap();
+        assert_eq!(
+            (p.charset, p.record.first("200", 'a')),
+            (Charset::Utf8, Some("图书馆学"))
+        );
+        let other = build(
+            b' ',
+            &[("100", f100("03").as_bytes()), ("200", b"1 \x1FaCaf\xC2e")],
+        );
+        let p = parse(&other).unwrap();
+        assert_eq!(p.charset, Charset::UnimarcOther);
+        assert_eq!(
+            (p.record.first("200", 'a'), p.unmapped),
+            (Some("Caf\u{FFFD}e"), 1)
+        );
+        let short = build(
+            b' ',
+            &[
+                ("100", b"  \x1Fa20240105d"),
+                ("200", "1 \x1FaCafé".as_bytes()),
+            ],
+        );
+        let p = parse(&short).unwrap();
+        assert_eq!(
+            (p.charset, p.record.first("200", 'a')),
+            (Charset::UnimarcOther, Some("Café"))
+        );
+        // MARC 21 without a UNIMARC 100 field stays MARC-8.
+        assert_eq!(
+            parse(&build(b' ', &[("245", b"00\x1FaT")]))
+                .unwrap()
+                .charset,
+            Charset::Marc8
+        );
     }
 
     #[test]

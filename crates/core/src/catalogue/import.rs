@@ -36,6 +36,8 @@ pub struct ImportReport {
     /// Records imported or updated whose classification numbers name no discipline (none,
     /// unknown or malformed): counted, not an error.
     pub unclassified: usize,
+    /// Records read as UNIMARC (or CNMARC) rather than MARC 21.
+    pub unimarc: usize,
     pub rejected: Vec<Rejection>,
     pub warnings: Vec<Rejection>,
     /// Records added, changed or deleted, for the search index.
@@ -50,6 +52,7 @@ impl ImportReport {
         self.unchanged += other.unchanged;
         self.deleted += other.deleted;
         self.unclassified += other.unclassified;
+        self.unimarc += other.unimarc;
         self.rejected.extend(other.rejected);
         self.warnings.extend(other.warnings);
         self.changed.extend(other.changed);
@@ -78,6 +81,10 @@ pub enum Detected {
     Iso2709,
     Xml,
     Json,
+}
+
+fn is_unimarc(m: &marc::Record) -> bool {
+    commons_catalogue::unimarc::family(m) == commons_catalogue::unimarc::Family::Unimarc
 }
 
 /// Detects the serialisation from the first bytes.
@@ -153,21 +160,30 @@ pub fn import_bytes(
                 match iso2709::parse(raw.bytes) {
                     Ok(parsed) => {
                         if parsed.unmapped > 0 {
-                            report.warnings.push(Rejection {
-                                file: file.to_path_buf(),
-                                position: position.clone(),
-                                reason: format!(
+                            let reason = match parsed.charset {
+                                iso2709::Charset::UnimarcOther => format!(
+                                    "{} bytes in {} (its 100 field names a set other than UTF-8) were replaced by �; the original is kept",
+                                    parsed.unmapped,
+                                    parsed.charset.as_str()
+                                ),
+                                _ => format!(
                                     "{} bytes that are not MARC-8 characters (no MARC-8 code table names them) were replaced by �; the original is kept",
                                     parsed.unmapped
                                 ),
+                            };
+                            report.warnings.push(Rejection {
+                                file: file.to_path_buf(),
+                                position: position.clone(),
+                                reason,
                             });
                         }
+                        report.unimarc += usize::from(is_unimarc(&parsed.record));
                         incoming.push(Incoming {
                             position,
                             source_id: marc_id(&parsed.record),
                             format: "marc21",
                             body: raw.bytes.to_vec(),
-                            record: CatalogueRecord::from_marc(&parsed.record),
+                            record: CatalogueRecord::from_record(&parsed.record),
                         });
                     }
                     Err(reason) => reject(&mut report, position, reason),
@@ -180,13 +196,16 @@ pub fn import_bytes(
                     report.read += 1;
                     let position = format!("record {}", i + 1);
                     match r {
-                        Ok(m) => incoming.push(Incoming {
-                            position,
-                            source_id: marc_id(&m),
-                            format: "marc-in-json",
-                            body: format!("{m:?}").into_bytes(),
-                            record: CatalogueRecord::from_marc(&m),
-                        }),
+                        Ok(m) => {
+                            report.unimarc += usize::from(is_unimarc(&m));
+                            incoming.push(Incoming {
+                                position,
+                                source_id: marc_id(&m),
+                                format: "marc-in-json",
+                                body: format!("{m:?}").into_bytes(),
+                                record: CatalogueRecord::from_record(&m),
+                            });
+                        }
                         Err((_, reason)) => reject(&mut report, position, reason),
                     }
                 }
@@ -202,12 +221,13 @@ pub fn import_bytes(
                         oai_identifier,
                     } => {
                         report.read += 1;
+                        report.unimarc += usize::from(is_unimarc(&record));
                         incoming.push(Incoming {
                             position: format!("record {} (byte {position})", i + 1),
                             source_id: oai_identifier.or_else(|| marc_id(&record)),
                             format: "marcxml",
                             body: format!("{record:?}").into_bytes(),
-                            record: CatalogueRecord::from_marc(&record),
+                            record: CatalogueRecord::from_record(&record),
                         });
                     }
                     Item::Dc { position, record } => {
