@@ -242,6 +242,12 @@ pub fn import(config: &Config, files: &[PathBuf]) -> ExitCode {
         total.warnings.len(),
         total.unclassified
     );
+    if total.holdings_records > 0 {
+        println!(
+            "holdings records: {} (their holdings go to the records their 004 names)",
+            total.holdings_records
+        );
+    }
     if total.unimarc > 0 {
         println!(
             "read as UNIMARC: {} of {} records (the rest as MARC 21 or Dublin Core)",

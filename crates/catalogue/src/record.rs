@@ -374,9 +374,17 @@ fn iso639_2(code: &str) -> String {
 }
 
 /// Holdings from 852 (MARC holdings), 952 (Koha items), 924 (German union catalogues) and
-/// 949 (a common local items field: $m library, $a call number, $l location).
-fn holdings(m: &Record) -> Vec<Holding> {
+/// 949 (a common local items field: $m library, $a call number, $l location). In a holdings
+/// record (leader type u, v, x, y), the 866 textual holdings (`v.1-20 (1990-2009)`) follow
+/// the 852's location.
+pub fn holdings(m: &Record) -> Vec<Holding> {
     let mut out = Vec::new();
+    let summary = m
+        .data("866")
+        .map(|sf| joined(sf, &['a'], " "))
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
     for sf in m.data("852") {
         let library = subfield(sf, 'a').or(subfield(sf, 'b')).unwrap_or("").trim();
         if library.is_empty() {
@@ -386,10 +394,18 @@ fn holdings(m: &Record) -> Vec<Holding> {
             .into_iter()
             .find(|s| !s.is_empty())
             .unwrap_or_default();
+        let mut location = joined(sf, &['b', 'c'], ", ");
+        if !summary.is_empty() {
+            location = if location.is_empty() {
+                summary.clone()
+            } else {
+                format!("{location} · {summary}")
+            };
+        }
         out.push(Holding {
             library: library.to_owned(),
             call_number: call,
-            location: joined(sf, &['b', 'c'], ", "),
+            location,
             status: "unknown",
             due_date: None,
         });

@@ -225,7 +225,7 @@ pub fn prepare_production(store: &Store) -> Result<(), SeedError> {
 
 /// The tables the demo consortium fills, children before parents: everything but the
 /// shipped discipline tree, the per-workstation settings and the schema's own bookkeeping.
-pub const DATA_TABLES: [&str; 20] = [
+pub const DATA_TABLES: [&str; 21] = [
     "bookings",
     "hub_bookings",
     "librarian_exceptions",
@@ -241,6 +241,7 @@ pub const DATA_TABLES: [&str; 20] = [
     "document_pages",
     "documents",
     "holdings",
+    "holdings_records",
     "record_disciplines",
     "record_identifiers",
     "record_originals",

@@ -38,6 +38,8 @@ pub struct ImportReport {
     pub unclassified: usize,
     /// Records read as UNIMARC (or CNMARC) rather than MARC 21.
     pub unimarc: usize,
+    /// MARC 21 holdings records read (their holdings go to the record their 004 names).
+    pub holdings_records: usize,
     pub rejected: Vec<Rejection>,
     pub warnings: Vec<Rejection>,
     /// Records added, changed or deleted, for the search index.
@@ -53,6 +55,7 @@ impl ImportReport {
         self.deleted += other.deleted;
         self.unclassified += other.unclassified;
         self.unimarc += other.unimarc;
+        self.holdings_records += other.holdings_records;
         self.rejected.extend(other.rejected);
         self.warnings.extend(other.warnings);
         self.changed.extend(other.changed);
@@ -130,9 +133,75 @@ struct Incoming {
     position: String,
     /// Identifier in the source, when it has one (001 with 003, or the OAI identifier).
     source_id: Option<String>,
+    /// The control number (001) holdings records name in their 004.
+    control: Option<String>,
     format: &'static str,
     body: Vec<u8>,
     record: CatalogueRecord,
+}
+
+/// A MARC 21 holdings record from the file.
+struct HeldIn {
+    position: String,
+    source_id: Option<String>,
+    /// The 004: the control number of the bibliographic record it belongs to.
+    target: String,
+    format: &'static str,
+    body: Vec<u8>,
+    holdings: Vec<commons_catalogue::Holding>,
+}
+
+/// Where a MARC record read from a file goes: a holdings record (leader type u, v, x or y)
+/// to `held`, a bibliographic record to `incoming`; a holdings record that names no record
+/// or holds nothing is rejected with the reason.
+#[allow(clippy::too_many_arguments)]
+fn route(
+    m: &marc::Record,
+    position: String,
+    source_id: Option<String>,
+    format: &'static str,
+    body: Vec<u8>,
+    incoming: &mut Vec<Incoming>,
+    held: &mut Vec<HeldIn>,
+    rejected: &mut Vec<(String, String)>,
+) {
+    if matches!(m.leader.as_bytes().get(6), Some(b'u' | b'v' | b'x' | b'y')) {
+        let Some(target) = m.control("004").map(str::trim).filter(|t| !t.is_empty()) else {
+            rejected.push((
+                position,
+                "a holdings record (leader type u, v, x or y) without a 004 naming its bibliographic record".into(),
+            ));
+            return;
+        };
+        let holdings = commons_catalogue::record::holdings(m);
+        if holdings.is_empty() {
+            rejected.push((
+                position,
+                format!("the holdings record for `{target}` holds no 852 with a library"),
+            ));
+            return;
+        }
+        held.push(HeldIn {
+            position,
+            source_id,
+            target: target.to_owned(),
+            format,
+            body,
+            holdings,
+        });
+        return;
+    }
+    incoming.push(Incoming {
+        position,
+        source_id,
+        control: m
+            .control("001")
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty()),
+        format,
+        body,
+        record: CatalogueRecord::from_record(m),
+    });
 }
 
 /// Imports the records in `data` (read from `file`, named in the report).
@@ -151,6 +220,8 @@ pub fn import_bytes(
         });
     };
     let mut incoming = Vec::new();
+    let mut held = Vec::new();
+    let mut routed_out: Vec<(String, String)> = Vec::new();
     let mut deletions = Vec::new();
     match detect(data) {
         Detected::Iso2709 => {
@@ -178,13 +249,16 @@ pub fn import_bytes(
                             });
                         }
                         report.unimarc += usize::from(is_unimarc(&parsed.record));
-                        incoming.push(Incoming {
+                        route(
+                            &parsed.record,
                             position,
-                            source_id: marc_id(&parsed.record),
-                            format: "marc21",
-                            body: raw.bytes.to_vec(),
-                            record: CatalogueRecord::from_record(&parsed.record),
-                        });
+                            marc_id(&parsed.record),
+                            "marc21",
+                            raw.bytes.to_vec(),
+                            &mut incoming,
+                            &mut held,
+                            &mut routed_out,
+                        );
                     }
                     Err(reason) => reject(&mut report, position, reason),
                 }
@@ -198,13 +272,16 @@ pub fn import_bytes(
                     match r {
                         Ok(m) => {
                             report.unimarc += usize::from(is_unimarc(&m));
-                            incoming.push(Incoming {
+                            route(
+                                &m,
                                 position,
-                                source_id: marc_id(&m),
-                                format: "marc-in-json",
-                                body: format!("{m:?}").into_bytes(),
-                                record: CatalogueRecord::from_record(&m),
-                            });
+                                marc_id(&m),
+                                "marc-in-json",
+                                format!("{m:?}").into_bytes(),
+                                &mut incoming,
+                                &mut held,
+                                &mut routed_out,
+                            );
                         }
                         Err((_, reason)) => reject(&mut report, position, reason),
                     }
@@ -222,19 +299,23 @@ pub fn import_bytes(
                     } => {
                         report.read += 1;
                         report.unimarc += usize::from(is_unimarc(&record));
-                        incoming.push(Incoming {
-                            position: format!("record {} (byte {position})", i + 1),
-                            source_id: oai_identifier.or_else(|| marc_id(&record)),
-                            format: "marcxml",
-                            body: format!("{record:?}").into_bytes(),
-                            record: CatalogueRecord::from_record(&record),
-                        });
+                        route(
+                            &record,
+                            format!("record {} (byte {position})", i + 1),
+                            oai_identifier.or_else(|| marc_id(&record)),
+                            "marcxml",
+                            format!("{record:?}").into_bytes(),
+                            &mut incoming,
+                            &mut held,
+                            &mut routed_out,
+                        );
                     }
                     Item::Dc { position, record } => {
                         report.read += 1;
                         incoming.push(Incoming {
                             position: format!("record {} (byte {position})", i + 1),
                             source_id: record.oai_identifier.clone(),
+                            control: None,
                             format: "oai_dc",
                             body: format!("{record:?}").into_bytes(),
                             record: CatalogueRecord::from_dc(&record),
@@ -257,6 +338,9 @@ pub fn import_bytes(
         }
     }
 
+    for (position, reason) in routed_out {
+        reject(&mut report, position, reason);
+    }
     if report.read == 0 && deletions.is_empty() && report.rejected.is_empty() {
         reject(
             &mut report,
@@ -327,10 +411,76 @@ pub fn import_bytes(
                 continue;
             }
         }
+        // Holdings records that came before (in this file or an earlier one) belong to it.
+        if let Some(control) = &item.control {
+            attach_holdings(&tx, &id, control, &mut libraries).map_err(|e| store.err(e))?;
+        }
         report.unclassified += usize::from(assigned == 0);
         report.changed.push(id);
         if done % 1000 == 999 {
             progress(done + 1);
+        }
+    }
+    for h in held {
+        report.holdings_records += 1;
+        let sha = hex(&Sha256::digest(&h.body));
+        let id = match &h.source_id {
+            Some(s) => format!("hld:{s}"),
+            None => format!("hld:sha:{}", &sha[..20]),
+        };
+        let before: Option<String> = tx
+            .query_row(
+                "SELECT sha256 FROM holdings_records WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| store.err(e))?;
+        let unchanged = before.as_deref() == Some(sha.as_str());
+        if !unchanged {
+            let holdings: Vec<serde_json::Value> = h
+                .holdings
+                .iter()
+                .map(|x| {
+                    serde_json::json!({"library": x.library, "call_number": x.call_number,
+                        "location": x.location, "status": x.status, "due_date": x.due_date})
+                })
+                .collect();
+            tx.execute(
+                "INSERT INTO holdings_records(id, target, holdings, format, body, sha256, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET target = excluded.target, holdings = excluded.holdings,
+                     format = excluded.format, body = excluded.body, sha256 = excluded.sha256,
+                     imported_at = excluded.imported_at",
+                (
+                    &id,
+                    &h.target,
+                    serde_json::Value::Array(holdings).to_string(),
+                    h.format,
+                    &h.body,
+                    &sha,
+                    &now,
+                ),
+            )
+            .map_err(|e| store.err(e))?;
+        }
+        match record_with_control(&tx, &h.target).map_err(|e| store.err(e))? {
+            Some(record) if !unchanged => {
+                attach_holdings(&tx, &record, &h.target, &mut libraries)
+                    .map_err(|e| store.err(e))?;
+                if !report.changed.contains(&record) {
+                    report.changed.push(record);
+                }
+            }
+            Some(_) => {}
+            None => report.warnings.push(Rejection {
+                file: file.to_path_buf(),
+                position: h.position,
+                reason: format!(
+                    "the holdings record for `{}` has no bibliographic record in the cache yet; it is kept and attached when that record is imported",
+                    h.target
+                ),
+            }),
         }
     }
     for oai in deletions {
@@ -343,7 +493,7 @@ pub fn import_bytes(
             report.changed.push(id);
         }
     }
-    if report.imported + report.updated + report.deleted > 0 {
+    if report.imported + report.updated + report.deleted > 0 || !report.changed.is_empty() {
         crate::search::index::bump_generation(&tx).map_err(|e| store.err(e))?;
     }
     tx.execute(
@@ -511,6 +661,65 @@ pub(crate) fn save(
     Ok((saved, assigned))
 }
 
+/// The record of this workstation whose control number (001) is `control`: imported as
+/// `src:<001>` or `src:<003>:<001>`.
+fn record_with_control(tx: &Transaction<'_>, control: &str) -> rusqlite::Result<Option<String>> {
+    tx.query_row(
+        "SELECT id FROM records WHERE id = 'src:' || ?1
+            OR (id LIKE 'src:%:%' AND substr(id, -length(?1) - 1) = ':' || ?1)
+         ORDER BY id LIMIT 1",
+        [control],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Puts the holdings of every holdings record naming `control` on `record`, replacing what
+/// holdings records attached before (its own holdings stay).
+fn attach_holdings(
+    tx: &Transaction<'_>,
+    record: &str,
+    control: &str,
+    libraries: &mut std::collections::HashSet<String>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM holdings WHERE record_id = ?1 AND substr(id, 1, length(?1) + 3) = ?1 || '#h:'",
+        [record],
+    )?;
+    let rows: Vec<(String, String)> = tx
+        .prepare_cached("SELECT id, holdings FROM holdings_records WHERE target = ?1 ORDER BY id")?
+        .query_map([control], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (hid, json) in rows {
+        let list: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap_or_default();
+        for (n, h) in list.iter().enumerate() {
+            let text = |k: &str| h[k].as_str().unwrap_or_default().to_owned();
+            let library = text("library");
+            if library.is_empty() {
+                continue;
+            }
+            if !libraries.contains(&library) {
+                ensure_library(tx, &library)?;
+                libraries.insert(library.clone());
+            }
+            tx.execute(
+                "INSERT INTO holdings(id, record_id, library_id, call_number, location, status, due_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (
+                    format!("{record}#h:{hid}#{n}"),
+                    record,
+                    &library,
+                    text("call_number"),
+                    text("location"),
+                    commons_catalogue::record::known_status(&text("status")),
+                    h["due_date"].as_str(),
+                ),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// A holding may name a library the cache does not know yet: it is added as a branch of the
 /// central library, named by its code, until the consortium's data names it properly.
 fn ensure_library(tx: &Transaction<'_>, code: &str) -> rusqlite::Result<()> {
@@ -533,6 +742,141 @@ mod tests {
     fn import(data: &[u8]) -> ImportReport {
         let store = Store::open_in_memory().unwrap();
         import_bytes(&store, Path::new("input"), data, &mut |_| {}).unwrap()
+    }
+
+    fn marc(leader6: char, fields: &[(&str, &str)]) -> Vec<u8> {
+        use commons_catalogue::marc::{Field, Record};
+        let record = Record {
+            leader: format!("00000n{leader6}m a2200000 a 4500"),
+            fields: fields
+                .iter()
+                .map(|(tag, value)| {
+                    if tag.starts_with("00") {
+                        Field::Control {
+                            tag: (*tag).into(),
+                            value: (*value).into(),
+                        }
+                    } else {
+                        Field::Data {
+                            tag: (*tag).into(),
+                            ind1: ' ',
+                            ind2: ' ',
+                            subfields: value
+                                .split('$')
+                                .filter(|p| !p.is_empty())
+                                .map(|p| {
+                                    let mut c = p.chars();
+                                    (c.next().unwrap(), c.as_str().to_owned())
+                                })
+                                .collect(),
+                        }
+                    }
+                })
+                .collect(),
+        };
+        iso2709::write(&record)
+    }
+
+    fn holdings_of(store: &Store, record: &str) -> Vec<(String, String, String)> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT library_id, call_number, location FROM holdings WHERE record_id = ?1
+                 ORDER BY library_id, call_number",
+            )
+            .unwrap();
+        stmt.query_map([record], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// MARC 21 holdings records (leader type u–y) put their 852/866 holdings on the record
+    /// their 004 names: before or after it in one file, or in an earlier import (kept and
+    /// reported until the record arrives), and again when the record is imported anew.
+    #[test]
+    fn holdings_records_attach_to_their_record_wherever_they_come() {
+        let store = Store::open_in_memory().unwrap();
+        let file = Path::new("holdings.mrc");
+        let bib = |id: &str, title: &str| {
+            marc(
+                'a',
+                &[
+                    ("001", id),
+                    ("245", &format!("$a{title}")),
+                    ("852", "$amain$hQA76$i.K5"),
+                ],
+            )
+        };
+        let hold = |id: &str, target: &str, library: &str| {
+            marc(
+                'x',
+                &[
+                    ("001", id),
+                    ("004", target),
+                    ("852", &format!("$a{library}$bStacks$hQA76$i.K5")),
+                    ("866", "$av.1-3 (1968-1973)"),
+                ],
+            )
+        };
+        // In one file: one holdings record before its record, one after.
+        let one_file = [
+            hold("h1", "b1", "east"),
+            bib("b1", "The Art of Computer Programming"),
+            hold("h2", "b1", "west"),
+        ]
+        .concat();
+        let r = import_bytes(&store, file, &one_file, &mut |_| {}).unwrap();
+        assert_eq!((r.read, r.imported, r.holdings_records), (3, 1, 2), "{r:?}");
+        assert!(r.rejected.is_empty() && r.warnings.is_empty(), "{r:?}");
+        assert_eq!(
+            holdings_of(&store, "src:b1"),
+            [
+                (
+                    "east".into(),
+                    "QA76 .K5".into(),
+                    "Stacks · v.1-3 (1968-1973)".into()
+                ),
+                ("main".into(), "QA76 .K5".into(), "".into()),
+                (
+                    "west".into(),
+                    "QA76 .K5".into(),
+                    "Stacks · v.1-3 (1968-1973)".into()
+                ),
+            ]
+        );
+        // Across imports: the holdings record first is an orphan, kept and reported ...
+        let r = import_bytes(&store, file, &hold("h3", "b2", "north"), &mut |_| {}).unwrap();
+        assert_eq!(
+            (r.imported, r.holdings_records, r.warnings.len()),
+            (0, 1, 1),
+            "{r:?}"
+        );
+        assert!(r.warnings[0].reason.contains("`b2`"), "{r:?}");
+        // ... and attaches when its record arrives.
+        import_bytes(
+            &store,
+            file,
+            &bib("b2", "Concrete Mathematics"),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(holdings_of(&store, "src:b2")[1].0, "north");
+        // The record imported anew (changed) keeps the holdings of its holdings records.
+        import_bytes(
+            &store,
+            file,
+            &bib("b1", "The Art of Computer Programming, 3rd ed."),
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(holdings_of(&store, "src:b1").len(), 3);
+        // The same holdings record again changes nothing; one without a 004 is refused.
+        let again = import_bytes(&store, file, &hold("h2", "b1", "west"), &mut |_| {}).unwrap();
+        assert_eq!(holdings_of(&store, "src:b1").len(), 3, "{again:?}");
+        let bad = marc('y', &[("001", "h9"), ("852", "$aeast")]);
+        let r = import_bytes(&store, file, &bad, &mut |_| {}).unwrap();
+        assert!(r.rejected[0].reason.contains("without a 004"), "{r:?}");
     }
 
     /// Hostile files: each gives a specific reason and never panics or imports garbage.

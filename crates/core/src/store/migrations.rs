@@ -55,4 +55,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "librarians who have left the roster",
         sql: include_str!("../../migrations/0010_librarians_left.sql"),
     },
+    Migration {
+        name: "MARC 21 holdings records",
+        sql: include_str!("../../migrations/0011_holdings_records.sql"),
+    },
 ];

@@ -68,6 +68,7 @@ const SHIPPED: &[u64] = &[
     0x1833888e55aaf16,
     0x7403cc3fbb18e924,
     0x6cee675357f2e4d2,
+    0x44b17e213f22f671,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
