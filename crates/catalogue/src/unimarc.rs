@@ -25,6 +25,22 @@ impl Family {
             Family::Unimarc => "UNIMARC",
         }
     }
+
+    /// The name a setting uses: `marc21` or `unimarc`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Family::Marc21 => "marc21",
+            Family::Unimarc => "unimarc",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Family> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "marc21" | "marc 21" => Some(Family::Marc21),
+            "unimarc" | "cnmarc" => Some(Family::Unimarc),
+            _ => None,
+        }
+    }
 }
 
 /// Whether the 100 field's `$a` has UNIMARC's shape: eight digits of the date entered, then
@@ -126,7 +142,13 @@ fn personal_name(sf: &[(char, String)]) -> String {
 impl CatalogueRecord {
     /// Maps a record of either family (see [`family`]).
     pub fn from_record(m: &Record) -> CatalogueRecord {
-        match family(m) {
+        CatalogueRecord::from_record_as(m, None)
+    }
+
+    /// Maps a record as `family` says, or as its tags say when `None` (a library's setting
+    /// overrides detection).
+    pub fn from_record_as(m: &Record, family_of: Option<Family>) -> CatalogueRecord {
+        match family_of.unwrap_or_else(|| family(m)) {
             Family::Marc21 => CatalogueRecord::from_marc(m),
             Family::Unimarc => CatalogueRecord::from_unimarc(m),
         }

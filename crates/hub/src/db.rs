@@ -75,6 +75,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0012_busy_times.sql"),
     ),
     ("0013_roster", include_str!("../migrations/0013_roster.sql")),
+    (
+        "0014_marc_family",
+        include_str!("../migrations/0014_marc_family.sql"),
+    ),
 ];
 
 #[cfg(test)]

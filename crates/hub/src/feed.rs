@@ -64,6 +64,9 @@ pub struct LibraryInput<'a> {
     pub every_minutes: Option<i32>,
     /// The IANA time zone its librarians keep their hours in; `None` keeps the one set.
     pub time_zone: Option<&'a str>,
+    /// `marc21` or `unimarc` to read every record so; `auto` (or `None`) to read each as its
+    /// tags say.
+    pub marc_family: Option<&'a str>,
 }
 
 /// Adds or updates a member library, with its change, in one transaction.
@@ -78,12 +81,27 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
             "`{id}` is not a library id (letters, digits, - and _)"
         )));
     }
-    if !matches!(l.metadata_prefix, "marcxml" | "oai_dc") {
+    // MARCXML goes by several names: `marc21` (Alma, Koha, FOLIO), `MARC21`, `marcxml`,
+    // `unimarc`; the records are read by their content whatever the prefix.
+    if !matches!(
+        l.metadata_prefix.to_ascii_lowercase().as_str(),
+        "marcxml" | "marc21" | "marc_xml" | "unimarc" | "oai_dc"
+    ) {
         return Err(HubError::Invalid(format!(
-            "metadata prefix `{}`: Commons reads marcxml and oai_dc",
+            "metadata prefix `{}`: Commons reads MARCXML (marcxml, marc21, unimarc) and oai_dc",
             l.metadata_prefix
         )));
     }
+    let family = match l.marc_family.map(str::trim) {
+        None | Some("auto") => None,
+        Some(f) => Some(
+            commons_catalogue::unimarc::Family::parse(f)
+                .ok_or_else(|| {
+                    HubError::Invalid(format!("`{f}`: the MARC is marc21, unimarc or auto"))
+                })?
+                .key(),
+        ),
+    };
     if let Some(url) = l.base_url
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
@@ -106,13 +124,14 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     tx.execute(
-        "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec, harvest_every_minutes, time_zone)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec, harvest_every_minutes, time_zone, marc_family)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
              metadata_prefix = excluded.metadata_prefix, set_spec = excluded.set_spec,
              harvest_every_minutes = excluded.harvest_every_minutes,
-             time_zone = COALESCE(excluded.time_zone, libraries.time_zone), updated_at = now()",
-        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes, &l.time_zone],
+             time_zone = COALESCE(excluded.time_zone, libraries.time_zone),
+             marc_family = excluded.marc_family, updated_at = now()",
+        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes, &l.time_zone, &family],
     )
     .await?;
     let library = crate::roster::library(&tx, id).await?;

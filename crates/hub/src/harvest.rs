@@ -72,6 +72,8 @@ pub struct Report {
 struct State {
     base_url: Option<String>,
     prefix: String,
+    /// The library's MARC, when set rather than detected per record.
+    family: Option<commons_catalogue::unimarc::Family>,
     set: Option<String>,
     next_from: Option<String>,
     running_from: Option<String>,
@@ -88,7 +90,8 @@ async fn state(db: &Db, library: &str) -> Result<State, HubError> {
         .await?;
     let row = client
         .query_opt(
-            "SELECT l.base_url, l.metadata_prefix, l.set_spec, h.next_from, h.running_from, h.resumption_token
+            "SELECT l.base_url, l.metadata_prefix, l.set_spec, h.next_from, h.running_from, h.resumption_token,
+                    l.marc_family
              FROM libraries l JOIN harvests h ON h.library_id = l.id WHERE l.id = $1",
             &[&library],
         )
@@ -97,6 +100,9 @@ async fn state(db: &Db, library: &str) -> Result<State, HubError> {
     Ok(State {
         base_url: row.get(0),
         prefix: row.get(1),
+        family: row
+            .get::<_, Option<&str>>(6)
+            .and_then(commons_catalogue::unimarc::Family::parse),
         set: row.get(2),
         next_from: row.get(3),
         running_from: row.get(4),
@@ -240,7 +246,7 @@ async fn run(db: &Db, library: &str, provider: &Provider) -> Result<Report, HubE
         let items = xml::read(&body);
         let mut client = db.pool.get().await?;
         let tx = client.transaction().await?;
-        apply_page(&tx, library, items, &mut report).await?;
+        apply_page(&tx, library, st.family, items, &mut report).await?;
         if fresh {
             let since = env
                 .response_date
@@ -296,6 +302,7 @@ async fn finish(db: &Db, library: &str, since: Option<&Option<String>>) -> Resul
 async fn apply_page(
     tx: &Transaction<'_>,
     library: &str,
+    family: Option<commons_catalogue::unimarc::Family>,
     items: Vec<Item>,
     report: &mut Report,
 ) -> Result<(), HubError> {
@@ -312,7 +319,11 @@ async fn apply_page(
                 oai_identifier,
                 position,
             } => match oai_identifier {
-                Some(id) => (id, "marcxml", CatalogueRecord::from_record(&record)),
+                Some(id) => (
+                    id,
+                    "marcxml",
+                    CatalogueRecord::from_record_as(&record, family),
+                ),
                 None => {
                     report.rejected.push(format!(
                         "byte {position}: a MARC record outside an OAI header"

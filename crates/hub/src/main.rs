@@ -229,7 +229,8 @@ enum LibraryAction {
         /// OAI-PMH base URL
         #[arg(long)]
         oai: Option<String>,
-        /// OAI-PMH metadata prefix: marcxml or oai_dc
+        /// OAI-PMH metadata prefix: marcxml (or marc21, unimarc: MARCXML by another name) or
+        /// oai_dc
         #[arg(long, default_value = "marcxml")]
         prefix: String,
         /// OAI-PMH set to harvest
@@ -241,6 +242,9 @@ enum LibraryAction {
         /// The IANA time zone its librarians keep their hours in (Europe/Berlin)
         #[arg(long)]
         time_zone: Option<String>,
+        /// Its records' MARC: marc21, unimarc (CNMARC too) or auto (each record as its tags say)
+        #[arg(long, default_value = "auto")]
+        marc: String,
     },
     /// List member libraries and where their harvests stand
     List,
@@ -410,6 +414,7 @@ async fn main() -> ExitCode {
                         set,
                         every_minutes,
                         time_zone,
+                        marc,
                     },
             } => {
                 feed::upsert_library(
@@ -422,6 +427,7 @@ async fn main() -> ExitCode {
                         set_spec: set.as_deref(),
                         every_minutes,
                         time_zone: time_zone.as_deref(),
+                        marc_family: Some(marc.as_str()),
                     },
                 )
                 .await

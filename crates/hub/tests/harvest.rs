@@ -112,6 +112,7 @@ async fn add_library(db: &Db, id: &str, name: &str, url: &str, prefix: &str) {
             set_spec: None,
             every_minutes: None,
             time_zone: None,
+            marc_family: None,
         },
     )
     .await
@@ -488,4 +489,78 @@ async fn a_provider_that_fails_is_retried_resumed_and_restarted() {
 
 fn provider_manifest(p: &ProviderProcess) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(&p.manifest).unwrap()).unwrap()
+}
+
+/// A library whose provider names MARCXML `marc21` (as Alma, Koha and FOLIO do) and whose
+/// records are UNIMARC: each is read as its tags say, or as the library's setting says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unimarc_from_a_provider_naming_marcxml_marc21() {
+    let pg = Postgres::start();
+    let db = Db::connect(&pg.config(), 4).unwrap();
+    db.migrate().await.unwrap();
+    let provider = ProviderProcess::start(&json!({"name": "Biblioteca", "batch": 5, "records": [
+        entry("oai:fr:1", 1, "marc4j-unimarc_record.xml", 0),
+        entry("oai:us:1", 1, "marc4j-chabon.mrc", 0),
+    ]}));
+    add_library(&db, "roma", "Biblioteca di Roma", &provider.url(), "marc21").await;
+    let r = harvest(&db, "roma", &provider.url()).await;
+    assert_eq!((r.records, r.rejected.len()), (2, 0), "{r:?}");
+    let client = db.pool.get().await.unwrap();
+    let titles: Vec<String> = client
+        .query(
+            "SELECT record->'description'->>'title' FROM source_records ORDER BY oai_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Le Spleen de Paris",
+            "The amazing adventures of Kavalier and Clay"
+        ]
+    );
+    // Set to MARC 21, the same records have no title where MARC 21 keeps it (245): refused
+    // with the reason, the MARC 21 record still read.
+    feed::upsert_library(
+        &db,
+        &feed::LibraryInput {
+            id: "roma",
+            name: "Biblioteca di Roma",
+            base_url: Some(&provider.url()),
+            metadata_prefix: "marc21",
+            set_spec: None,
+            every_minutes: None,
+            time_zone: None,
+            marc_family: Some("marc21"),
+        },
+    )
+    .await
+    .unwrap();
+    client
+        .execute("UPDATE harvests SET next_from = NULL", &[])
+        .await
+        .unwrap();
+    let r = harvest(&db, "roma", &provider.url()).await;
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    // An unknown setting is refused with the reason.
+    let e = feed::upsert_library(
+        &db,
+        &feed::LibraryInput {
+            id: "roma",
+            name: "Biblioteca di Roma",
+            base_url: None,
+            metadata_prefix: "marc21",
+            set_spec: None,
+            every_minutes: None,
+            time_zone: None,
+            marc_family: Some("ibermarc"),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("marc21, unimarc or auto"), "{e}");
 }

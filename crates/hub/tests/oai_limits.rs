@@ -41,6 +41,7 @@ async fn library(db: &Db, id: &str, url: &str) {
             set_spec: None,
             every_minutes: None,
             time_zone: None,
+            marc_family: None,
         },
     )
     .await

@@ -130,6 +130,8 @@ class Repository:
         return [
             ("oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd", "http://www.openarchives.org/OAI/2.0/oai_dc/"),
             ("marcxml", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", "http://www.loc.gov/MARC21/slim"),
+            # MARCXML as Alma, Koha and FOLIO name it.
+            ("marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", "http://www.loc.gov/MARC21/slim"),
         ]
 
     def listSets(self):
@@ -149,7 +151,7 @@ class Repository:
                 out.append((header, None, None))
                 continue
             record = marc_record(entry)
-            if metadataPrefix == "marcxml":
+            if metadataPrefix in ("marcxml", "marc21"):
                 meta = common.Metadata(None, {"record": record})
             else:
                 meta = common.Metadata(None, dc_map(record))
@@ -174,6 +176,7 @@ class Repository:
 registry = metadata.MetadataRegistry()
 registry.registerWriter("oai_dc", server.oai_dc_writer)
 registry.registerWriter("marcxml", marcxml_writer)
+registry.registerWriter("marc21", marcxml_writer)
 
 
 def make_server():

@@ -38,6 +38,7 @@ async fn the_feed_needs_a_live_token_and_returns_changes_in_order() {
         set_spec: None,
         every_minutes: None,
         time_zone: None,
+        marc_family: None,
     };
     feed::upsert_library(
         &db,
