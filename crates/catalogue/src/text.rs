@@ -1,10 +1,51 @@
 //! Text normalisation shared by indexing and querying, so both sides agree: compatibility
 //! decomposition (ligatures such as "ﬁ" become "fi"), diacritics and case folded, words split
-//! on anything that is not a letter or digit, and Chinese, Japanese and Korean text turned
-//! into overlapping two-character tokens (the usual dictionary-free approach).
+//! on anything that is not a letter or digit, traditional Chinese characters folded to their
+//! simplified forms (so 图书馆 finds 圖書館學 and the reverse), and Chinese, Japanese and
+//! Korean text turned into overlapping two-character tokens (the usual dictionary-free
+//! approach).
+
+use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+/// Which folding built an index: an index whose tokens were made by another is rebuilt.
+/// Change it whenever `tokens` gives other tokens for some text.
+pub const FOLDING: &str = "2";
+
+/// OpenCC's traditional-to-simplified characters (`tools/opencc/tables.py`).
+const TRADITIONAL_SIMPLIFIED: &str = include_str!("traditional-simplified.tsv");
+
+fn simplified_table() -> &'static [(char, char)] {
+    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: Vec<(char, char)> = TRADITIONAL_SIMPLIFIED
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut chars = l.split('\t').map(|p| p.chars().next());
+                Some((chars.next()??, chars.next()??))
+            })
+            .collect();
+        table.sort_unstable();
+        table
+    })
+}
+
+/// The simplified form of a traditional Chinese character (`c` itself for any other).
+pub fn simplified(c: char) -> char {
+    let table = simplified_table();
+    table
+        .binary_search_by_key(&c, |&(t, _)| t)
+        .map_or(c, |i| table[i].1)
+}
+
+/// Whether `c` is kana: a run of CJK text with kana in it is Japanese, whose kanji are not
+/// Chinese characters to fold.
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}')
+}
 
 /// Whether `c` belongs to a script written without spaces between words.
 pub fn is_cjk(c: char) -> bool {
@@ -56,6 +97,11 @@ pub fn tokens(text: &str) -> Vec<Token> {
         }
     };
     let flush_run = |run: &mut Vec<char>, out: &mut Vec<Token>| {
+        if !run.iter().copied().any(is_kana) {
+            for c in run.iter_mut() {
+                *c = simplified(*c);
+            }
+        }
         match run.len() {
             0 => {}
             1 => out.push(Token {
@@ -174,6 +220,10 @@ mod tests {
         check("红", "红");
         check("唐诗 and Tang poetry", "唐诗 and tang poetry");
         check("東京タワー", "東京 京タ タワ ワー");
+        // Traditional characters fold to simplified ones; Japanese (with kana) is left as is.
+        check("圖書館學", "图书 书馆 馆学");
+        check("图书馆学", "图书 书馆 馆学");
+        check("國立臺灣大學", "国立 立台 台湾 湾大 大学");
         check("", "");
         check("!!! ??? 🙂", "");
     }

@@ -358,7 +358,9 @@ async fn apply_page(
         if record.description.title.trim().is_empty() {
             report
                 .rejected
-                .push(format!("{identifier}: the record has no title"));
+                .push(format!(
+                    "{identifier}: the record has no title (neither a MARC 21 245, a UNIMARC 200 $a nor a dc:title)"
+                ));
             rejected += 1;
             continue;
         }

@@ -80,8 +80,11 @@ pub struct Parsed {
 /// The character sets an ISO 2709 record's text is read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charset {
-    /// MARC 21 with leader position 9 `a`, or UNIMARC whose 100 field says ISO 10646 (`50`).
+    /// MARC 21 with leader position 9 `a`: bytes that are not UTF-8 refuse the record.
     Utf8,
+    /// UNIMARC whose 100 field says ISO 10646 (`50`): bytes that are not UTF-8 are counted
+    /// and replaced, the record kept.
+    UnimarcUtf8,
     /// MARC 21's default.
     Marc8,
     /// UNIMARC naming another set in its 100 field (`01` ISO 646, `03` ISO 5426, …): read as
@@ -93,7 +96,7 @@ pub enum Charset {
 impl Charset {
     pub fn as_str(self) -> &'static str {
         match self {
-            Charset::Utf8 => "UTF-8",
+            Charset::Utf8 | Charset::UnimarcUtf8 => "UTF-8",
             Charset::Marc8 => "MARC-8",
             Charset::UnimarcOther => "a UNIMARC character set Commons does not read yet",
         }
@@ -152,7 +155,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         Charset::Utf8
     } else {
         match unimarc_charset(bytes, base, directory) {
-            Some(code) if &code == b"50" => Charset::Utf8,
+            // UNIMARC saying UTF-8: bytes that are not are counted and replaced, the record
+            // kept (as MARC-8 problems are), rather than refused as MARC 21 says UTF-8.
+            Some(code) if &code == b"50" => Charset::UnimarcUtf8,
             Some(_) => Charset::UnimarcOther,
             None => Charset::Marc8,
         }
@@ -202,6 +207,14 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                     unmapped += d.unmapped;
                     Ok(d.text)
                 }
+                Charset::UnimarcUtf8 => match std::str::from_utf8(raw) {
+                    Ok(s) => Ok(s.nfc().collect()),
+                    Err(_) => {
+                        let lossy = String::from_utf8_lossy(raw);
+                        unmapped += lossy.matches(char::REPLACEMENT_CHARACTER).count();
+                        Ok(lossy.nfc().collect())
+                    }
+                },
                 Charset::UnimarcOther => match std::str::from_utf8(raw) {
                     Ok(s) => Ok(s.nfc().collect()),
                     Err(_) => Ok(raw
@@ -378,7 +391,17 @@ mod tests {
         let p = parse(&utf8).unwrap();
         assert_eq!(
             (p.charset, p.record.first("200", 'a')),
-            (Charset::Utf8, Some("图书馆学"))
+            (Charset::UnimarcUtf8, Some("图书馆学"))
+        );
+        // Saying UTF-8 and sending other bytes: kept, the bytes counted and replaced.
+        let lying = build(
+            b' ',
+            &[("100", f100("50").as_bytes()), ("200", b"1 \x1FaCaf\xE9")],
+        );
+        let p = parse(&lying).unwrap();
+        assert_eq!(
+            (p.record.first("200", 'a'), p.unmapped),
+            (Some("Caf\u{FFFD}"), 1)
         );
         let other = build(
             b' ',

@@ -232,6 +232,10 @@ pub fn import_bytes(
                     Ok(parsed) => {
                         if parsed.unmapped > 0 {
                             let reason = match parsed.charset {
+                                iso2709::Charset::UnimarcUtf8 => format!(
+                                    "{} bytes are not UTF-8 although the record's 100 field says UTF-8; they were replaced by �, the original is kept",
+                                    parsed.unmapped
+                                ),
                                 iso2709::Charset::UnimarcOther => format!(
                                     "{} bytes in {} (its 100 field names a set other than UTF-8) were replaced by �; the original is kept",
                                     parsed.unmapped,
@@ -355,7 +359,11 @@ pub fn import_bytes(
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for item in incoming {
         if item.record.description.title.trim().is_empty() {
-            reject(&mut report, item.position, "the record has no title".into());
+            let reason = match item.format {
+                "oai_dc" => "the record has no title (dc:title)",
+                _ => "the record has no title (neither a MARC 21 245 nor a UNIMARC 200 $a)",
+            };
+            reject(&mut report, item.position, reason.into());
             continue;
         }
         let sha = hex(&Sha256::digest(&item.body));

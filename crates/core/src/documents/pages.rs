@@ -114,6 +114,8 @@ impl PageIndex {
         let want = stored_pages(store)?;
         if let Ok(index) = Index::open_in_dir(dir)
             && index.schema() == schema().0
+            && std::fs::read_to_string(dir.join("folding")).ok().as_deref()
+                == Some(commons_catalogue::text::FOLDING)
             && let Ok(pi) = PageIndex::from_index(dir, index)
             && pi.reader.searcher().num_docs() == want
         {
@@ -162,6 +164,8 @@ impl PageIndex {
             }
             writer.commit().map_err(|e| fail(&e))?;
         }
+        std::fs::write(dir.join("folding"), commons_catalogue::text::FOLDING)
+            .map_err(|e| fail(&e))?;
         PageIndex::from_index(dir, index)
     }
 

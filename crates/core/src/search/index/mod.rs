@@ -105,6 +105,12 @@ pub struct SearchResults {
 /// rebuilt on open. 2: sub-discipline facets.
 const INDEX_FORMAT: &str = "2";
 
+/// The index's layout and the text folding its tokens were made with: an index built with
+/// another is rebuilt.
+fn index_format() -> String {
+    format!("{INDEX_FORMAT}.{}", commons_catalogue::text::FOLDING)
+}
+
 /// Facet groups, in the order the catalogue screen shows them.
 pub const FACET_GROUPS: &[&str] = &[
     "available",
@@ -234,7 +240,8 @@ impl SearchIndex {
         if have == Some(want)
             && let Ok(index) = Index::open_in_dir(dir)
             && index.schema() == schema().0
-            && std::fs::read_to_string(dir.join("format")).ok().as_deref() == Some(INDEX_FORMAT)
+            && std::fs::read_to_string(dir.join("format")).ok().as_deref()
+                == Some(index_format().as_str())
             && let Some(slots) = FacetSlots::load(dir)
             && let Ok(si) = SearchIndex::from_index(dir, index, slots)
         {
@@ -304,7 +311,7 @@ impl SearchIndex {
             progress(total, total);
         }
         std::fs::write(building.join("generation"), want.to_string()).map_err(|e| fail(&e))?;
-        std::fs::write(building.join("format"), INDEX_FORMAT).map_err(|e| fail(&e))?;
+        std::fs::write(building.join("format"), index_format()).map_err(|e| fail(&e))?;
         let _ = std::fs::remove_dir_all(dir);
         std::fs::rename(&building, dir).map_err(|e| fail(&e))?;
         let index = Index::open_in_dir(dir).map_err(|e| fail(&e))?;
