@@ -143,3 +143,31 @@ test("an imported record whose text looks like markup is shown as text", async (
     await app.stop({ cleanup: true });
   }
 });
+
+test("a search in simplified characters finds the Shanghai library's CNMARC record in traditional ones", async () => {
+  const dir = dataDir("catalogue-cjk");
+  const app = await launch(dir, { COMMONS_UI_LANGUAGE: "zh-Hans" });
+  try {
+    const s = app.session;
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+    await s.click(await s.find('nav a[data-route="catalogue"]'));
+    const input = await s.waitFor("the search box", () => s.find("#catalogue-q"));
+    await s.cmd("POST", `/element/${input}/value`, { text: "图书馆" });
+    await s.waitFor("the results", async () => (await s.execute("return document.getElementById('results-heading')?.dataset.answered")) === "图书馆");
+    const titles = await s.execute("return [...document.querySelectorAll('.hit-title')].map(a => a.textContent)");
+    assert.ok(titles.some((t) => t.includes("圖書館學概論")), titles.join(" | "));
+    await screenshot(s, "catalogue-traditional-found");
+    // Its page: read from CNMARC, with its CLC number and Chinese subject heading, held in Shanghai.
+    const links = await s.findAll(".hit-title");
+    await s.click(links[titles.findIndex((t) => t.includes("圖書館學概論"))]);
+    await s.waitFor("the record page", () => s.textOf("article.record h1"));
+    const page = await s.execute("return document.querySelector('article.record').textContent");
+    assert.match(page, /G250/);
+    assert.match(page, /图书馆学 -- 概论/);
+    const holders = await s.execute("return [...document.querySelectorAll('table.holdings tbody tr')].map(r => r.textContent)");
+    assert.ok(holders.some((h) => /上海|Shanghai/.test(h)), holders.join(" | "));
+    await screenshot(s, "catalogue-cnmarc-record");
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});

@@ -17,6 +17,9 @@ const RESOURCES: &str = include_str!("../../../assets/demo/resources.json");
 const LIBRARIANS: &str = include_str!("../../../assets/demo/librarians.json");
 const DOCUMENTS: &str = include_str!("../../../assets/demo/documents.json");
 const CONSULTATION_TYPES: &str = include_str!("../../../assets/demo/consultation_types.json");
+/// The Shanghai centre library's catalogue in CNMARC (ISO 2709), read as `commons import`
+/// reads a file.
+const SHANGHAI_CNMARC: &[u8] = include_bytes!("../../../assets/demo/shanghai.cnmarc");
 const PDFS: &[(&str, &[u8])] = &[
     (
         "citing-sources.pdf",
@@ -328,6 +331,7 @@ pub fn seed(
     let total = (consortium.libraries.len()
         + disciplines.len()
         + records.len()
+        + crate::catalogue::marc::iso2709::split(SHANGHAI_CNMARC).count()
         + resources.len()
         + librarians.len()
         + documents.len()) as u64;
@@ -440,6 +444,37 @@ pub fn seed(
                     ))
                     .map_err(sql)?;
             }
+            report(SeedStage::Catalogue, 1, false);
+        }
+    }
+    // The Shanghai centre library catalogues in CNMARC: its records go through the reader and
+    // mapping imports use.
+    {
+        let mut libraries = std::collections::HashSet::new();
+        for (i, raw) in crate::catalogue::marc::iso2709::split(SHANGHAI_CNMARC).enumerate() {
+            let parsed = crate::catalogue::marc::iso2709::parse(raw.bytes).map_err(|detail| {
+                SeedError::Asset {
+                    file: "shanghai.cnmarc",
+                    detail: format!("record {}: {detail}", i + 1),
+                }
+            })?;
+            let record = crate::catalogue::CatalogueRecord::from_record(&parsed.record);
+            let control = parsed.record.control("001").unwrap_or_default().to_owned();
+            let sha = commons_protocol::Sha256::of(raw.bytes).to_string();
+            crate::catalogue::import::save(
+                &tx,
+                &format!("src:{control}"),
+                "demo",
+                &record,
+                &crate::catalogue::import::Original {
+                    format: "marc21",
+                    body: raw.bytes,
+                    sha256: &sha,
+                },
+                &now,
+                &mut libraries,
+            )
+            .map_err(sql)?;
             report(SeedStage::Catalogue, 1, false);
         }
     }
@@ -660,6 +695,51 @@ mod tests {
         );
         assert!(again.is_empty());
         assert_eq!(count(&store, "records"), records);
+    }
+
+    /// The Shanghai centre library's CNMARC catalogue arrives through the UNIMARC reader:
+    /// titles (some in traditional characters), CLC numbers placing each in a discipline,
+    /// Chinese subject headings, holdings at Shanghai.
+    #[test]
+    fn the_cnmarc_catalogue_is_read_as_imports_read_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("commons.db")).unwrap();
+        seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
+        let row = |sql: &str| -> (String, String, String, i64) {
+            store
+                .conn()
+                .query_row(sql, [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .unwrap()
+        };
+        let (title, clc, subjects, disciplines) = row("SELECT r.title, r.clc, r.subjects,
+                    (SELECT count(*) FROM record_disciplines d WHERE d.record_id = r.id)
+             FROM records r WHERE r.id = 'src:SH000001'");
+        assert_eq!(title, "圖書館學概論");
+        assert_eq!(clc, "G250");
+        assert_eq!(subjects, r#"["图书馆学 -- 概论"]"#);
+        assert_eq!(disciplines, 1);
+        let unplaced: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM records r WHERE r.id LIKE 'src:SH%'
+                 AND NOT EXISTS (SELECT 1 FROM record_disciplines d WHERE d.record_id = r.id)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unplaced, 0, "every CLC number names a discipline");
+        let at_shanghai: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(DISTINCT record_id) FROM holdings WHERE library_id = 'shanghai'
+                 AND record_id LIKE 'src:SH%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(at_shanghai, 24);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Writes the generated part of the demo consortium in `assets/demo/`: the discipline tree,
-//! a few thousand catalogue records with holdings, and the sample PDF documents.
+//! a few thousand catalogue records with holdings, the Shanghai centre library's CNMARC
+//! catalogue, and the sample PDF documents.
 //!
 //! The output is deterministic (a fixed-seed generator), so running it again changes nothing:
 //! `cargo run -p generate-demo`.
@@ -8,6 +9,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+
+mod cnmarc;
 
 const RECORDS: usize = 3000;
 
@@ -1047,6 +1050,8 @@ fn main() {
         json!({ "file": file, "title": title, "discipline": discipline, "pages": pages.len() }),
     );
     write("documents.json", &Value::Array(documents));
+    std::fs::write(out.join("shanghai.cnmarc"), cnmarc::catalogue())
+        .expect("write the CNMARC catalogue");
     println!(
         "wrote {} records and {} documents to {}",
         records.len(),
