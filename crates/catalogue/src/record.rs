@@ -95,6 +95,9 @@ pub struct Description {
     pub summary: Option<String>,
     pub contents: Option<String>,
     pub physical: Option<String>,
+    /// Romanized forms of the title and names (CNMARC's pinyin in $9), searched and shown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub romanized: Vec<String>,
 }
 
 /// A bibliographic record as an import maps it.

@@ -179,6 +179,14 @@ impl CatalogueRecord {
                 push_new(&mut d.authors, personal_name(sf));
             }
         }
+        // Pinyin (or another romanization) of the title and the names, in $9.
+        for tag in ["200", "700", "701", "702", "710", "711", "712"] {
+            for sf in m.data(tag) {
+                for v in subfields(sf, '9') {
+                    push_new(&mut d.romanized, clean(&without_controls(v)));
+                }
+            }
+        }
         for tag in ["710", "711", "712"] {
             for sf in m.data(tag) {
                 push_new(&mut d.authors, all(sf, &['a', 'b'], ". "));
@@ -407,6 +415,7 @@ mod tests {
         assert_eq!(d.subtitle.as_deref(), Some("第二版"));
         assert_eq!(d.responsibility.as_deref(), Some("吴慰慈, 董焱编著"));
         assert_eq!(d.authors, ["吴慰慈"]);
+        assert_eq!(d.romanized, ["tu shu guan xue gai lun"]);
         assert_eq!(d.isbns, ["9787501350001"]);
         assert_eq!((d.language.as_str(), d.year), ("chi", Some(2023)));
         assert_eq!(d.publisher.as_deref(), Some("国家图书馆出版社"));

@@ -156,6 +156,8 @@ pub struct RecordView {
     pub summary: Option<String>,
     pub contents: Option<String>,
     pub physical: Option<String>,
+    /// Romanized forms of the title and names (pinyin).
+    pub romanized: Vec<String>,
     pub holdings: Vec<HoldingView>,
     /// When availability was last refreshed (RFC 3339).
     pub availability_as_of: Option<String>,
@@ -189,6 +191,7 @@ impl RecordView {
             summary: d.summary,
             contents: d.contents,
             physical: d.physical,
+            romanized: d.romanized,
             holdings: r
                 .holdings
                 .into_iter()

@@ -458,6 +458,8 @@ export type RecordView = {
 	summary: string | null,
 	contents: string | null,
 	physical: string | null,
+	/**  Romanized forms of the title and names (pinyin). */
+	romanized: string[],
 	holdings: HoldingView[],
 	/**  When availability was last refreshed (RFC 3339). */
 	availabilityAsOf: string | null,

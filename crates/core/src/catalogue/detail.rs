@@ -37,7 +37,8 @@ pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreErro
     let Some(mut r) = conn
         .query_row(
             "SELECT id, title, subtitle, responsibility, authors, edition, publisher, place, year,
-                    language, format, lcc, ddc, clc, subjects, series, notes, summary, contents, physical
+                    language, format, lcc, ddc, clc, subjects, series, notes, summary, contents, physical,
+                    romanized
              FROM records WHERE id = ?1",
             [id],
             |row| {
@@ -64,6 +65,7 @@ pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreErro
                     summary: row.get(17)?,
                     contents: row.get(18)?,
                     physical: row.get(19)?,
+                    romanized: list(row.get(20)?),
                     ..Description::default()
                     },
                 })

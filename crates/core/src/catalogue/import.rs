@@ -574,9 +574,9 @@ pub(crate) fn save(
     tx.prepare_cached(
         "INSERT INTO records(id, source, title, subtitle, responsibility, authors, edition, publisher,
              place, year, language, format, lcc, ddc, clc, subjects, series, notes, summary, contents,
-             physical, updated_at)
+             physical, updated_at, romanized)
          VALUES (?1, ?22, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21)
+                 ?18, ?19, ?20, ?21, ?23)
          ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title, subtitle = excluded.subtitle,
              responsibility = excluded.responsibility, authors = excluded.authors,
              edition = excluded.edition, publisher = excluded.publisher, place = excluded.place,
@@ -584,7 +584,7 @@ pub(crate) fn save(
              lcc = excluded.lcc, ddc = excluded.ddc, clc = excluded.clc, subjects = excluded.subjects,
              series = excluded.series, notes = excluded.notes, summary = excluded.summary,
              contents = excluded.contents, physical = excluded.physical,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, romanized = excluded.romanized",
     )?
     .execute(rusqlite::params![
             id,
@@ -608,7 +608,8 @@ pub(crate) fn save(
             r.contents,
             r.physical,
             now,
-            source
+            source,
+            json(&r.romanized)
         ])?;
     if existing.is_some() {
         tx.prepare_cached("DELETE FROM record_identifiers WHERE record_id = ?1")?

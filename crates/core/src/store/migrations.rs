@@ -59,4 +59,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "MARC 21 holdings records",
         sql: include_str!("../../migrations/0011_holdings_records.sql"),
     },
+    Migration {
+        name: "romanized forms of records",
+        sql: include_str!("../../migrations/0012_romanized.sql"),
+    },
 ];

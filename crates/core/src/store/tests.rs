@@ -69,6 +69,7 @@ const SHIPPED: &[u64] = &[
     0x7403cc3fbb18e924,
     0x6cee675357f2e4d2,
     0x44b17e213f22f671,
+    0x6cde295d77a02cb9,
 ];
 
 fn fingerprint(sql: &str) -> u64 {

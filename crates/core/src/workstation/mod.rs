@@ -603,6 +603,42 @@ mod tests {
         assert_eq!(found.total, 0, "the index was rebuilt without the demo");
     }
 
+    /// Chinese readers' queries: simplified or traditional characters, or the pinyin the
+    /// CNMARC records carry, each finds the record whatever script it is written in.
+    #[test]
+    fn simplified_traditional_and_pinyin_queries_find_the_same_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[]);
+        ws.prepare(&mut |_| {}).unwrap();
+        let table = [
+            ("图书馆", "圖書館學概論"),
+            ("圖書館", "圖書館學概論"),
+            ("tu shu guan", "圖書館學概論"),
+            ("wang ming", "圖書館學概論"),
+            ("红楼梦", "紅樓夢研究"),
+            ("紅樓夢", "紅樓夢研究"),
+            ("hong lou meng", "紅樓夢研究"),
+            ("台湾文学", "臺灣文學史"),
+            ("心理学导论", "心理學導論"),
+            ("数据结构", "数据结构与算法"),
+            ("數據結構", "数据结构与算法"),
+        ];
+        for (query, title) in table {
+            let (found, _) = ws
+                .search(&SearchRequest {
+                    query: query.into(),
+                    limit: 20,
+                    ..Default::default()
+                })
+                .unwrap();
+            assert!(
+                found.hits.iter().any(|h| h.title == title),
+                "{query} → {:?}",
+                found.hits.iter().map(|h| &h.title).collect::<Vec<_>>()
+            );
+        }
+    }
+
     fn walk(dir: &Path) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {

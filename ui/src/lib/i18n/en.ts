@@ -125,6 +125,7 @@ export const en = {
   "record.physical": "Description",
   "record.language": "Language",
   "record.format": "Format",
+  "record.romanized": "Romanized (pinyin)",
   "record.subjects": "Subjects",
   "record.classification": "Classification",
   "record.identifiers": "Identifiers",

@@ -126,6 +126,7 @@ export const zhHans: Record<MessageKey, string> = {
   "record.physical": "载体形态",
   "record.language": "语种",
   "record.format": "文献类型",
+  "record.romanized": "拼音",
   "record.subjects": "主题",
   "record.classification": "分类号",
   "record.identifiers": "标识符",

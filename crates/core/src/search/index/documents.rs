@@ -110,7 +110,8 @@ pub(super) fn for_each_document(
         .prepare(&format!(
             "SELECT r.id, r.title, coalesce(r.subtitle, ''), r.authors, r.subjects, coalesce(r.publisher, ''),
                     r.series, coalesce(r.summary, ''), coalesce(r.contents, ''), r.year, r.language, r.format,
-                    coalesce(r.lcc, ''), coalesce(r.ddc, ''), coalesce(r.clc, ''), coalesce(r.responsibility, '')
+                    coalesce(r.lcc, ''), coalesce(r.ddc, ''), coalesce(r.clc, ''), coalesce(r.responsibility, ''),
+                    r.romanized
              FROM records r {filter}"
         ))
         .map_err(sql)?;
@@ -122,7 +123,8 @@ pub(super) fn for_each_document(
             Ok(serde_json::from_str(&get(i)?).unwrap_or_default())
         };
         let id = get(0)?;
-        let title = format!("{} {}", get(1)?, get(2)?);
+        // The romanized forms (pinyin of a Chinese title) count as title words.
+        let title = format!("{} {} {}", get(1)?, get(2)?, list(16)?.join(" "));
         let authors = list(3)?.join(" ; ");
         let subjects = list(4)?.join(" ; ");
         let holds = holdings.remove(&id).unwrap_or_default();

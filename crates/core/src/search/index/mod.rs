@@ -103,7 +103,7 @@ pub struct SearchResults {
 
 /// What the index holds for each record, beyond its schema; an index of another format is
 /// rebuilt on open. 2: sub-discipline facets.
-const INDEX_FORMAT: &str = "2";
+const INDEX_FORMAT: &str = "3";
 
 /// The index's layout and the text folding its tokens were made with: an index built with
 /// another is rebuilt.
