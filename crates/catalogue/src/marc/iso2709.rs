@@ -87,9 +87,15 @@ pub enum Charset {
     UnimarcUtf8,
     /// MARC 21's default.
     Marc8,
-    /// UNIMARC naming another set in its 100 field (`01` ISO 646, `03` ISO 5426, …): read as
-    /// UTF-8 when the bytes are, otherwise the ASCII part is kept and the rest replaced by
-    /// U+FFFD (counted as unmapped; the original is kept).
+    /// UNIMARC saying ISO 5426 (`03`), the extended Latin set of European libraries (text
+    /// that is valid UTF-8 all the same is read as UTF-8).
+    Iso5426,
+    /// UNIMARC/CNMARC in GB 18030 (or its GB 2312 subset), as Chinese libraries export it:
+    /// a Chinese-catalogued record whose bytes are not UTF-8 and read cleanly as GB 18030.
+    Gb18030,
+    /// UNIMARC naming another set (or too short a 100 field to name one): read as UTF-8 when
+    /// the bytes are, otherwise the ASCII part is kept and the rest replaced by U+FFFD
+    /// (counted as unmapped; the original is kept).
     UnimarcOther,
 }
 
@@ -98,15 +104,23 @@ impl Charset {
         match self {
             Charset::Utf8 | Charset::UnimarcUtf8 => "UTF-8",
             Charset::Marc8 => "MARC-8",
+            Charset::Iso5426 => "ISO 5426",
+            Charset::Gb18030 => "GB 18030",
             Charset::UnimarcOther => "a UNIMARC character set Commons does not read yet",
         }
     }
 }
 
-/// The character set the 100 field of a UNIMARC record names (positions 26–27 of its `$a`,
-/// the first graphic set; `??` when the field is too short to say), from the raw field;
-/// `None` when the record has no UNIMARC 100 field.
-fn unimarc_charset(bytes: &[u8], base: usize, directory: &[u8]) -> Option<[u8; 2]> {
+/// `raw` read as GB 18030 (which contains GB 2312), when every byte sequence is one.
+fn gb18030(raw: &[u8]) -> Option<String> {
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(raw)
+        .map(|s| s.nfc().collect())
+}
+
+/// The `$a` of a UNIMARC record's 100 field (general processing data), from the raw field;
+/// `None` when the record has no UNIMARC-shaped 100 field.
+fn unimarc_100(bytes: &[u8], base: usize, directory: &[u8]) -> Option<Vec<u8>> {
     let entry = directory.chunks_exact(12).find(|e| &e[..3] == b"100")?;
     let length: usize = std::str::from_utf8(&entry[3..7]).ok()?.parse().ok()?;
     let start: usize = std::str::from_utf8(&entry[7..12]).ok()?.parse().ok()?;
@@ -119,11 +133,7 @@ fn unimarc_charset(bytes: &[u8], base: usize, directory: &[u8]) -> Option<[u8; 2
         .unwrap_or(rest.len())];
     let shaped =
         a.len() >= 9 && a[..8].iter().all(u8::is_ascii_digit) && matches!(a[8], b'a'..=b'k' | b'u');
-    // A 100 field too short to name its set still says the record is UNIMARC.
-    shaped.then(|| match (a.get(26), a.get(27)) {
-        (Some(&x), Some(&y)) => [x, y],
-        _ => *b"??",
-    })
+    shaped.then(|| a.to_vec())
 }
 
 /// Parses one record. Errors are sentences naming what is wrong.
@@ -151,17 +161,25 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         ));
     }
     let directory = &bytes[24..base - 1];
+    let f100 = unimarc_100(bytes, base, directory);
+    // The 100 field's positions 22–24 (language of cataloguing) and 26–27 (the first
+    // graphic character set).
+    let at = |range: std::ops::Range<usize>| f100.as_deref().and_then(|a| a.get(range));
+    let chinese = at(22..25) == Some(b"chi".as_slice());
     let charset = if leader.as_bytes()[9] == b'a' {
         Charset::Utf8
+    } else if f100.is_none() {
+        Charset::Marc8
     } else {
-        match unimarc_charset(bytes, base, directory) {
+        match at(26..28) {
             // UNIMARC saying UTF-8: bytes that are not are counted and replaced, the record
             // kept (as MARC-8 problems are), rather than refused as MARC 21 says UTF-8.
-            Some(code) if &code == b"50" => Charset::UnimarcUtf8,
-            Some(_) => Charset::UnimarcOther,
-            None => Charset::Marc8,
+            Some(b"50") => Charset::UnimarcUtf8,
+            Some(b"03") => Charset::Iso5426,
+            _ => Charset::UnimarcOther,
         }
     };
+    let mut used_gb18030 = false;
     if !directory.len().is_multiple_of(12) {
         return Err(format!(
             "directory of {} bytes is not a whole number of 12-byte entries",
@@ -209,14 +227,30 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                 }
                 Charset::UnimarcUtf8 => match std::str::from_utf8(raw) {
                     Ok(s) => Ok(s.nfc().collect()),
+                    Err(_) if chinese && let Some(s) = gb18030(raw) => {
+                        used_gb18030 = true;
+                        Ok(s)
+                    }
                     Err(_) => {
                         let lossy = String::from_utf8_lossy(raw);
                         unmapped += lossy.matches(char::REPLACEMENT_CHARACTER).count();
                         Ok(lossy.nfc().collect())
                     }
                 },
-                Charset::UnimarcOther => match std::str::from_utf8(raw) {
+                Charset::Iso5426 => match std::str::from_utf8(raw) {
                     Ok(s) => Ok(s.nfc().collect()),
+                    Err(_) => {
+                        let (text, n) = super::iso5426::decode(raw);
+                        unmapped += n;
+                        Ok(text)
+                    }
+                },
+                Charset::Gb18030 | Charset::UnimarcOther => match std::str::from_utf8(raw) {
+                    Ok(s) => Ok(s.nfc().collect()),
+                    Err(_) if chinese && let Some(s) = gb18030(raw) => {
+                        used_gb18030 = true;
+                        Ok(s)
+                    }
                     Err(_) => Ok(raw
                         .iter()
                         .map(|&b| {
@@ -258,18 +292,30 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     Ok(Parsed {
         record: Record { leader, fields },
         unmapped,
-        charset,
+        charset: if used_gb18030 {
+            Charset::Gb18030
+        } else {
+            charset
+        },
     })
 }
 
 /// Writes a record as ISO 2709 with UTF-8 text (leader position 9 is set to `a`).
 pub fn write(record: &Record) -> Vec<u8> {
+    let mut out = write_encoded(record, &|s| s.as_bytes().to_vec());
+    out[9] = b'a';
+    out
+}
+
+/// Writes a record as ISO 2709 with each value encoded by `encode`, leader position 9 as
+/// the record has it (UNIMARC says its character set in the 100 field).
+pub fn write_encoded(record: &Record, encode: &dyn Fn(&str) -> Vec<u8>) -> Vec<u8> {
     let mut directory = Vec::new();
     let mut data = Vec::new();
     for field in &record.fields {
         let start = data.len();
         match field {
-            Field::Control { value, .. } => data.extend_from_slice(value.as_bytes()),
+            Field::Control { value, .. } => data.extend_from_slice(&encode(value)),
             Field::Data {
                 ind1,
                 ind2,
@@ -282,7 +328,7 @@ pub fn write(record: &Record) -> Vec<u8> {
                 for (code, value) in subfields {
                     data.push(SUBFIELD);
                     data.extend_from_slice(code.encode_utf8(&mut buf).as_bytes());
-                    data.extend_from_slice(value.as_bytes());
+                    data.extend_from_slice(&encode(value));
                 }
             }
         }
@@ -296,7 +342,6 @@ pub fn write(record: &Record) -> Vec<u8> {
     let total = base + data.len() + 1;
     let mut leader: Vec<u8> = format!("{:<24.24}", record.leader).into_bytes();
     leader[..5].copy_from_slice(format!("{:05}", total.min(99_999)).as_bytes());
-    leader[9] = b'a';
     leader[12..17].copy_from_slice(format!("{base:05}").as_bytes());
     let mut out = leader;
     out.extend(directory);
@@ -403,9 +448,12 @@ mod tests {
             (p.record.first("200", 'a'), p.unmapped),
             (Some("Caf\u{FFFD}"), 1)
         );
+        // A set Commons does not read, catalogued in French (Chinese records whose bytes are
+        // not UTF-8 are tried as GB 18030).
+        let french = f100("05").replace("chi", "fre");
         let other = build(
             b' ',
-            &[("100", f100("03").as_bytes()), ("200", b"1 \x1FaCaf\xC2e")],
+            &[("100", french.as_bytes()), ("200", b"1 \x1FaCaf\xC2e")],
         );
         let p = parse(&other).unwrap();
         assert_eq!(p.charset, Charset::UnimarcOther);
@@ -432,6 +480,44 @@ mod tests {
                 .charset,
             Charset::Marc8
         );
+    }
+
+    /// The demo's CNMARC catalogue written in GB 18030 (as Chinese libraries export it) reads
+    /// exactly as the same catalogue in UTF-8; ISO 5426 reads its diacritics.
+    #[test]
+    fn gb18030_and_iso5426_unimarc_read_as_their_utf8_twins() {
+        let utf8 = include_bytes!("../../../../assets/demo/shanghai.cnmarc");
+        let records: Vec<Parsed> = split(utf8).map(|r| parse(r.bytes).unwrap()).collect();
+        assert_eq!(records.len(), 24);
+        for p in &records {
+            assert_eq!(p.charset, Charset::UnimarcUtf8);
+            let mut record = p.record.clone();
+            // The 100 field names another set than UTF-8 (Chinese practice varies).
+            for f in &mut record.fields {
+                if let Field::Data { tag, subfields, .. } = f
+                    && tag == "100"
+                {
+                    subfields[0].1.replace_range(26..28, "01");
+                }
+            }
+            let gb = write_encoded(&record, &|s| encoding_rs::GB18030.encode(s).0.into_owned());
+            let read = parse(&gb).unwrap();
+            assert_eq!(read.charset, Charset::Gb18030);
+            assert_eq!(read.unmapped, 0);
+            assert_eq!(read.record.first("200", 'a'), p.record.first("200", 'a'));
+            assert_eq!(read.record.fields.len(), p.record.fields.len());
+        }
+        let f100 = "  \x1Fa20240105d1984    m  y0frey03      ba";
+        let latin = build(
+            b' ',
+            &[
+                ("100", f100.as_bytes()),
+                ("200", b"1 \x1FaLe Spleen de Paris\x1Fe\xC2Edition critique"),
+            ],
+        );
+        let p = parse(&latin).unwrap();
+        assert_eq!(p.charset, Charset::Iso5426);
+        assert_eq!(p.record.first("200", 'e'), Some("Édition critique"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! MARC 21 records, read from ISO 2709 (`iso2709`, with MARC-8 or UTF-8 text),
+//! MARC 21 and UNIMARC records, read from ISO 2709 (`iso2709`, with MARC-8, UTF-8, ISO 5426
+//! (`iso5426`) or GB 18030 text),
 //! MARC-in-JSON (`json`) and MARCXML (`catalogue::xml`) into one [`Record`].
 
 pub mod iso2709;
+pub mod iso5426;
 pub mod json;
 pub mod marc8;
 

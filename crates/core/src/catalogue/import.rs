@@ -236,11 +236,17 @@ pub fn import_bytes(
                                     "{} bytes are not UTF-8 although the record's 100 field says UTF-8; they were replaced by �, the original is kept",
                                     parsed.unmapped
                                 ),
-                                iso2709::Charset::UnimarcOther => format!(
-                                    "{} bytes in {} (its 100 field names a set other than UTF-8) were replaced by �; the original is kept",
-                                    parsed.unmapped,
-                                    parsed.charset.as_str()
+                                iso2709::Charset::Iso5426 => format!(
+                                    "{} bytes that are not ISO 5426 characters (the set the record's 100 field names) were replaced by �; the original is kept",
+                                    parsed.unmapped
                                 ),
+                                iso2709::Charset::UnimarcOther | iso2709::Charset::Gb18030 => {
+                                    format!(
+                                        "{} bytes in {} (its 100 field names a set other than UTF-8) were replaced by �; the original is kept",
+                                        parsed.unmapped,
+                                        parsed.charset.as_str()
+                                    )
+                                }
                                 _ => format!(
                                     "{} bytes that are not MARC-8 characters (no MARC-8 code table names them) were replaced by �; the original is kept",
                                     parsed.unmapped
