@@ -277,6 +277,19 @@ impl CatalogueRecord {
                 }
             }
         }
+        // UDC (675) has no place of its own: shown with the notes, as is the record's source
+        // (801: country, agency, date).
+        for sf in m.data("675") {
+            if let Some(udc) = text(sf, 'a') {
+                push_new(&mut d.notes, format!("UDC {udc}"));
+            }
+        }
+        for sf in m.data("801") {
+            let source = all(sf, &['a', 'b'], " ");
+            if !source.is_empty() {
+                push_new(&mut d.notes, format!("Catalogued by {source}"));
+            }
+        }
         d.summary = m.data("330").find_map(|sf| text(sf, 'a'));
         d.contents = m
             .data("327")
@@ -426,6 +439,7 @@ mod tests {
             Some("本书系统介绍图书馆学的基本理论。")
         );
         assert_eq!(r.format, Some(Format::Book));
+        assert_eq!(d.notes, ["Catalogued by CN NLC"]);
         assert_eq!(r.holdings[0].library, "shanghai");
         assert_eq!(r.holdings[0].call_number, "G250/W85");
     }
