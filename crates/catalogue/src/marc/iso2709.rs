@@ -90,6 +90,9 @@ pub enum Charset {
     /// UNIMARC saying ISO 5426 (`03`), the extended Latin set of European libraries (text
     /// that is valid UTF-8 all the same is read as UTF-8).
     Iso5426,
+    /// UNIMARC labelled ISO 646 (`01`, 7-bit) whose text has 8-bit bytes: read as ISO 6937,
+    /// the superset of ISO 646 such records are written in.
+    Iso6937,
     /// UNIMARC/CNMARC in GB 18030 (or its GB 2312 subset), as Chinese libraries export it:
     /// a Chinese-catalogued record whose bytes are not UTF-8 and read cleanly as GB 18030.
     Gb18030,
@@ -105,6 +108,7 @@ impl Charset {
             Charset::Utf8 | Charset::UnimarcUtf8 => "UTF-8",
             Charset::Marc8 => "MARC-8",
             Charset::Iso5426 => "ISO 5426",
+            Charset::Iso6937 => "ISO 6937",
             Charset::Gb18030 => "GB 18030",
             Charset::UnimarcOther => "a UNIMARC character set Commons does not read yet",
         }
@@ -166,6 +170,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     // graphic character set).
     let at = |range: std::ops::Range<usize>| f100.as_deref().and_then(|a| a.get(range));
     let chinese = at(22..25) == Some(b"chi".as_slice());
+    let iso646 = at(26..28) == Some(b"01".as_slice());
     let charset = if leader.as_bytes()[9] == b'a' {
         Charset::Utf8
     } else if f100.is_none() {
@@ -180,6 +185,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         }
     };
     let mut used_gb18030 = false;
+    let mut used_6937 = false;
     if !directory.len().is_multiple_of(12) {
         return Err(format!(
             "directory of {} bytes is not a whole number of 12-byte entries",
@@ -240,29 +246,37 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
                 Charset::Iso5426 => match std::str::from_utf8(raw) {
                     Ok(s) => Ok(s.nfc().collect()),
                     Err(_) => {
-                        let (text, n) = super::iso5426::decode(raw);
+                        let (text, n) = super::latin::iso5426(raw);
                         unmapped += n;
                         Ok(text)
                     }
                 },
-                Charset::Gb18030 | Charset::UnimarcOther => match std::str::from_utf8(raw) {
-                    Ok(s) => Ok(s.nfc().collect()),
-                    Err(_) if chinese && let Some(s) = gb18030(raw) => {
-                        used_gb18030 = true;
-                        Ok(s)
+                Charset::Gb18030 | Charset::Iso6937 | Charset::UnimarcOther => {
+                    match std::str::from_utf8(raw) {
+                        Ok(s) => Ok(s.nfc().collect()),
+                        Err(_) if chinese && let Some(s) = gb18030(raw) => {
+                            used_gb18030 = true;
+                            Ok(s)
+                        }
+                        Err(_) if iso646 => {
+                            used_6937 = true;
+                            let (text, n) = super::latin::iso6937(raw);
+                            unmapped += n;
+                            Ok(text)
+                        }
+                        Err(_) => Ok(raw
+                            .iter()
+                            .map(|&b| {
+                                if b.is_ascii() {
+                                    char::from(b)
+                                } else {
+                                    unmapped += 1;
+                                    char::REPLACEMENT_CHARACTER
+                                }
+                            })
+                            .collect()),
                     }
-                    Err(_) => Ok(raw
-                        .iter()
-                        .map(|&b| {
-                            if b.is_ascii() {
-                                char::from(b)
-                            } else {
-                                unmapped += 1;
-                                char::REPLACEMENT_CHARACTER
-                            }
-                        })
-                        .collect()),
-                },
+                }
             }
         };
         if is_control_tag(&tag) {
@@ -294,6 +308,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         unmapped,
         charset: if used_gb18030 {
             Charset::Gb18030
+        } else if used_6937 {
+            Charset::Iso6937
         } else {
             charset
         },
@@ -518,6 +534,18 @@ mod tests {
         let p = parse(&latin).unwrap();
         assert_eq!(p.charset, Charset::Iso5426);
         assert_eq!(p.record.first("200", 'e'), Some("Édition critique"));
+        // Labelled ISO 646 (7-bit) yet holding 8-bit bytes: ISO 6937, whose cedilla is 0xCB.
+        let f100 = f100.replace("y03", "y01");
+        let labelled_646 = build(
+            b' ',
+            &[
+                ("100", f100.as_bytes()),
+                ("200", b"1 \x1FaLe\xCBcon de fran\xCBcais"),
+            ],
+        );
+        let p = parse(&labelled_646).unwrap();
+        assert_eq!(p.charset, Charset::Iso6937);
+        assert_eq!(p.record.first("200", 'a'), Some("Leçon de français"));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! MARC 21 and UNIMARC records, read from ISO 2709 (`iso2709`, with MARC-8, UTF-8, ISO 5426
-//! (`iso5426`) or GB 18030 text),
+//! or ISO 6937 (`latin`), or GB 18030 text),
 //! MARC-in-JSON (`json`) and MARCXML (`catalogue::xml`) into one [`Record`].
 
 pub mod iso2709;
-pub mod iso5426;
 pub mod json;
+pub mod latin;
 pub mod marc8;
 
 /// Longest field value accepted from XML or JSON (ISO 2709 is bounded by its directory).

@@ -236,9 +236,10 @@ pub fn import_bytes(
                                     "{} bytes are not UTF-8 although the record's 100 field says UTF-8; they were replaced by �, the original is kept",
                                     parsed.unmapped
                                 ),
-                                iso2709::Charset::Iso5426 => format!(
-                                    "{} bytes that are not ISO 5426 characters (the set the record's 100 field names) were replaced by �; the original is kept",
-                                    parsed.unmapped
+                                iso2709::Charset::Iso5426 | iso2709::Charset::Iso6937 => format!(
+                                    "{} bytes that are not {} characters were replaced by �; the original is kept",
+                                    parsed.unmapped,
+                                    parsed.charset.as_str()
                                 ),
                                 iso2709::Charset::UnimarcOther | iso2709::Charset::Gb18030 => {
                                     format!(
