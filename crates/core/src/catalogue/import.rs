@@ -402,6 +402,12 @@ pub fn import_bytes(
     crate::disciplines::ensure_taxonomy(&tx).map_err(|e| store.err(e))?;
     let now = jiff::Timestamp::now().to_string();
     let mut libraries = std::collections::HashSet::new();
+    // Most caches hold no holdings records: then no record needs to look for any.
+    let waiting_holdings: bool = tx
+        .query_row("SELECT EXISTS(SELECT 1 FROM holdings_records)", [], |r| {
+            r.get(0)
+        })
+        .map_err(|e| store.err(e))?;
     for (done, (id, sha, item)) in keyed.into_iter().enumerate() {
         let original = Original {
             format: item.format,
@@ -426,8 +432,9 @@ pub fn import_bytes(
                 continue;
             }
         }
-        // Holdings records that came before (in this file or an earlier one) belong to it.
-        if let Some(control) = &item.control {
+        // Holdings records that came in an earlier import belong to it (this file's are
+        // attached below).
+        if waiting_holdings && let Some(control) = &item.control {
             attach_holdings(&tx, &id, control, &mut libraries).map_err(|e| store.err(e))?;
         }
         report.unclassified += usize::from(assigned == 0);
@@ -698,10 +705,10 @@ fn attach_holdings(
     control: &str,
     libraries: &mut std::collections::HashSet<String>,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "DELETE FROM holdings WHERE record_id = ?1 AND substr(id, 1, length(?1) + 3) = ?1 || '#h:'",
-        [record],
-    )?;
+    )?
+    .execute([record])?;
     let rows: Vec<(String, String)> = tx
         .prepare_cached("SELECT id, holdings FROM holdings_records WHERE target = ?1 ORDER BY id")?
         .query_map([control], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -718,10 +725,11 @@ fn attach_holdings(
                 ensure_library(tx, &library)?;
                 libraries.insert(library.clone());
             }
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO holdings(id, record_id, library_id, call_number, location, status, due_date)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                (
+            )?
+            .execute((
                     format!("{record}#h:{hid}#{n}"),
                     record,
                     &library,
@@ -729,8 +737,7 @@ fn attach_holdings(
                     text("location"),
                     commons_catalogue::record::known_status(&text("status")),
                     h["due_date"].as_str(),
-                ),
-            )?;
+                ))?;
         }
     }
     Ok(())
