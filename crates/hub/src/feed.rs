@@ -153,6 +153,10 @@ pub struct Library {
     /// Records kept apart rather than joining more than `merge::JOIN_WORKS_MAX` works.
     pub merge_refusals: i64,
     pub last_merge_refusal: Option<String>,
+    /// The IANA zone its librarians' hours are in, when set.
+    pub time_zone: Option<String>,
+    /// `marc21` or `unimarc` when set; `None` reads each record as its tags say.
+    pub marc_family: Option<String>,
 }
 
 /// Every member library, by id.
@@ -162,7 +166,7 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
         .query(
             "SELECT l.id, l.name, l.base_url, l.metadata_prefix, l.harvest_every_minutes,
                     to_char(h.last_success_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), h.last_error,
-                    coalesce(h.merge_refusals, 0), h.last_merge_refusal
+                    coalesce(h.merge_refusals, 0), h.last_merge_refusal, l.time_zone, l.marc_family
              FROM libraries l LEFT JOIN harvests h ON h.library_id = l.id ORDER BY l.id",
             &[],
         )
@@ -179,6 +183,8 @@ pub async fn libraries(db: &Db) -> Result<Vec<Library>, HubError> {
             last_error: r.get(6),
             merge_refusals: r.get(7),
             last_merge_refusal: r.get(8),
+            time_zone: r.get(9),
+            marc_family: r.get(10),
         })
         .collect())
 }

@@ -521,11 +521,13 @@ async fn main() -> ExitCode {
             } => {
                 for l in feed::libraries(&db).await.map_err(|e| e.to_string())? {
                     println!(
-                        "{}\t{}\t{}\t{}\tevery {}\tlast success: {}\t{}{}",
+                        "{}\t{}\t{}\t{} ({})\ttime zone {}\tevery {}\tlast success: {}\t{}{}",
                         l.id,
                         l.name,
                         l.base_url.as_deref().unwrap_or("-"),
                         l.metadata_prefix,
+                        l.marc_family.as_deref().unwrap_or("MARC detected per record"),
+                        l.time_zone.as_deref().unwrap_or("not set"),
                         l.every_minutes
                             .map_or_else(|| "(hub default)".to_owned(), |m| format!("{m} min")),
                         l.last_success.as_deref().unwrap_or("never"),

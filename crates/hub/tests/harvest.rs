@@ -546,6 +546,9 @@ async fn unimarc_from_a_provider_naming_marcxml_marc21() {
         .unwrap();
     let r = harvest(&db, "roma", &provider.url()).await;
     assert_eq!(r.rejected.len(), 1, "{r:?}");
+    // `library list` says how the library's records are read.
+    let listed = feed::libraries(&db).await.unwrap();
+    assert_eq!(listed[0].marc_family.as_deref(), Some("marc21"));
     // An unknown setting is refused with the reason.
     let e = feed::upsert_library(
         &db,
