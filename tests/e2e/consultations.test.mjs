@@ -27,7 +27,12 @@ test("a student books and cancels; the librarian checks in, completes and sees t
     const card = '[data-librarian="lib-okafor"]';
     // Her card with its free times drawn (the list is drawn again once the subject's answer
     // comes).
-    await s.waitFor("her free times", async () => (await s.findAll(`${card} button.slot`)).length >= 6);
+    await s.waitFor(
+      "her free times",
+      async () =>
+        (await s.execute("return document.querySelector('ul.librarian-slots')?.dataset.answered ?? null")) === "world-history" &&
+        (await s.findAll(`${card} button.slot`)).length >= 6,
+    );
     assert.match(await s.textOf(`${card} .slots-heading`), /Meridian Central Library \(C[SD]T\)/);
     await screenshot(s, "consultations-slots");
     const slots = await s.findAll(`${card} button.slot`);
