@@ -275,6 +275,7 @@ fn unimarc_records_are_read() {
             (1, 0),
             "{file}: {report:?}"
         );
+        assert_eq!(report.unimarc, 1, "{file}: read as UNIMARC");
         let row = |sql: &str| one(&store, sql);
         assert_eq!(row("SELECT title FROM records"), title, "{file}");
         assert!(

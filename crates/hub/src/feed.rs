@@ -72,11 +72,7 @@ pub struct LibraryInput<'a> {
 /// Adds or updates a member library, with its change, in one transaction.
 pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubError> {
     let id = l.id;
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !crate::roster::is_id(id) {
         return Err(HubError::Invalid(format!(
             "`{id}` is not a library id (letters, digits, - and _)"
         )));

@@ -90,7 +90,8 @@ pub struct Imported {
     pub types: usize,
 }
 
-fn is_id(id: &str) -> bool {
+/// Whether `id` can name a library, librarian or type: 1 to 100 letters, digits, `-`, `_`.
+pub fn is_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 100
         && id

@@ -86,10 +86,6 @@ pub enum Detected {
     Json,
 }
 
-fn is_unimarc(m: &marc::Record) -> bool {
-    commons_catalogue::unimarc::family(m) == commons_catalogue::unimarc::Family::Unimarc
-}
-
 /// Detects the serialisation from the first bytes.
 pub fn detect(data: &[u8]) -> Detected {
     let start = data
@@ -153,7 +149,8 @@ struct HeldIn {
 
 /// Where a MARC record read from a file goes: a holdings record (leader type u, v, x or y)
 /// to `held`, a bibliographic record to `incoming`; a holdings record that names no record
-/// or holds nothing is rejected with the reason.
+/// or holds nothing is rejected with the reason. Returns whether the record was read as
+/// UNIMARC (its family is found once, here).
 #[allow(clippy::too_many_arguments)]
 fn route(
     m: &marc::Record,
@@ -164,14 +161,14 @@ fn route(
     incoming: &mut Vec<Incoming>,
     held: &mut Vec<HeldIn>,
     rejected: &mut Vec<(String, String)>,
-) {
+) -> bool {
     if matches!(m.leader.as_bytes().get(6), Some(b'u' | b'v' | b'x' | b'y')) {
         let Some(target) = m.control("004").map(str::trim).filter(|t| !t.is_empty()) else {
             rejected.push((
                 position,
                 "a holdings record (leader type u, v, x or y) without a 004 naming its bibliographic record".into(),
             ));
-            return;
+            return false;
         };
         let holdings = commons_catalogue::record::holdings(m);
         if holdings.is_empty() {
@@ -179,7 +176,7 @@ fn route(
                 position,
                 format!("the holdings record for `{target}` holds no 852 with a library"),
             ));
-            return;
+            return false;
         }
         held.push(HeldIn {
             position,
@@ -189,8 +186,9 @@ fn route(
             body,
             holdings,
         });
-        return;
+        return false;
     }
+    let family = commons_catalogue::unimarc::family(m);
     incoming.push(Incoming {
         position,
         source_id,
@@ -200,8 +198,9 @@ fn route(
             .filter(|c| !c.is_empty()),
         format,
         body,
-        record: CatalogueRecord::from_record(m),
+        record: CatalogueRecord::from_record_as(m, Some(family)),
     });
+    family == commons_catalogue::unimarc::Family::Unimarc
 }
 
 /// Imports the records in `data` (read from `file`, named in the report).
@@ -259,8 +258,7 @@ pub fn import_bytes(
                                 reason,
                             });
                         }
-                        report.unimarc += usize::from(is_unimarc(&parsed.record));
-                        route(
+                        report.unimarc += usize::from(route(
                             &parsed.record,
                             position,
                             marc_id(&parsed.record),
@@ -269,7 +267,7 @@ pub fn import_bytes(
                             &mut incoming,
                             &mut held,
                             &mut routed_out,
-                        );
+                        ));
                     }
                     Err(reason) => reject(&mut report, position, reason),
                 }
@@ -282,8 +280,7 @@ pub fn import_bytes(
                     let position = format!("record {}", i + 1);
                     match r {
                         Ok(m) => {
-                            report.unimarc += usize::from(is_unimarc(&m));
-                            route(
+                            report.unimarc += usize::from(route(
                                 &m,
                                 position,
                                 marc_id(&m),
@@ -292,7 +289,7 @@ pub fn import_bytes(
                                 &mut incoming,
                                 &mut held,
                                 &mut routed_out,
-                            );
+                            ));
                         }
                         Err((_, reason)) => reject(&mut report, position, reason),
                     }
@@ -309,8 +306,7 @@ pub fn import_bytes(
                         oai_identifier,
                     } => {
                         report.read += 1;
-                        report.unimarc += usize::from(is_unimarc(&record));
-                        route(
+                        report.unimarc += usize::from(route(
                             &record,
                             format!("record {} (byte {position})", i + 1),
                             oai_identifier.or_else(|| marc_id(&record)),
@@ -319,7 +315,7 @@ pub fn import_bytes(
                             &mut incoming,
                             &mut held,
                             &mut routed_out,
-                        );
+                        ));
                     }
                     Item::Dc { position, record } => {
                         report.read += 1;
