@@ -20,6 +20,7 @@ pub mod search;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod usage;
 pub mod workstation;
 
 pub use config::Config;

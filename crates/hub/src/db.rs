@@ -79,6 +79,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_marc_family",
         include_str!("../migrations/0014_marc_family.sql"),
     ),
+    ("0015_usage", include_str!("../migrations/0015_usage.sql")),
 ];
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod oai;
 pub mod purge;
 pub mod roster;
 pub mod tokens;
+pub mod usage;
 
 pub use api as server;
 pub use db::{Db, HubError};

@@ -31,6 +31,36 @@ pub async fn add(
     librarian_id: &str,
     password: &str,
 ) -> Result<(), HubError> {
+    add_with_role(
+        db,
+        username,
+        display_name,
+        librarian_id,
+        password,
+        Role::Librarian,
+    )
+    .await
+}
+
+/// What an account may see beyond its own desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Her own bookings and her library's statistics.
+    Librarian,
+    /// The consortium office: every library's statistics (and no desk, unless a librarian
+    /// id is given).
+    Office,
+}
+
+/// Adds an account with a role.
+pub async fn add_with_role(
+    db: &Db,
+    username: &str,
+    display_name: &str,
+    librarian_id: &str,
+    password: &str,
+    role: Role,
+) -> Result<(), HubError> {
     accounts::check_new(username, display_name, password).map_err(|rule| {
         HubError::Invalid(
             match rule {
@@ -43,7 +73,7 @@ pub async fn add(
             .into(),
         )
     })?;
-    if librarian_id.trim().is_empty() {
+    if librarian_id.trim().is_empty() && role == Role::Librarian {
         return Err(HubError::Invalid("the librarian id is needed".into()));
     }
     let password = password.to_owned();
@@ -54,9 +84,18 @@ pub async fn add(
     let client = db.pool.get().await?;
     let n = client
         .execute(
-            "INSERT INTO librarian_accounts(username, librarian_id, display_name, password_hash)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[&username, &librarian_id, &display_name.trim(), &hashed],
+            "INSERT INTO librarian_accounts(username, librarian_id, display_name, password_hash, role)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[
+                &username,
+                &librarian_id.trim(),
+                &display_name.trim(),
+                &hashed,
+                &match role {
+                    Role::Librarian => "librarian",
+                    Role::Office => "office",
+                },
+            ],
         )
         .await?;
     if n == 0 {

@@ -175,6 +175,10 @@ enum TokenAction {
     /// Create a token (printed once)
     Create {
         name: String,
+        /// The member library whose Information Commons the workstation stands in (its
+        /// usage statistics are that library's)
+        #[arg(long)]
+        library: Option<String>,
     },
     List,
     Revoke {
@@ -190,9 +194,13 @@ enum LibrarianAction {
         /// The name shown when signed in
         #[arg(long)]
         name: String,
-        /// The librarian (from the library data) whose bookings this account runs
+        /// The librarian (from the roster) whose bookings this account runs; an office
+        /// account may have none
+        #[arg(long, required_unless_present = "office")]
+        librarian: Option<String>,
+        /// The consortium office: sees every member library's usage statistics
         #[arg(long)]
-        librarian: String,
+        office: bool,
     },
 }
 
@@ -333,11 +341,12 @@ async fn main() -> ExitCode {
                 );
             }
             Command::Token {
-                action: TokenAction::Create { name },
+                action: TokenAction::Create { name, library },
             } => {
+                db.migrate().await.map_err(|e| e.to_string())?;
                 println!(
                     "{}",
-                    tokens::create(&db, &name)
+                    tokens::create_for(&db, &name, library.as_deref())
                         .await
                         .map_err(|e| e.to_string())?
                 );
@@ -347,11 +356,12 @@ async fn main() -> ExitCode {
             } => {
                 for t in tokens::list(&db).await.map_err(|e| e.to_string())? {
                     println!(
-                        "{}\t{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{}",
                         t.id,
                         t.name,
                         t.created_at,
-                        if t.revoked { "revoked" } else { "live" }
+                        if t.revoked { "revoked" } else { "live" },
+                        t.library.as_deref().unwrap_or("(no library)")
                     );
                 }
             }
@@ -439,6 +449,7 @@ async fn main() -> ExitCode {
                         username,
                         name,
                         librarian,
+                        office,
                     },
             } => {
                 db.migrate().await.map_err(|e| e.to_string())?;
@@ -447,10 +458,22 @@ async fn main() -> ExitCode {
                     .read_line(&mut password)
                     .map_err(|e| e.to_string())?;
                 let password = password.trim_end_matches(['\r', '\n']);
-                commons_hub::librarians::add(&db, &username, &name, &librarian, password)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                println!("account {username} created for {librarian}");
+                let role = if office {
+                    commons_hub::librarians::Role::Office
+                } else {
+                    commons_hub::librarians::Role::Librarian
+                };
+                let librarian = librarian.unwrap_or_default();
+                commons_hub::librarians::add_with_role(
+                    &db, &username, &name, &librarian, password, role,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                if office {
+                    println!("office account {username} created");
+                } else {
+                    println!("account {username} created for {librarian}");
+                }
             }
             Command::Roster {
                 action: RosterAction::Import { file: path },

@@ -17,10 +17,18 @@ pub struct TokenInfo {
     pub name: String,
     pub created_at: String,
     pub revoked: bool,
+    /// The member library the workstation stands in, if set.
+    pub library: Option<String>,
 }
 
 /// Creates a token for a workstation; returns it (shown once).
 pub async fn create(db: &Db, name: &str) -> Result<String, HubError> {
+    create_for(db, name, None).await
+}
+
+/// Creates a token for a workstation of a member library (its usage statistics are that
+/// library's); returns it (shown once).
+pub async fn create_for(db: &Db, name: &str, library: Option<&str>) -> Result<String, HubError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(HubError::Invalid(
@@ -29,10 +37,20 @@ pub async fn create(db: &Db, name: &str) -> Result<String, HubError> {
     }
     let token = random_hex(32).map_err(|e| HubError::Internal(e.to_string()))?;
     let client = db.pool.get().await?;
+    if let Some(library) = library
+        && client
+            .query_opt("SELECT 1 FROM libraries WHERE id = $1", &[&library])
+            .await?
+            .is_none()
+    {
+        return Err(HubError::Invalid(format!(
+            "no member library {library} (see `commons-hub library list`)"
+        )));
+    }
     client
         .execute(
-            "INSERT INTO tokens(name, hash) VALUES ($1, $2)",
-            &[&name, &hash(&token)],
+            "INSERT INTO tokens(name, hash, library_id) VALUES ($1, $2, $3)",
+            &[&name, &hash(&token), &library],
         )
         .await?;
     Ok(token)
@@ -43,7 +61,7 @@ pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, HubError> {
     let rows = client
         .query(
             "SELECT id, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                    revoked_at IS NOT NULL
+                    revoked_at IS NOT NULL, library_id
              FROM tokens ORDER BY id",
             &[],
         )
@@ -55,6 +73,7 @@ pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, HubError> {
             name: r.get(1),
             created_at: r.get(2),
             revoked: r.get(3),
+            library: r.get(4),
         })
         .collect())
 }

@@ -18,6 +18,8 @@ pub enum ApiCode {
     TooManyAttempts,
     /// The request cannot be read, or breaks a limit.
     Invalid,
+    /// The signed-in account may not see this (a librarian's statistics are her library's).
+    Forbidden,
     /// The request is readable but its content is refused (the message says why).
     Unacceptable,
     /// `since` is not a cursor the feed returned.
@@ -76,6 +78,7 @@ impl ApiCode {
             | ApiCode::TooFar
             | ApiCode::OutsideHours
             | ApiCode::TimeOff => 422,
+            ApiCode::Forbidden => 403,
             ApiCode::NotFound => 404,
             ApiCode::Taken
             | ApiCode::SlotTaken

@@ -21,6 +21,7 @@ pub mod resources;
 pub mod routes;
 pub mod slots;
 pub mod throttle;
+pub mod usage;
 
 pub use code::BookingCode;
 pub use error::{ApiCode, ApiError, FieldError};

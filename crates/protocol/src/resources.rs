@@ -38,6 +38,11 @@ pub struct SharedResource {
     pub note: Option<String>,
     #[serde(default)]
     pub disciplines: Vec<SharedResourceDiscipline>,
+    /// What the consortium pays for it a year (whole units of its currency), for the cost
+    /// per use in usage statistics; set by the office's resource list, kept by librarians'
+    /// edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yearly_cost: Option<u64>,
 }
 
 /// A discipline a resource belongs to, and whether it is a best bet there.

@@ -8,6 +8,8 @@ pub const SESSIONS: &str = "api/v1/sessions";
 pub const DESK: &str = "api/v1/desk";
 pub const DESK_CALENDAR: &str = "api/v1/desk/calendar";
 pub const DESK_SCHEDULE: &str = "api/v1/desk/schedule";
+/// `POST`: a workstation's usage report; `GET`: a signed-in librarian's summary.
+pub const USAGE: &str = "api/v1/usage";
 
 /// One path segment, percent-escaped as `url` escapes path segments.
 fn segment(s: &str) -> String {

@@ -184,12 +184,75 @@ fn every_route_s_types_round_trip() {
     });
     check(schedule());
     check(type_form());
+    {
+        use commons_protocol::usage::*;
+        let day = jiff::civil::date(2026, 11, 30);
+        let report = UsageReport {
+            days: vec![UsageDay {
+                day,
+                counts: vec![UsageCount {
+                    metric: Metric::ResourceOpen,
+                    discipline: "physics".into(),
+                    subject: "res-arxiv".into(),
+                    count: 3,
+                }],
+            }],
+            empty_searches: vec![EmptySearch {
+                month: "2026-11".into(),
+                text: "dark matter".into(),
+                sessions: 5,
+            }],
+        };
+        check(report.clone());
+        check(UsageAccepted {
+            days: 1,
+            empty_searches: 1,
+        });
+        check(UsageQuery {
+            from: day,
+            to: day,
+            library: Some("north".into()),
+        });
+        let rows = report.days[0].counts.iter().map(|c| {
+            (
+                day,
+                c.metric,
+                c.discipline.as_str(),
+                c.subject.as_str(),
+                c.count,
+            )
+        });
+        for scope in [
+            UsageScope::Workstation,
+            UsageScope::Consortium,
+            UsageScope::Library {
+                id: "north".into(),
+                name: "North Library".into(),
+            },
+        ] {
+            check(summarize(
+                scope,
+                day,
+                day,
+                rows.clone(),
+                report.empty_searches.clone(),
+            ));
+        }
+        for m in Metric::ALL {
+            assert_eq!(Metric::parse(m.as_str()), Some(m));
+            assert_eq!(
+                serde_json::to_value(m).unwrap(),
+                serde_json::Value::String(m.as_str().into())
+            );
+        }
+    }
     for code in [
         ApiCode::Unauthorized,
         ApiCode::NotSignedIn,
         ApiCode::WrongCredentials,
         ApiCode::TooManyAttempts,
         ApiCode::Invalid,
+        ApiCode::Forbidden,
         ApiCode::Unacceptable,
         ApiCode::BadCursor,
         ApiCode::NotFound,

@@ -68,6 +68,17 @@ pub async fn open_link(state: State<'_, AppState>, url: String) -> Result<(), Ip
     .await
 }
 
+/// Opens a resource's link in the system browser (counted in usage statistics).
+#[tauri::command]
+#[specta::specta]
+pub async fn open_resource(state: State<'_, AppState>, id: String) -> Result<(), IpcError> {
+    blocking(&state, move |ws| {
+        ws.open_resource(&id)?;
+        Ok(())
+    })
+    .await
+}
+
 /// Adds or edits a resource; problems with the form come back as data, not as an error.
 #[tauri::command]
 #[specta::specta]

@@ -16,6 +16,7 @@ command_list! {
     disciplines::list_resources,
     disciplines::get_resource,
     disciplines::open_link,
+    disciplines::open_resource,
     session::sign_in,
     session::sign_out,
     session::get_session,
@@ -54,5 +55,9 @@ command_list! {
     documents::cancel_extraction,
     sync::get_sync_status,
     sync::sync_now,
+    usage::count_search,
+    usage::count_page,
+    usage::get_usage_statistics,
+    usage::export_usage_statistics,
     start::ui_ready,
 }

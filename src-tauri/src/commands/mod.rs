@@ -10,6 +10,7 @@ mod patron;
 mod session;
 mod start;
 mod sync;
+mod usage;
 
 pub use documents::spawn_extraction;
 pub use sync::spawn_sync;

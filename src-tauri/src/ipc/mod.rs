@@ -23,6 +23,7 @@ mod disciplines;
 mod documents;
 mod start;
 mod sync;
+mod usage;
 
 pub use bookings::*;
 pub use catalogue::*;
@@ -30,6 +31,7 @@ pub use disciplines::*;
 pub use documents::*;
 pub use start::*;
 pub use sync::*;
+pub use usage::*;
 
 /// The one error every command returns. `code` is stable and what the UI branches on;
 /// `message` is a sentence for logs and for the details line under the UI's own text.

@@ -19,6 +19,8 @@ export const commands = {
 	getResource: (id: string) => __TAURI_INVOKE<ResourceDetail>("get_resource", { id }),
 	/**  Opens an outside link in the system browser (http and https only, allowed domains). */
 	openLink: (url: string) => __TAURI_INVOKE<null>("open_link", { url }),
+	/**  Opens a resource's link in the system browser (counted in usage statistics). */
+	openResource: (id: string) => __TAURI_INVOKE<null>("open_resource", { id }),
 	/**  Signs a librarian in with a local account. */
 	signIn: (username: string, password: string) => __TAURI_INVOKE<SessionView>("sign_in", { username, password }),
 	signOut: () => __TAURI_INVOKE<null>("sign_out"),
@@ -87,6 +89,20 @@ export const commands = {
 	getSyncStatus: () => __TAURI_INVOKE<SyncStatusView>("get_sync_status"),
 	/**  Sync with the hub now. */
 	syncNow: () => __TAURI_INVOKE<void>("sync_now"),
+	/**
+	 *  A search whose results the patron looked at (not each keystroke): its text, how many it
+	 *  found, the discipline it was limited to.
+	 */
+	countSearch: (text: string, found: number, discipline: string | null) => __TAURI_INVOKE<null>("count_search", { text, found, discipline }),
+	/**  A page of a document shown in the viewer (counted once per page and session). */
+	countPage: (sha256: string, page: number) => __TAURI_INVOKE<null>("count_page", { sha256, page }),
+	/**
+	 *  Usage statistics of the last `days` days: the hub's for the signed-in librarian's
+	 *  library (the office: `library`, or the consortium), else this workstation's.
+	 */
+	getUsageStatistics: (days: number, library: string | null) => __TAURI_INVOKE<UsageView>("get_usage_statistics", { days, library }),
+	/**  Saves one section of the usage statistics as CSV in the session's downloads. */
+	exportUsageStatistics: (days: number, library: string | null, section: UsageSection) => __TAURI_INVOKE<Exported>("export_usage_statistics", { days, library, section }),
 	/**  The page has drawn its first screen. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
@@ -249,6 +265,13 @@ export type DocumentSummary = {
 /**  Whether a document's text is searchable, or why not. */
 export type DocumentText = "pending" | "searchable" | "damaged" | "passwordProtected" | "noText" | "timeLimit" | "crashed";
 
+export type DocumentUseView = {
+	sha256: string,
+	title: string,
+	opens: number,
+	pages: number,
+};
+
 /**  A document as the Documents screen lists it. */
 export type DocumentView = {
 	sha256: string,
@@ -384,6 +407,12 @@ export type ListedUnderInput = {
 	bestBet: boolean,
 };
 
+/**  One metric's count. `metric` is the protocol's name (`search`, `resource_open`, …). */
+export type MetricCountView = {
+	metric: string,
+	count: number,
+};
+
 /**  A PDF a librarian adds: its bytes base64-encoded, a title and what it belongs to. */
 export type NewDocumentForm = {
 	fileName: string,
@@ -511,6 +540,15 @@ export type ResourceSummary = {
 	retired: boolean,
 };
 
+export type ResourceUseView = {
+	id: string,
+	name: string,
+	opens: number,
+	yearlyCost: number | null,
+	/**  The yearly cost's share for the period over its opens. */
+	costPerUse: number | null,
+};
+
 /**  What saving a resource did: its id, or the problems to fix. */
 export type SaveOutcome = { kind: "saved"; id: string } | { kind: "invalid"; problems: FieldProblem[] };
 
@@ -615,5 +653,39 @@ export type SyncStatusView = {
 	error: string | null,
 	/**  Changes the last sync could not read. */
 	skipped: number,
+};
+
+/**  Counts under one key (a week `2026-W48`, a discipline id or empty). */
+export type UsageGroupView = {
+	key: string,
+	counts: MetricCountView[],
+};
+
+/**  A section of the screen to save as CSV. */
+export type UsageSection = "weeks" | "disciplines" | "resources" | "documents" | "emptySearches" | "hours";
+
+/**  The usage statistics screen. */
+export type UsageView = {
+	/**  `workstation` (no hub), `library` or `consortium`. */
+	scope: string,
+	/**  The library's name when `scope` is `library`. */
+	scopeName: string | null,
+	scopeId: string | null,
+	/**  `YYYY-MM-DD`. */
+	from: string,
+	to: string,
+	/**  Every metric, zero included. */
+	totals: MetricCountView[],
+	byWeek: UsageGroupView[],
+	byDiscipline: UsageGroupView[],
+	/**  Every resource, most opened first, those never opened last. */
+	resources: ResourceUseView[],
+	documents: DocumentUseView[],
+	/**  Zero-result searches typed in at least five sessions of a month. */
+	emptySearches: CountOf[],
+	/**  Sessions begun in each hour, 0–23. */
+	sessionsByHour: number[],
+	/**  Mean minutes of a patron session (0 without sessions). */
+	sessionMinutes: number | null,
 };
 

@@ -57,6 +57,14 @@ struct FileLayer {
     documents: DocumentsLayer,
     #[serde(default)]
     kiosk: KioskLayer,
+    #[serde(default)]
+    usage: UsageLayer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsageLayer {
+    counting: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -284,6 +292,12 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
             value: v.into_inner(),
         };
     }
+    if let Some(v) = layer.usage.counting {
+        config.usage_counting = Setting {
+            source: from(v.span().start),
+            value: v.into_inner(),
+        };
+    }
     if let Some(v) = layer.links.allowed_domains {
         let start = v.span().start;
         let domains = check_domains(v.get_ref())
@@ -372,6 +386,16 @@ pub(super) fn apply_env(
         &mut config.hub_allow_insecure_http,
         env,
         "COMMONS_HUB_ALLOW_INSECURE_HTTP",
+        |s| match s {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(format!("`{s}` is not true or false")),
+        },
+    )?;
+    set(
+        &mut config.usage_counting,
+        env,
+        "COMMONS_USAGE_COUNTING",
         |s| match s {
             "true" | "1" => Ok(true),
             "false" | "0" => Ok(false),

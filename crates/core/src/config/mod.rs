@@ -154,6 +154,8 @@ pub struct Config {
     pub kiosk_idle_minutes: Setting<u32>,
     /// Whether the window opens full screen without decorations (a public workstation).
     pub kiosk_fullscreen: Setting<bool>,
+    /// Whether anonymous usage statistics are counted (and sent to the hub).
+    pub usage_counting: Setting<bool>,
     /// Outside links open only on these domains (and their subdomains); empty allows any.
     pub link_domains: Setting<Vec<String>>,
     /// The program that opens links in the system browser; `None` uses the platform's.
@@ -208,6 +210,7 @@ impl Config {
             documents_cap_mb: Setting::default(2048),
             kiosk_idle_minutes: Setting::default(5),
             kiosk_fullscreen: Setting::default(false),
+            usage_counting: Setting::default(true),
             link_domains: Setting::default(Vec::new()),
             link_opener: Setting::default(None),
             state_dir: dirs.state,
@@ -320,6 +323,11 @@ impl Config {
                 "kiosk.fullscreen",
                 self.kiosk_fullscreen.value.to_string(),
                 &self.kiosk_fullscreen.source,
+            ),
+            (
+                "usage.counting",
+                self.usage_counting.value.to_string(),
+                &self.usage_counting.source,
             ),
             (
                 "links.allowed_domains",

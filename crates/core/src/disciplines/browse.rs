@@ -42,6 +42,8 @@ pub struct ResourceSummary {
     /// On a discipline page: whether it is a best bet there.
     pub best_bet: bool,
     pub retired: bool,
+    /// What the consortium pays for it a year, when the resource list says.
+    pub yearly_cost: Option<u64>,
 }
 
 /// A catalogue record as a discipline page lists it.
@@ -191,7 +193,7 @@ pub fn tree(store: &Store) -> Result<Vec<DisciplineNode>, StoreError> {
 }
 
 const RESOURCE_COLUMNS: &str = "r.id, r.kind, r.name, r.alt_names, r.description, r.vendor, \
-     r.url, r.access, r.note, r.retired_at IS NOT NULL";
+     r.url, r.access, r.note, r.retired_at IS NOT NULL, r.yearly_cost";
 
 fn resource(row: &Row<'_>, best_bet: bool) -> rusqlite::Result<ResourceSummary> {
     Ok(ResourceSummary {
@@ -205,6 +207,9 @@ fn resource(row: &Row<'_>, best_bet: bool) -> rusqlite::Result<ResourceSummary> 
         access: row.get(7)?,
         note: row.get(8)?,
         retired: row.get(9)?,
+        yearly_cost: row
+            .get::<_, Option<i64>>(10)?
+            .and_then(|c| u64::try_from(c).ok()),
         best_bet,
     })
 }
@@ -286,7 +291,7 @@ pub fn page(store: &Store, id: &str) -> Result<Option<DisciplinePage>, StoreErro
              GROUP BY r.id ORDER BY max(rd.best_bet) DESC, r.name COLLATE NOCASE"
         ))
         .map_err(sql)?
-        .query_map(params.clone(), |r| resource(r, r.get::<_, i64>(10)? == 1))
+        .query_map(params.clone(), |r| resource(r, r.get::<_, i64>(11)? == 1))
         .map_err(sql)?
         .collect::<Result<_, _>>()
         .map_err(sql)?;

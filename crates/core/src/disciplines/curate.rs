@@ -39,12 +39,13 @@ pub struct ResourceInput {
 pub fn upsert_shared(tx: &Transaction<'_>, r: &SharedResource) -> rusqlite::Result<()> {
     let alt = serde_json::to_string(&r.alt_names).unwrap_or_else(|_| "[]".into());
     tx.execute(
-        "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO resources(id, kind, name, alt_names, description, vendor, url, access, note,
+                               yearly_cost)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
              alt_names = excluded.alt_names, description = excluded.description,
              vendor = excluded.vendor, url = excluded.url, access = excluded.access,
-             note = excluded.note, retired_at = NULL",
+             note = excluded.note, yearly_cost = excluded.yearly_cost, retired_at = NULL",
         rusqlite::params![
             r.id,
             r.kind,
@@ -54,7 +55,8 @@ pub fn upsert_shared(tx: &Transaction<'_>, r: &SharedResource) -> rusqlite::Resu
             r.vendor,
             r.url,
             r.access,
-            r.note
+            r.note,
+            r.yearly_cost.and_then(|c| i64::try_from(c).ok())
         ],
     )?;
     tx.execute(
@@ -459,6 +461,18 @@ pub fn prepare(store: &Store, input: &ResourceInput) -> Result<Prepared, CurateE
         None => new_id(store.conn(), &v.name).map_err(|e| store.err(e))?,
     };
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    // The cost is the office's (the resource list); a librarian's edit keeps it.
+    let yearly_cost = store
+        .conn()
+        .query_row(
+            "SELECT yearly_cost FROM resources WHERE id = ?1",
+            [&id],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()
+        .map_err(|e| store.err(e))?
+        .flatten()
+        .and_then(|c| u64::try_from(c).ok());
     let shared = SharedResource {
         id,
         kind: v.kind.clone(),
@@ -477,6 +491,7 @@ pub fn prepare(store: &Store, input: &ResourceInput) -> Result<Prepared, CurateE
                 best_bet: *best_bet,
             })
             .collect(),
+        yearly_cost,
     };
     Ok(Prepared {
         new: v.id.is_none(),

@@ -95,6 +95,20 @@ fn reason_of(code: &str) -> extract::Reason {
 }
 
 /// Every document in the cache, by title.
+/// A document's title, if the cache has it.
+pub fn title(store: &Store, sha: &str) -> Result<Option<String>, StoreError> {
+    use rusqlite::OptionalExtension;
+    store
+        .conn()
+        .query_row(
+            "SELECT title FROM documents WHERE sha256 = ?1",
+            [sha],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| store.err(e))
+}
+
 pub fn list(store: &Store) -> Result<Vec<Entry>, StoreError> {
     let conn = store.conn();
     let mut stmt = conn

@@ -63,4 +63,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "romanized forms of records",
         sql: include_str!("../../migrations/0012_romanized.sql"),
     },
+    Migration {
+        name: "usage statistics",
+        sql: include_str!("../../migrations/0013_usage.sql"),
+    },
 ];

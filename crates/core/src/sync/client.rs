@@ -411,6 +411,33 @@ impl Hub {
         }
     }
 
+    /// Sends this workstation's usage counts (days whole; the hub replaces them).
+    pub fn send_usage(
+        &self,
+        report: &commons_protocol::usage::UsageReport,
+    ) -> Result<commons_protocol::usage::UsageAccepted, SyncError> {
+        self.call(
+            self.request(reqwest::Method::POST, routes::USAGE)?
+                .json(report),
+        )
+    }
+
+    /// Usage statistics for the signed-in librarian (`None`: her session has ended).
+    pub fn usage(
+        &self,
+        session: &str,
+        query: &commons_protocol::usage::UsageQuery,
+    ) -> Result<Option<commons_protocol::usage::UsageSummary>, SyncError> {
+        match self.call(
+            self.librarian(reqwest::Method::GET, routes::USAGE, session)?
+                .query(query),
+        ) {
+            Ok(summary) => Ok(Some(summary)),
+            Err(SyncError::Refused(e)) if e.code == ApiCode::NotSignedIn => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A new address for the signed-in librarian's calendar feed (the old one stops working).
     pub fn new_calendar(&self, session: &str) -> Result<url::Url, SyncError> {
         let answer: CalendarPath =

@@ -60,6 +60,9 @@ impl Workstation {
     /// hub found the time taken elsewhere the student is offered the nearest free slots.
     pub fn book(&self, request: &bookings::Request) -> Result<bookings::Booking, BookingError> {
         let made = self.with_store(|s| bookings::book(s, request, Timestamp::now()))?;
+        self.count(UsageEvent::ConsultationBooked {
+            discipline: request.discipline_id.as_deref(),
+        });
         let hub = match self.hub() {
             Ok(Some(hub)) => hub,
             Ok(None) => return Ok(made),

@@ -13,8 +13,13 @@ impl Workstation {
     }
 
     /// One record with its holdings.
+    /// Opening a record's page counts as a view in usage statistics.
     pub fn record(&self, id: &str) -> Result<Option<RecordDetail>, StoreError> {
-        self.with_store(|store| catalogue::detail::record(store, id))
+        let found = self.with_store(|store| catalogue::detail::record(store, id))?;
+        if found.is_some() {
+            self.count(UsageEvent::RecordView { record: id });
+        }
+        Ok(found)
     }
 
     /// Records in the given order, skipping ids that are gone.
@@ -46,6 +51,9 @@ impl Workstation {
             "commons-list"
         };
         let path = self.save_download(base, format.extension(), &text)?;
+        self.count(UsageEvent::CitationExport {
+            record: (records.len() == 1).then(|| records[0].id.as_str()),
+        });
         Ok((path, records.len()))
     }
 

@@ -128,6 +128,19 @@ impl Workstation {
         self.with_store(|s| browse::resource_detail(s, id))
     }
 
+    /// Opens a resource's link in the system browser (counted in usage statistics).
+    pub fn open_resource(&self, id: &str) -> Result<url::Url, LinkError> {
+        let url = self
+            .resource(id)
+            .ok()
+            .flatten()
+            .and_then(|r| r.resource.url)
+            .ok_or_else(|| LinkError::NotAUrl(format!("(the resource {id} has no link)")))?;
+        let opened = self.open_link(&url)?;
+        self.count(UsageEvent::ResourceOpen { resource: id });
+        Ok(opened)
+    }
+
     /// Opens an outside link in the system browser, if the configuration allows it.
     pub fn open_link(&self, url: &str) -> Result<url::Url, LinkError> {
         links::open(

@@ -42,6 +42,7 @@ impl Workstation {
             documents::remote::touch(s, sha, &now)?;
             documents::remote::evict(s, &dir, self.documents_cap(), Some(sha))
         });
+        self.count(UsageEvent::DocumentOpen { sha });
         Ok(bytes)
     }
 

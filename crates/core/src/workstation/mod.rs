@@ -10,6 +10,9 @@ mod disciplines;
 mod documents;
 mod session;
 mod sync;
+mod usage;
+
+pub use usage::{DocumentUse, ResourceUse, UsageEvent};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -60,6 +63,8 @@ pub struct Workstation {
     session_files: Mutex<Vec<PathBuf>>,
     /// Failed sign-ins per user name on this workstation.
     sign_in_throttle: Mutex<commons_protocol::throttle::Throttle>,
+    /// What the patron session has counted for usage statistics.
+    tally: Mutex<usage::Tally>,
 }
 
 /// How syncing with the hub goes, for the status line.
@@ -89,6 +94,8 @@ pub struct SyncReport {
     pub libraries: usize,
     /// Documents downloaded (their text is extracted next).
     pub documents: usize,
+    /// Days of usage counts the hub took.
+    pub usage_days: usize,
     pub skipped: Vec<String>,
 }
 
@@ -110,6 +117,7 @@ impl Workstation {
             sign_in_throttle: Mutex::new(commons_protocol::throttle::Throttle::new(
                 accounts::FREE_FAILURES,
             )),
+            tally: Mutex::new(usage::Tally::default()),
         }
     }
 
@@ -320,6 +328,7 @@ impl Workstation {
             }
         }
         self.sign_out();
+        self.end_usage_session();
         if let Err(e) = self.with_store(settings::forget_language) {
             tracing::warn!(error = %e, "the language could not be reset");
         }

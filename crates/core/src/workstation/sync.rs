@@ -147,6 +147,13 @@ impl Workstation {
                 // Caught up: the time of this answer is what "as of" means.
                 self.with_store(|store| sync::apply(store, &since, &page))?;
                 report.documents = self.fetch_documents(hub)?;
+                // Usage counts go last: a hub that refuses them (an older one) holds up
+                // nothing else, and they are sent again next time.
+                match self.send_usage(hub) {
+                    Ok(days) => report.usage_days = days,
+                    Err(e) if e.is_offline() => return Err(e),
+                    Err(e) => tracing::warn!(error = %e, "the hub did not take the usage counts"),
+                }
                 return Ok(report);
             }
             let applied = self.with_store(|store| sync::apply(store, &since, &page))?;

@@ -15,6 +15,7 @@ mod curation;
 mod documents;
 mod feed;
 mod librarians;
+mod usage;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -233,6 +234,7 @@ pub fn router_with(shared: Shared) -> Router {
         .merge(librarians::routes())
         .merge(curation::routes())
         .merge(documents::routes())
+        .merge(usage::routes())
         .fallback(|| async { ApiError::new(ApiCode::NotFound, "no such address") })
         .layer(DefaultBodyLimit::max(REQUEST_BYTES_MAX))
         .with_state(shared)
