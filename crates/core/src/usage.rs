@@ -467,3 +467,127 @@ pub fn csv(summary: &UsageSummary, section: Section, names: &dyn Names) -> Strin
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn store() -> Store {
+        Store::open_in_memory().unwrap()
+    }
+
+    #[test]
+    fn a_day_counted_while_it_is_sent_stays_pending() {
+        let s = store();
+        let today = date(2026, 11, 30);
+        add(&s, today, Metric::Search, "", "", 2).unwrap();
+        add(
+            &s,
+            date(2026, 11, 29),
+            Metric::ResourceOpen,
+            "physics",
+            "res-arxiv",
+            1,
+        )
+        .unwrap();
+        let first = pending(&s, today).unwrap();
+        assert_eq!(first.report.days.len(), 2);
+        assert_eq!(first.report.days[0].day, date(2026, 11, 29), "oldest first");
+        assert_eq!(first.report.problem(), None);
+        // Counted after the report was read, before the hub answered.
+        add(&s, today, Metric::Search, "", "", 1).unwrap();
+        mark_sent(&s, &first.changes).unwrap();
+        let next = pending(&s, today).unwrap();
+        assert_eq!(next.report.days.len(), 1);
+        assert_eq!(next.report.days[0].counts[0].count, 3, "the day goes whole");
+        mark_sent(&s, &next.changes).unwrap();
+        assert!(pending(&s, today).unwrap().is_empty());
+    }
+
+    #[test]
+    fn texts_under_the_threshold_never_leave_and_are_forgotten_when_their_month_closes() {
+        let s = store();
+        let nov = date(2026, 11, 20);
+        for _ in 0..4 {
+            add_empty_search(&s, nov, "quantum foam").unwrap();
+        }
+        for _ in 0..5 {
+            add_empty_search(&s, nov, "dark matter").unwrap();
+        }
+        let sent = pending(&s, nov).unwrap().report.empty_searches;
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            (sent[0].text.as_str(), sent[0].sessions),
+            ("dark matter", 5)
+        );
+        // December: November's rare text is gone, its frequent one is still sent.
+        let dec = date(2026, 12, 2);
+        tidy(&s, dec, 400, true).unwrap();
+        let left: Vec<String> = s
+            .conn()
+            .prepare("SELECT text FROM usage_empty_searches")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(left, vec!["dark matter".to_owned()]);
+        // Two months on, nothing of November is kept.
+        tidy(&s, date(2027, 1, 3), 400, true).unwrap();
+        assert!(
+            pending(&s, date(2027, 1, 3))
+                .unwrap()
+                .report
+                .empty_searches
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn old_days_go_only_once_the_hub_has_them() {
+        let s = store();
+        let old = date(2025, 1, 1);
+        add(&s, old, Metric::Search, "", "", 1).unwrap();
+        let today = date(2026, 11, 30);
+        tidy(&s, today, 400, true).unwrap();
+        assert_eq!(
+            pending(&s, today).unwrap().report.days.len(),
+            1,
+            "not sent yet"
+        );
+        let p = pending(&s, today).unwrap();
+        mark_sent(&s, &p.changes).unwrap();
+        tidy(&s, today, 400, true).unwrap();
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM usage_counts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn csv_sections_quote_and_spread_costs() {
+        struct N;
+        impl Names for N {
+            fn resource(&self, _: &str) -> (String, Option<u64>) {
+                ("JSTOR, Arts \"II\"".into(), Some(3650))
+            }
+            fn document(&self, _: &str) -> String {
+                "A thesis".into()
+            }
+        }
+        let s = store();
+        let day = date(2026, 11, 30);
+        add(&s, day, Metric::ResourceOpen, "", "res-jstor", 4).unwrap();
+        let summary = summary(&s, day, day).unwrap();
+        let text = csv(&summary, Section::Resources, &N);
+        assert_eq!(
+            text,
+            "resource,name,opens,yearly_cost,period_cost_per_use\r\n\
+             res-jstor,\"JSTOR, Arts \"\"II\"\"\",4,3650,2.50\r\n"
+        );
+        let hours = csv(&summary, Section::Hours, &N);
+        assert_eq!(hours.lines().count(), 25);
+    }
+}

@@ -344,6 +344,7 @@ async fn two_libraries_become_one_union_catalogue_that_workstations_follow() {
         access: "campus".into(),
         note: None,
         disciplines: vec![],
+        yearly_cost: (id == "res-a").then_some(1200),
     };
     let r = feed::import_resources(
         &db,
@@ -366,20 +367,24 @@ async fn two_libraries_become_one_union_catalogue_that_workstations_follow() {
         .unwrap();
     assert_eq!((r.added_or_changed, r.unchanged, r.retired), (0, 1, 1));
     follow(store.clone(), hub_url.clone(), token.clone()).await;
-    let resources: Vec<(String, bool)> = {
+    let resources: Vec<(String, bool, Option<i64>)> = {
         let s = store.lock().unwrap();
         let mut stmt = s
             .conn()
-            .prepare("SELECT id, retired_at IS NOT NULL FROM resources ORDER BY id")
+            .prepare("SELECT id, retired_at IS NOT NULL, yearly_cost FROM resources ORDER BY id")
             .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect()
     };
     assert_eq!(
         resources,
-        vec![("res-a".to_owned(), false), ("res-b".to_owned(), true)]
+        vec![
+            ("res-a".to_owned(), false, Some(1200)),
+            ("res-b".to_owned(), true, None)
+        ],
+        "the yearly cost of the office's list arrives with the resource"
     );
 }
 

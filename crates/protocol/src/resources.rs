@@ -93,6 +93,10 @@ impl SharedResource {
             ("access", self.access.clone()),
             ("note", or_empty(&self.note)),
             (
+                "yearly_cost",
+                self.yearly_cost.map(|c| c.to_string()).unwrap_or_default(),
+            ),
+            (
                 "disciplines",
                 disciplines
                     .iter()

@@ -45,6 +45,7 @@ fn resource() -> SharedResource {
             id: "history".into(),
             best_bet: true,
         }],
+        yearly_cost: Some(18_500),
     }
 }
 

@@ -3,6 +3,7 @@
 import { commands, type SearchPage, type Sort } from "./bindings";
 import type { IpcError } from "./bindings";
 import { Latest } from "./latest";
+import { disciplineOf, SearchTally } from "./usage";
 
 export const PAGE_SIZE = 20;
 
@@ -19,6 +20,10 @@ export const search = $state<{
 }>({ query: "", filters: [], sort: "relevance", offset: 0, page: null, answered: null, busy: false, error: null });
 
 const latest = new Latest();
+/** Counts searches whose results were looked at (usage statistics: never who). */
+export const tally = new SearchTally((text, found, discipline) => {
+  void commands.countSearch(text, found, discipline).catch(() => {});
+});
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 /** Runs the current search; answers to older requests that arrive late are dropped. */
@@ -39,6 +44,7 @@ export async function run(): Promise<void> {
       search.page = answer.value;
       search.answered = query;
       search.error = null;
+      tally.shown(query, answer.value.total, disciplineOf(search.filters));
       break;
     case "error":
       search.error = answer.error;

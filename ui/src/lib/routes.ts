@@ -1,7 +1,7 @@
 // The screens reachable from the main navigation, addressed by the URL hash (`#/catalogue`).
 export const routes = ["home", "catalogue", "disciplines", "documents", "consultations"] as const;
 /** Screens outside the main navigation. */
-const otherRoutes = ["librarian"] as const;
+const otherRoutes = ["librarian", "usage"] as const;
 export type Route = (typeof routes)[number] | (typeof otherRoutes)[number];
 
 export function routeFromHash(hash: string): Route {

@@ -315,6 +315,11 @@ impl Workstation {
     /// language goes back to the configured one. What the page holds, it clears itself.
     /// Returns how many files were deleted.
     pub fn finish_session(&self) -> usize {
+        self.finish_session_at(Timestamp::now())
+    }
+
+    /// [`Workstation::finish_session`] at `now` (the end of the session's counted time).
+    pub fn finish_session_at(&self, now: Timestamp) -> usize {
         let files = std::mem::take(&mut *self.session_files_slot());
         let mut deleted = 0;
         for f in &files {
@@ -328,7 +333,7 @@ impl Workstation {
             }
         }
         self.sign_out();
-        self.end_usage_session();
+        self.end_usage_session(now);
         if let Err(e) = self.with_store(settings::forget_language) {
             tracing::warn!(error = %e, "the language could not be reset");
         }

@@ -175,8 +175,7 @@ impl Workstation {
 
     /// Ends the patron session's counting (its last seconds counted when it ended by a
     /// patron's own action, not by the idle countdown).
-    pub(super) fn end_usage_session(&self) {
-        let now = Timestamp::now();
+    pub(super) fn end_usage_session(&self, now: Timestamp) {
         let last = std::mem::take(&mut *self.tally()).last;
         let idle = jiff::SignedDuration::from_secs(
             i64::from(self.config.kiosk_idle_minutes.value).saturating_mul(60),
@@ -377,5 +376,115 @@ impl Workstation {
                 .collect::<Result<Vec<_>, StoreError>>()
         })?;
         Ok((resources, documents))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn workstation(dir: &Path, extra: &[(&str, &str)]) -> Workstation {
+        let mut env: HashMap<String, String> = HashMap::new();
+        env.insert("HOME".into(), dir.display().to_string());
+        env.insert("COMMONS_SYSTEM_CONFIG".into(), "/nonexistent".into());
+        env.insert(
+            "COMMONS_DATA_DIR".into(),
+            dir.join("data").display().to_string(),
+        );
+        for (k, v) in extra {
+            env.insert((*k).into(), (*v).into());
+        }
+        let ws = Workstation::new(Config::load_with(&|k| env.get(k).cloned()).unwrap());
+        ws.prepare(&mut |_| {}).unwrap();
+        ws
+    }
+
+    #[test]
+    fn a_standalone_workstation_counts_for_itself_and_names_what_it_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[]);
+        assert!(matches!(
+            ws.usage_statistics(30, None),
+            Err(BookingError::NotSignedIn)
+        ));
+        let record = ws
+            .search(&SearchRequest {
+                query: "a".into(),
+                ..Default::default()
+            })
+            .unwrap()
+            .0
+            .hits[0]
+            .id
+            .clone();
+        ws.record(&record).unwrap();
+        ws.count(UsageEvent::Search {
+            text: "nothing here at all",
+            found: 0,
+            discipline: Some("physics"),
+        });
+        ws.count(UsageEvent::ResourceOpen {
+            resource: "res-arxiv",
+        });
+        ws.sign_in("librarian", "meridian-demo").unwrap();
+        let s = ws.usage_statistics(30, None).unwrap();
+        assert_eq!(s.scope, UsageScope::Workstation);
+        assert_eq!(s.total(Metric::RecordView), 1);
+        assert_eq!(s.total(Metric::SearchEmpty), 1);
+        assert_eq!(s.total(Metric::Session), 1, "one patron so far");
+        let physical = s
+            .by_discipline
+            .iter()
+            .find(|g| g.key == "physical-sciences")
+            .unwrap_or_else(|| panic!("physics is a physical science: {:?}", s.by_discipline));
+        assert!(
+            physical
+                .counts
+                .iter()
+                .any(|c| c.metric == Metric::Search && c.count == 1),
+            "the search limited to physics counts under its top discipline: {physical:?}"
+        );
+        let (resources, _) = ws.usage_names(&s).unwrap();
+        assert_eq!(resources[0].id, "res-arxiv");
+        assert_eq!(resources[0].opens, 1);
+        assert!(
+            resources.len() > 20 && resources[1..].iter().all(|r| r.opens == 0),
+            "every other resource is listed as unused"
+        );
+        let path = ws.usage_csv(&s, store_usage::Section::Resources).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("res-arxiv,arXiv,1"), "{text}");
+        assert!(
+            ws.session_files().contains(&path),
+            "the CSV is the session's"
+        );
+    }
+
+    #[test]
+    fn counting_switched_off_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[("COMMONS_USAGE_COUNTING", "false")]);
+        ws.count(UsageEvent::Search {
+            text: "x",
+            found: 0,
+            discipline: None,
+        });
+        ws.count(UsageEvent::ResourceOpen {
+            resource: "res-arxiv",
+        });
+        let n: i64 = ws
+            .with_store(|s| {
+                s.conn()
+                    .query_row(
+                        "SELECT (SELECT count(*) FROM usage_counts)
+                              + (SELECT count(*) FROM usage_empty_searches)",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| s.err(e))
+            })
+            .unwrap();
+        assert_eq!(n, 0);
     }
 }
