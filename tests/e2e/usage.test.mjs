@@ -87,6 +87,10 @@ test("what a patron did appears, counted and anonymous, on the librarian's stati
       "a text typed in one session is not shown",
     );
     await screenshot(s, "usage-statistics");
+    await s.execute("document.querySelector('[data-usage=\"weeks\"]').scrollIntoView()");
+    await screenshot(s, "usage-statistics-tables");
+    await s.execute("document.querySelector('[data-usage=\"hours\"]').scrollIntoView()");
+    await screenshot(s, "usage-statistics-hours");
 
     await s.click(await s.find('[data-usage-csv="resources"]'));
     await s.waitFor("the CSV", () => readdirSync(downloads).some((f) => f.startsWith("commons-usage-resources")));
