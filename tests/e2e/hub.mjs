@@ -99,7 +99,8 @@ export async function startHub() {
   hub("roster", "import", roster);
   hub("resource", "import", join(root, "assets/demo/resources.json"));
   hub("harvest");
-  const token = hub("token", "create", "IC-01").trim();
+  // The workstation stands in North's Information Commons: its usage counts are North's.
+  const token = hub("token", "create", "IC-01", "--library", "north").trim();
 
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}/`;

@@ -138,6 +138,21 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       await screenshot(s, "hub-resource-offline");
       await hub.startServing();
       assert.doesNotMatch(hub.query("SELECT body->>'description' FROM resources WHERE id = 'res-stata'"), /Version 20/);
+      // The office's yearly cost survives the librarian's edit.
+      assert.equal(hub.query("SELECT body->>'yearly_cost' FROM resources WHERE id = 'res-stata'").trim(), "5200");
+
+      // What this workstation counted reached the hub with the sync, as North's; the
+      // librarian reads North's statistics from the hub.
+      // (The background sync runs every 3 s here.)
+      await s.waitFor("the usage sent", () => hub.query("SELECT count(*) FROM usage_counts").trim() !== "0", 30000);
+      await s.cmd("POST", "/url", { url: `${base}#/usage` });
+      await s.waitFor("North's statistics", async () => (await s.execute("return document.querySelector('[data-testid=\"usage-scope\"]')?.dataset.scope ?? null")) === "library", 15000);
+      assert.match(await s.textOf('[data-testid="usage-scope"]'), /North Library/);
+      const searches = Number(await s.textOf('[data-usage-total="search"] .value'));
+      const onHub = Number(hub.query("SELECT coalesce(sum(count), 0) FROM usage_counts WHERE metric = 'search'").trim());
+      assert.ok(searches > 0 && searches === onHub, `${searches} searches shown, ${onHub} on the hub`);
+      assert.equal(hub.query("SELECT count(*) FROM usage_counts u JOIN tokens t ON t.id = u.token_id WHERE t.library_id <> 'north'").trim(), "0");
+      await screenshot(s, "hub-usage-statistics");
     } finally {
       await app.stop({ cleanup: true });
     }

@@ -72,9 +72,10 @@ impl Workstation {
         self.count_at(Timestamp::now(), event);
     }
 
-    /// Counts what a patron did at `now` (the workstation's local day and hour).
+    /// Counts what a patron did at `now` (the workstation's local day and hour). What
+    /// happens while a librarian is signed in is staff work, not use, and is not counted.
     pub fn count_at(&self, now: Timestamp, event: UsageEvent<'_>) {
-        if !self.config.usage_counting.value {
+        if !self.config.usage_counting.value || self.signed_in().is_some() {
             return;
         }
         if let Err(e) = self.with_store(|store| self.count_in(store, now, event)) {
@@ -459,6 +460,26 @@ mod tests {
             ws.session_files().contains(&path),
             "the CSV is the session's"
         );
+    }
+
+    #[test]
+    fn a_librarian_at_work_is_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workstation(dir.path(), &[]);
+        ws.sign_in("librarian", "meridian-demo").unwrap();
+        ws.count(UsageEvent::ResourceOpen {
+            resource: "res-arxiv",
+        });
+        let s = ws.usage_statistics(30, None).unwrap();
+        assert_eq!(s.total(Metric::ResourceOpen), 0);
+        assert_eq!(s.total(Metric::Session), 0);
+        ws.finish_session();
+        ws.count(UsageEvent::ResourceOpen {
+            resource: "res-arxiv",
+        });
+        ws.sign_in("librarian", "meridian-demo").unwrap();
+        let s = ws.usage_statistics(30, None).unwrap();
+        assert_eq!(s.total(Metric::ResourceOpen), 1, "a patron after her is");
     }
 
     #[test]
