@@ -71,7 +71,8 @@ export async function startHub() {
   const entry = (id, file, index) => ({ id, datestamp: "2026-01-01T00:00:00Z", source: join(corpus, file), index });
   const providers = [];
   for (const [library, name, prefix, records] of [
-    ["north", "North Library", "marcxml", [entry("oai:north:1", "marc4j-chabon.mrc", 0), entry("oai:north:2", "marc4j-chabon.mrc", 1), ...Array.from({ length: 6 }, (_, i) => entry(`oai:north:s${i}`, "marc4j-selectedRecs.mrc", i))]],
+    // North's format is found by asking it (ListMetadataFormats); South's is named.
+    ["north", "North Library", null, [entry("oai:north:1", "marc4j-chabon.mrc", 0), entry("oai:north:2", "marc4j-chabon.mrc", 1), ...Array.from({ length: 6 }, (_, i) => entry(`oai:north:s${i}`, "marc4j-selectedRecs.mrc", i))]],
     ["south", "South Library", "oai_dc", [entry("oai:south:1", "marc4j-chabon.xml", 0), entry("oai:south:2", "marc4j-chabon.xml", 1)]],
   ]) {
     const manifest = join(dir, `${library}.json`);
@@ -79,7 +80,7 @@ export async function startHub() {
     const child = spawn("python3", [join(root, "crates/hub/tests/oai_provider.py"), manifest], { stdio: ["ignore", "pipe", "inherit"] });
     providers.push(child);
     const port = (await firstLine(child)).split(" ")[1];
-    hub("library", "add", library, "--name", name, "--oai", `http://127.0.0.1:${port}/oai`, "--prefix", prefix);
+    hub("library", "add", library, "--name", name, "--oai", `http://127.0.0.1:${port}/oai`, ...(prefix ? ["--prefix", prefix] : []));
   }
   // The consortium office sets what workstations show and book: the consortium's name, the
   // roster (North's time zone, Adaeze Okafor's hours there, the consultation types) and the

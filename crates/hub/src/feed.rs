@@ -57,19 +57,21 @@ pub struct LibraryInput<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub base_url: Option<&'a str>,
-    /// `marcxml` or `oai_dc`.
+    /// As the provider names the format (`marcxml`, `marc21`, `oai_dc`…).
     pub metadata_prefix: &'a str,
     pub set_spec: Option<&'a str>,
     /// Harvest schedule in minutes; `None`: the hub's default.
     pub every_minutes: Option<i32>,
     /// The IANA time zone its librarians keep their hours in; `None` keeps the one set.
     pub time_zone: Option<&'a str>,
-    /// `marc21` or `unimarc` to read every record so; `auto` (or `None`) to read each as its
-    /// tags say.
+    /// `marc21` or `unimarc` to read every record so; `auto` to read each as its tags say;
+    /// `None` keeps what an existing library has (`auto` for a new one).
     pub marc_family: Option<&'a str>,
 }
 
-/// Adds or updates a member library, with its change, in one transaction.
+/// Adds or updates a member library, with its change, in one transaction. Updating, only
+/// what is given changes: the name always; the OAI-PMH address with its prefix and set when
+/// an address is given; the schedule, time zone and MARC family when given.
 pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubError> {
     let id = l.id;
     if !crate::roster::is_id(id) {
@@ -77,15 +79,19 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
             "`{id}` is not a library id (letters, digits, - and _)"
         )));
     }
-    // MARCXML goes by several names: `marc21` (Alma, Koha, FOLIO), `MARC21`, `marcxml`,
-    // `unimarc`; the records are read by their content whatever the prefix.
-    if !matches!(
-        l.metadata_prefix.to_ascii_lowercase().as_str(),
-        "marcxml" | "marc21" | "marc_xml" | "unimarc" | "oai_dc"
-    ) {
+    // Providers name their formats freely (MARCXML is `marcxml`, `marc21`, `MARC21`,
+    // `marc`…); `library add` asks the provider which it offers (`choose_prefix`), and the
+    // records are read by their content whatever the prefix. Here: a prefix's characters
+    // (OAI-PMH: URI unreserved characters).
+    let prefix = l.metadata_prefix;
+    if prefix.is_empty()
+        || prefix.len() > 64
+        || !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c))
+    {
         return Err(HubError::Invalid(format!(
-            "metadata prefix `{}`: Commons reads MARCXML (marcxml, marc21, unimarc) and oai_dc",
-            l.metadata_prefix
+            "`{prefix}` is not an OAI-PMH metadata prefix (1 to 64 letters, digits and -_.!~*'())"
         )));
     }
     let family = match l.marc_family.map(str::trim) {
@@ -122,12 +128,17 @@ pub async fn upsert_library(db: &Db, l: &LibraryInput<'_>) -> Result<(), HubErro
     tx.execute(
         "INSERT INTO libraries(id, name, base_url, metadata_prefix, set_spec, harvest_every_minutes, time_zone, marc_family)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url,
-             metadata_prefix = excluded.metadata_prefix, set_spec = excluded.set_spec,
-             harvest_every_minutes = excluded.harvest_every_minutes,
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+             base_url = COALESCE(excluded.base_url, libraries.base_url),
+             metadata_prefix = CASE WHEN excluded.base_url IS NULL THEN libraries.metadata_prefix
+                                    ELSE excluded.metadata_prefix END,
+             set_spec = CASE WHEN excluded.base_url IS NULL THEN libraries.set_spec
+                             ELSE excluded.set_spec END,
+             harvest_every_minutes = COALESCE(excluded.harvest_every_minutes, libraries.harvest_every_minutes),
              time_zone = COALESCE(excluded.time_zone, libraries.time_zone),
-             marc_family = excluded.marc_family, updated_at = now()",
-        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes, &l.time_zone, &family],
+             marc_family = CASE WHEN $9 THEN excluded.marc_family ELSE libraries.marc_family END,
+             updated_at = now()",
+        &[&id, &l.name, &l.base_url, &l.metadata_prefix, &l.set_spec, &l.every_minutes, &l.time_zone, &family, &l.marc_family.is_some()],
     )
     .await?;
     let library = crate::roster::library(&tx, id).await?;

@@ -23,7 +23,7 @@ use tokio_postgres::Transaction;
 
 use crate::db::{Db, HubError};
 use crate::merge::{self, Member};
-use crate::oai::{OaiError, Provider};
+use crate::oai::{FormatKind, OaiError, Provider, choose_format};
 
 /// A source record as the hub keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,9 +146,114 @@ pub async fn harvest(
     harvest_from(db, library, &provider).await
 }
 
-/// Harvests one member library from `provider`.
+/// The metadata prefix to harvest a provider with, and a sentence saying why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefixChoice {
+    pub prefix: String,
+    pub why: String,
+}
+
+/// Asks the provider at `base` which formats it offers (ListMetadataFormats). With `asked`,
+/// checks that it is among them (a provider that cannot list its formats is taken at its
+/// word); without, picks MARCXML by its namespace or schema whatever the provider calls it,
+/// else MARCXchange, else Dublin Core.
+pub async fn choose_prefix(
+    base: &str,
+    asked: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<PrefixChoice, HubError> {
+    let provider = Provider::new(base, timeout).map_err(|e| HubError::Harvest(e.to_string()))?;
+    let offered = match provider.request(&[("verb", "ListMetadataFormats")]).await {
+        Ok((_, env)) => match env.errors.first() {
+            Some((code, message)) => Err(format!("{code}: {message}")),
+            None => Ok(env.metadata_formats),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    let names = |list: &[crate::oai::MetadataFormat]| {
+        if list.is_empty() {
+            "nothing".to_owned()
+        } else {
+            list.iter()
+                .map(|f| f.prefix.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    match (asked, offered) {
+        (Some(p), Ok(list)) if list.iter().any(|f| f.prefix == p) => Ok(PrefixChoice {
+            prefix: p.to_owned(),
+            why: format!("{p}, as asked (the provider offers {})", names(&list)),
+        }),
+        (Some(p), Ok(list)) => Err(HubError::Invalid(format!(
+            "the provider does not offer `{p}`; it offers {}",
+            names(&list)
+        ))),
+        (Some(p), Err(why)) => Ok(PrefixChoice {
+            prefix: p.to_owned(),
+            why: format!("{p}, as asked (the provider's formats could not be listed: {why})"),
+        }),
+        (None, Ok(list)) => match choose_format(&list) {
+            Some((f, kind)) => Ok(PrefixChoice {
+                prefix: f.prefix.clone(),
+                why: format!(
+                    "{}: {} by its {} (the provider offers {})",
+                    f.prefix,
+                    match kind {
+                        FormatKind::Marcxml => "MARCXML",
+                        FormatKind::Marcxchange => "MARCXchange",
+                        FormatKind::DublinCore => "Dublin Core",
+                    },
+                    if f.namespace.is_empty() {
+                        "schema"
+                    } else {
+                        "namespace"
+                    },
+                    names(&list)
+                ),
+            }),
+            None => Err(HubError::Invalid(format!(
+                "the provider offers neither MARCXML nor Dublin Core ({}); name a format with --prefix",
+                names(&list)
+            ))),
+        },
+        (None, Err(why)) => Err(HubError::Harvest(format!(
+            "the provider's formats could not be listed ({why}); name one with --prefix"
+        ))),
+    }
+}
+
+/// Harvests one member library from `provider`. One harvest of a library at a time, across
+/// every hub process on the database: a PostgreSQL session advisory lock is held on its own
+/// connection for the whole harvest (and released if the process dies); a second harvest
+/// of the same library is refused at once, with the reason, and writes nothing.
 pub async fn harvest_from(db: &Db, library: &str, provider: &Provider) -> Result<Report, HubError> {
+    let lock = db.pool.get().await?;
+    let held: bool = lock
+        .query_one(
+            "SELECT pg_try_advisory_lock(hashtextextended('commons-harvest:' || $1, 0))",
+            &[&library],
+        )
+        .await?
+        .get(0);
+    if !held {
+        return Err(HubError::Harvest(format!(
+            "{library} is being harvested now (by this or another hub process); this harvest was not started"
+        )));
+    }
     let result = run(db, library, provider).await;
+    if let Err(e) = lock
+        .execute(
+            "SELECT pg_advisory_unlock(hashtextextended('commons-harvest:' || $1, 0))",
+            &[&library],
+        )
+        .await
+    {
+        // The lock goes with the connection; make sure the pool does not keep it.
+        tracing::warn!(error = %e, library, "the harvest lock could not be released");
+        let _ = deadpool_postgres::Object::take(lock);
+    }
+
     if let Err(e) = &result {
         note_error(db, library, &e.to_string()).await?;
     }
@@ -569,7 +674,7 @@ async fn emit(tx: &Transaction<'_>, works: &BTreeSet<i64>) -> Result<(), HubErro
 
 /// Libraries whose harvest is due: never attempted, or last attempted longer ago than their
 /// schedule (`default_minutes` where a library has none; 0 means only libraries with their
-/// own schedule).
+/// own schedule), a few seconds early so that a schedule checked each minute keeps its turn.
 pub async fn due(db: &Db, default_minutes: i32) -> Result<Vec<String>, HubError> {
     let client = db.pool.get().await?;
     let rows = client
@@ -578,7 +683,8 @@ pub async fn due(db: &Db, default_minutes: i32) -> Result<Vec<String>, HubError>
              WHERE l.base_url IS NOT NULL
                AND COALESCE(l.harvest_every_minutes, NULLIF($1, 0)) IS NOT NULL
                AND (h.last_attempt_at IS NULL
-                    OR h.last_attempt_at + make_interval(mins => COALESCE(l.harvest_every_minutes, $1)) <= now())
+                    OR h.last_attempt_at + make_interval(mins => COALESCE(l.harvest_every_minutes, $1))
+                       <= now() + interval '5 seconds')
              ORDER BY h.last_attempt_at NULLS FIRST, l.id",
             &[&default_minutes],
         )
@@ -586,8 +692,29 @@ pub async fn due(db: &Db, default_minutes: i32) -> Result<Vec<String>, HubError>
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
+/// Takes `library`'s scheduled turn: true for exactly one of the hub processes that ask
+/// (the attempt's time is written only if its turn is still due, under the row's lock).
+pub async fn claim(db: &Db, library: &str, default_minutes: i32) -> Result<bool, HubError> {
+    let client = db.pool.get().await?;
+    let row = client
+        .query_opt(
+            "INSERT INTO harvests AS h (library_id, last_attempt_at)
+             SELECT id, now() FROM libraries WHERE id = $1
+             ON CONFLICT (library_id) DO UPDATE SET last_attempt_at = now()
+             WHERE h.last_attempt_at IS NULL
+                OR h.last_attempt_at + make_interval(mins => COALESCE(
+                       (SELECT harvest_every_minutes FROM libraries WHERE id = $1), $2))
+                   <= now() + interval '5 seconds'
+             RETURNING 1",
+            &[&library, &default_minutes],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Harvests, for as long as the hub serves, every library whose turn has come (checked each
-/// minute), one at a time. A failed harvest is logged and tried again on schedule.
+/// minute), one at a time. A failed harvest is logged and tried again on schedule. With
+/// several hub processes on one database, each turn is taken by one of them (`claim`).
 pub async fn scheduler(db: Db, default_minutes: i32, timeout: std::time::Duration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
@@ -600,6 +727,14 @@ pub async fn scheduler(db: Db, default_minutes: i32, timeout: std::time::Duratio
             }
         };
         for library in libraries {
+            match claim(&db, &library, default_minutes).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, library, "cannot take the harvest's turn");
+                    continue;
+                }
+            }
             match harvest(&db, &library, timeout).await {
                 Ok(r) => tracing::info!(
                     library,

@@ -237,10 +237,11 @@ enum LibraryAction {
         /// OAI-PMH base URL
         #[arg(long)]
         oai: Option<String>,
-        /// OAI-PMH metadata prefix: marcxml (or marc21, unimarc: MARCXML by another name) or
-        /// oai_dc
-        #[arg(long, default_value = "marcxml")]
-        prefix: String,
+        /// OAI-PMH metadata prefix; by default the provider is asked (ListMetadataFormats) and
+        /// MARCXML is chosen by its namespace whatever it is called (marcxml, marc21, MARC21,
+        /// marc), else Dublin Core
+        #[arg(long)]
+        prefix: Option<String>,
         /// OAI-PMH set to harvest
         #[arg(long)]
         set: Option<String>,
@@ -250,9 +251,10 @@ enum LibraryAction {
         /// The IANA time zone its librarians keep their hours in (Europe/Berlin)
         #[arg(long)]
         time_zone: Option<String>,
-        /// Its records' MARC: marc21, unimarc (CNMARC too) or auto (each record as its tags say)
-        #[arg(long, default_value = "auto")]
-        marc: String,
+        /// Its records' MARC: marc21, unimarc (CNMARC too) or auto (each record as its tags
+        /// say; the default for a new library)
+        #[arg(long)]
+        marc: Option<String>,
     },
     /// List member libraries and where their harvests stand
     List,
@@ -427,6 +429,21 @@ async fn main() -> ExitCode {
                         marc,
                     },
             } => {
+                let prefix = match &oai {
+                    // What the provider offers decides (or confirms what was asked).
+                    Some(url) => {
+                        let choice = harvest::choose_prefix(
+                            url,
+                            prefix.as_deref(),
+                            std::time::Duration::from_secs(file.harvest.timeout_secs),
+                        )
+                        .await
+                        .map_err(|e| format!("{id}: {e}"))?;
+                        println!("{id}: harvesting {}", choice.why);
+                        choice.prefix
+                    }
+                    None => prefix.unwrap_or_else(|| "marcxml".to_owned()),
+                };
                 feed::upsert_library(
                     &db,
                     &feed::LibraryInput {
@@ -437,7 +454,7 @@ async fn main() -> ExitCode {
                         set_spec: set.as_deref(),
                         every_minutes,
                         time_zone: time_zone.as_deref(),
-                        marc_family: Some(marc.as_str()),
+                        marc_family: marc.as_deref(),
                     },
                 )
                 .await

@@ -1,7 +1,9 @@
 //! OAI-PMH 2.0, the protocol member libraries publish their catalogues with: requests with
 //! retries, and the parts of a response the harvester needs besides the records (which
 //! Commons' MARCXML and Dublin Core reader takes): the response date, errors, the
-//! resumption token, and Identify's granularity and deleted-record policy.
+//! resumption token, Identify's granularity and deleted-record policy, and the formats
+//! ListMetadataFormats offers (from which [`choose_format`] picks MARCXML by its namespace or
+//! schema, whatever the provider calls it, else Dublin Core).
 
 use std::time::Duration;
 
@@ -24,6 +26,71 @@ pub struct Envelope {
     /// Identify: `no`, `transient` or `persistent`.
     pub deleted_record: Option<String>,
     pub repository_name: Option<String>,
+    /// ListMetadataFormats: what the provider offers.
+    pub metadata_formats: Vec<MetadataFormat>,
+}
+
+/// A format a provider offers (ListMetadataFormats).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetadataFormat {
+    pub prefix: String,
+    pub schema: String,
+    pub namespace: String,
+}
+
+/// What Commons makes of a format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatKind {
+    /// MARC 21 in XML (MARCXML), however the provider names it: `marcxml`, `marc21`,
+    /// `MARC21`, `marc`… Its records may still be UNIMARC in MARCXML's shape.
+    Marcxml,
+    /// MARC in MARCXchange (ISO 25577), MARCXML's element names in another namespace.
+    Marcxchange,
+    DublinCore,
+}
+
+impl MetadataFormat {
+    /// What this format is, by its namespace or schema (never by its prefix alone, which
+    /// providers choose freely), or `None` for one Commons does not read.
+    pub fn kind(&self) -> Option<FormatKind> {
+        let ns = self
+            .namespace
+            .trim()
+            .trim_end_matches('/')
+            .to_ascii_lowercase();
+        let schema = self.schema.to_ascii_lowercase();
+        if ns == "http://www.loc.gov/marc21/slim"
+            || schema.contains("marc21slim.xsd")
+            || schema.contains("marcxml.xsd")
+        {
+            Some(FormatKind::Marcxml)
+        } else if ns.starts_with("info:lc/xmlns/marcxchange") || schema.contains("marcxchange") {
+            Some(FormatKind::Marcxchange)
+        } else if ns == "http://www.openarchives.org/oai/2.0/oai_dc"
+            || schema.contains("oai_dc.xsd")
+        {
+            Some(FormatKind::DublinCore)
+        } else {
+            None
+        }
+    }
+}
+
+/// The format to harvest among those offered: MARCXML first (full records), then
+/// MARCXchange, then Dublin Core.
+pub fn choose_format(formats: &[MetadataFormat]) -> Option<(&MetadataFormat, FormatKind)> {
+    [
+        FormatKind::Marcxml,
+        FormatKind::Marcxchange,
+        FormatKind::DublinCore,
+    ]
+    .into_iter()
+    .find_map(|want| {
+        formats
+            .iter()
+            .find(|f| f.kind() == Some(want))
+            .map(|f| (f, want))
+    })
 }
 
 /// Why a response could not be used.
@@ -48,6 +115,7 @@ pub fn envelope(data: &[u8]) -> Result<Envelope, OaiError> {
     let mut text = String::new();
     let mut error_code: Option<String> = None;
     let mut seen_root = false;
+    let mut format = MetadataFormat::default();
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => {
@@ -107,6 +175,15 @@ pub fn envelope(data: &[u8]) -> Result<Envelope, OaiError> {
                     ("granularity", Some("Identify")) => env.granularity = Some(value),
                     ("deletedRecord", Some("Identify")) => env.deleted_record = Some(value),
                     ("repositoryName", Some("Identify")) => env.repository_name = Some(value),
+                    ("metadataPrefix", Some("metadataFormat")) => format.prefix = value,
+                    ("schema", Some("metadataFormat")) => format.schema = value,
+                    ("metadataNamespace", Some("metadataFormat")) => format.namespace = value,
+                    ("metadataFormat", Some("ListMetadataFormats")) => {
+                        let f = std::mem::take(&mut format);
+                        if !f.prefix.is_empty() {
+                            env.metadata_formats.push(f);
+                        }
+                    }
                     _ => {}
                 }
                 text.clear();
@@ -283,6 +360,37 @@ mod tests {
         let i = envelope(identify).unwrap();
         assert_eq!(i.granularity.as_deref(), Some("YYYY-MM-DD"));
         assert_eq!(i.deleted_record.as_deref(), Some("persistent"));
+        let formats = br#"<OAI-PMH><responseDate>d</responseDate><ListMetadataFormats>
+  <metadataFormat><metadataPrefix>oai_dc</metadataPrefix>
+    <schema>http://www.openarchives.org/OAI/2.0/oai_dc.xsd</schema>
+    <metadataNamespace>http://www.openarchives.org/OAI/2.0/oai_dc/</metadataNamespace></metadataFormat>
+  <metadataFormat><metadataPrefix>MARC</metadataPrefix>
+    <schema>http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd</schema>
+    <metadataNamespace>http://www.loc.gov/MARC21/slim</metadataNamespace></metadataFormat>
+  <metadataFormat><metadataPrefix>mods</metadataPrefix>
+    <schema>http://www.loc.gov/standards/mods/v3/mods-3-7.xsd</schema>
+    <metadataNamespace>http://www.loc.gov/mods/v3</metadataNamespace></metadataFormat>
+</ListMetadataFormats></OAI-PMH>"#;
+        let offered = envelope(formats).unwrap().metadata_formats;
+        assert_eq!(offered.len(), 3);
+        let (chosen, kind) = choose_format(&offered).unwrap();
+        assert_eq!(
+            (chosen.prefix.as_str(), kind),
+            ("MARC", FormatKind::Marcxml)
+        );
+        assert_eq!(offered[2].kind(), None, "MODS is not read");
+        let (chosen, kind) = choose_format(&offered[..1]).unwrap();
+        assert_eq!(
+            (chosen.prefix.as_str(), kind),
+            ("oai_dc", FormatKind::DublinCore)
+        );
+        assert_eq!(choose_format(&offered[2..]), None);
+        let xchange = MetadataFormat {
+            prefix: "marcxchange".into(),
+            schema: "http://www.loc.gov/standards/iso25577/marcxchange-1-1.xsd".into(),
+            namespace: "info:lc/xmlns/marcxchange-v1".into(),
+        };
+        assert_eq!(xchange.kind(), Some(FormatKind::Marcxchange));
         // Cut short, or not OAI-PMH at all.
         assert!(matches!(
             envelope(&page[..200]),

@@ -572,3 +572,199 @@ async fn unimarc_from_a_provider_naming_marcxml_marc21() {
     .unwrap_err();
     assert!(e.to_string().contains("marc21, unimarc or auto"), "{e}");
 }
+
+/// `library add` asks the provider what it offers: MARCXML is found by its namespace
+/// whatever the provider calls it, Dublin Core when there is nothing better, an asked prefix
+/// the provider does not offer is refused, and a provider whose list lies fails its harvest
+/// with the reason and nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_format_is_found_by_what_the_provider_offers() {
+    let pg = Postgres::start();
+    let db = Db::connect(&pg.config(), 4).unwrap();
+    db.migrate().await.unwrap();
+    let marc_ns = "http://www.loc.gov/MARC21/slim";
+    let marc_schema = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd";
+    let dc = json!({"prefix": "oai_dc", "schema": "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+                    "namespace": "http://www.openarchives.org/OAI/2.0/oai_dc/"});
+    let records = json!([
+        entry("oai:a:1", 1, "marc4j-chabon.mrc", 0),
+        entry("oai:a:2", 1, "marc4j-chabon.mrc", 1),
+    ]);
+    let timeout = Duration::from_secs(5);
+    for (n, name) in ["marc21", "MARC21", "marc"].into_iter().enumerate() {
+        let provider = ProviderProcess::start(&json!({
+            "name": "Alma-style", "records": records,
+            "formats": [dc, {"prefix": name, "schema": marc_schema, "namespace": marc_ns}],
+        }));
+        let choice = harvest::choose_prefix(&provider.url(), None, timeout)
+            .await
+            .unwrap();
+        assert_eq!(choice.prefix, name, "{choice:?}");
+        assert!(choice.why.contains("MARCXML"), "{}", choice.why);
+        let id = format!("alma-{n}");
+        add_library(&db, &id, "Alma-style", &provider.url(), &choice.prefix).await;
+        let r = harvest(&db, &id, &provider.url()).await;
+        assert_eq!((r.records, r.rejected.len()), (2, 0), "{name}: {r:?}");
+        // Full MARC, not Dublin Core: the records keep their ISBNs and subjects.
+        let client = db.pool.get().await.unwrap();
+        let isbns: i64 = client
+            .query_one(
+                "SELECT count(*) FROM source_records
+                 WHERE library_id = $1 AND jsonb_array_length(record->'description'->'isbns') > 0",
+                &[&id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(isbns, 2, "{name}");
+    }
+    // Only Dublin Core on offer.
+    let provider = ProviderProcess::start(&json!({"records": records, "formats": [dc]}));
+    let choice = harvest::choose_prefix(&provider.url(), None, timeout)
+        .await
+        .unwrap();
+    assert_eq!(choice.prefix, "oai_dc");
+    // Asked for what is not offered: refused, naming what is.
+    let e = harvest::choose_prefix(&provider.url(), Some("marcxml"), timeout)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("does not offer `marcxml`; it offers oai_dc"),
+        "{e}"
+    );
+    // Nothing Commons reads.
+    let provider = ProviderProcess::start(&json!({"records": records, "formats": [
+        {"prefix": "mods", "schema": "http://www.loc.gov/standards/mods/v3/mods-3-7.xsd",
+         "namespace": "http://www.loc.gov/mods/v3"}]}));
+    let e = harvest::choose_prefix(&provider.url(), None, timeout)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("neither MARCXML nor Dublin Core (mods)"),
+        "{e}"
+    );
+    // A list that lies: MARCXML listed, not served. The harvest fails with the provider's
+    // reason and writes nothing.
+    let provider = ProviderProcess::start(&json!({"records": records, "formats": [
+        dc, {"prefix": "marc", "schema": marc_schema, "namespace": marc_ns, "served": false}]}));
+    let choice = harvest::choose_prefix(&provider.url(), None, timeout)
+        .await
+        .unwrap();
+    assert_eq!(choice.prefix, "marc");
+    add_library(&db, "liar", "Liar", &provider.url(), &choice.prefix).await;
+    let e = harvest::harvest_from(&db, "liar", &quick(&provider.url()))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("cannotDisseminateFormat"), "{e}");
+    let client = db.pool.get().await.unwrap();
+    let written: i64 = client
+        .query_one(
+            "SELECT count(*) FROM source_records WHERE library_id = 'liar'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(written, 0);
+    // Updating a library changes only what is given: its time zone alone keeps its address,
+    // format and MARC family.
+    feed::upsert_library(
+        &db,
+        &feed::LibraryInput {
+            id: "alma-1",
+            name: "Alma-style, renamed",
+            base_url: None,
+            metadata_prefix: "marcxml",
+            set_spec: None,
+            every_minutes: None,
+            time_zone: Some("Europe/Rome"),
+            marc_family: None,
+        },
+    )
+    .await
+    .unwrap();
+    let kept = feed::libraries(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.id == "alma-1")
+        .unwrap();
+    assert_eq!(
+        (kept.name.as_str(), kept.metadata_prefix.as_str()),
+        ("Alma-style, renamed", "MARC21")
+    );
+    assert!(kept.base_url.is_some());
+    // A provider out of reach cannot be asked: say so, and how to go on.
+    let e = harvest::choose_prefix("http://127.0.0.1:9/oai", None, Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("name one with --prefix"), "{e}");
+}
+
+/// Several hub processes on one database (two pools here, as two processes have): a
+/// library is harvested by one at a time, the other refused at once with the reason and
+/// writing nothing, and each scheduled turn is taken by exactly one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_harvest_of_a_library_at_a_time_across_hub_processes() {
+    let pg = Postgres::start();
+    let db = Db::connect(&pg.config(), 8).unwrap();
+    db.migrate().await.unwrap();
+    let other = Db::connect(&pg.config(), 8).unwrap();
+    let provider = ProviderProcess::start(&json!({"name": "North", "batch": 50,
+        "records": (0..6).map(|i| entry(&format!("oai:n:{i}"), 1, "marc4j-selectedRecs.mrc", i)).collect::<Vec<_>>(),
+        "faults": {"1": "slow"}}));
+    add_library(&db, "north", "North Library", &provider.url(), "marcxml").await;
+    let (first_db, url) = (db.clone(), provider.url());
+    let first =
+        tokio::spawn(async move { harvest::harvest_from(&first_db, "north", &quick(&url)).await });
+    // The first is waiting for its slow page when the second process starts the same harvest.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let e = harvest::harvest_from(&other, "north", &quick(&provider.url()))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("is being harvested now"), "{e}");
+    let r = first.await.unwrap().unwrap();
+    assert_eq!(r.records, 6, "{r:?}");
+    assert_eq!(
+        provider.list_requests(),
+        1,
+        "the refused harvest asked the provider nothing"
+    );
+    let listed = feed::libraries(&db).await.unwrap();
+    assert_eq!(
+        listed[0].last_error, None,
+        "a refused second harvest is not the library's error"
+    );
+    // Released: the other process harvests next (nothing new).
+    let again = harvest::harvest_from(&other, "north", &quick(&provider.url()))
+        .await
+        .unwrap();
+    assert_eq!(again.records, 0);
+    // A scheduled turn: 16 claims from both processes at once, one wins; then none until
+    // the turn comes again.
+    let client = db.pool.get().await.unwrap();
+    client
+        .execute(
+            "UPDATE harvests SET last_attempt_at = now() - interval '2 hours'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let claims = (0..16).map(|i| {
+        let db = if i % 2 == 0 {
+            db.clone()
+        } else {
+            other.clone()
+        };
+        tokio::spawn(async move { harvest::claim(&db, "north", 60).await.unwrap() })
+    });
+    let mut won = 0;
+    for c in claims {
+        won += usize::from(c.await.unwrap());
+    }
+    assert_eq!(won, 1, "each turn is taken once");
+    assert!(!harvest::claim(&other, "north", 60).await.unwrap());
+    assert!(harvest::due(&db, 60).await.unwrap().is_empty());
+}

@@ -15,10 +15,16 @@ again on every request, so a test changes the repository by rewriting it:
      "records": [{"id": "oai:north:1", "datestamp": "2026-01-01T00:00:00Z",
                   "source": "/path/file.mrc", "index": 0, "deleted": false,
                   "title": "optional replacement of 245 $a"}],
-     "faults": {"3": "500", "4": "timeout", "5": "malformed", "6": "expired"}}
+     "faults": {"3": "500", "4": "timeout", "5": "malformed", "6": "expired"},
+     "formats": [{"prefix": "MARC", "schema": "…MARC21slim.xsd",
+                  "namespace": "http://www.loc.gov/MARC21/slim", "served": true}]}
+
+`formats` is what ListMetadataFormats offers (default: oai_dc, marcxml and marc21); a
+format whose namespace is MARCXML's is served as MARCXML whatever its prefix, one with
+`"served": false` is listed but cannot be disseminated (a provider whose list lies).
 
 `faults` maps the number of a ListRecords request (counted from 1 since the start) to what
-goes wrong with it; `changes` maps it to a record entry updated (datestamp: now) just before
+goes wrong with it (`slow`: answered after 2 seconds); `changes` maps it to a record entry updated (datestamp: now) just before
 that request is answered. `GET /requests` answers how many ListRecords requests were served.
 """
 
@@ -127,12 +133,7 @@ class Repository:
         )
 
     def listMetadataFormats(self, identifier=None):
-        return [
-            ("oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd", "http://www.openarchives.org/OAI/2.0/oai_dc/"),
-            ("marcxml", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", "http://www.loc.gov/MARC21/slim"),
-            # MARCXML as Alma, Koha and FOLIO name it.
-            ("marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd", "http://www.loc.gov/MARC21/slim"),
-        ]
+        return [(f["prefix"], f["schema"], f["namespace"]) for f in formats()]
 
     def listSets(self):
         raise error.NoSetHierarchyError("no sets")
@@ -151,7 +152,7 @@ class Repository:
                 out.append((header, None, None))
                 continue
             record = marc_record(entry)
-            if metadataPrefix in ("marcxml", "marc21"):
+            if is_marc(metadataPrefix):
                 meta = common.Metadata(None, {"record": record})
             else:
                 meta = common.Metadata(None, dc_map(record))
@@ -173,13 +174,34 @@ class Repository:
         raise error.IdDoesNotExistError(identifier)
 
 
-registry = metadata.MetadataRegistry()
-registry.registerWriter("oai_dc", server.oai_dc_writer)
-registry.registerWriter("marcxml", marcxml_writer)
-registry.registerWriter("marc21", marcxml_writer)
+MARC_NS = "http://www.loc.gov/MARC21/slim"
+MARC_SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
+DEFAULT_FORMATS = [
+    {"prefix": "oai_dc", "schema": "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+     "namespace": "http://www.openarchives.org/OAI/2.0/oai_dc/"},
+    {"prefix": "marcxml", "schema": MARC_SCHEMA, "namespace": MARC_NS},
+    # MARCXML as Alma, Koha and FOLIO name it.
+    {"prefix": "marc21", "schema": MARC_SCHEMA, "namespace": MARC_NS},
+]
+
+
+def formats():
+    return manifest().get("formats", DEFAULT_FORMATS)
+
+
+def is_marc(prefix):
+    return any(f["prefix"] == prefix and f["namespace"] == MARC_NS for f in formats())
 
 
 def make_server():
+    registry = metadata.MetadataRegistry()
+    for f in formats():
+        if not f.get("served", True):
+            continue
+        if f["namespace"] == MARC_NS:
+            registry.registerWriter(f["prefix"], marcxml_writer)
+        elif f["prefix"] == "oai_dc":
+            registry.registerWriter("oai_dc", server.oai_dc_writer)
     return server.Server(
         Repository(),
         registry,
@@ -228,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "timeout":
             time.sleep(30)
             return self.reply(503, b"too late", "text/plain")
+        if fault == "slow":
+            time.sleep(2)
         if fault == "expired" and "resumptionToken" in args:
             now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             return self.reply(200, EXPIRED.format(now=now).encode(), "text/xml")
