@@ -80,6 +80,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0014_marc_family.sql"),
     ),
     ("0015_usage", include_str!("../migrations/0015_usage.sql")),
+    ("0016_fleet", include_str!("../migrations/0016_fleet.sql")),
 ];
 
 #[cfg(test)]

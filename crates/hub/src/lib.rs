@@ -17,6 +17,7 @@ pub mod bookings;
 pub mod db;
 pub mod documents;
 pub mod feed;
+pub mod fleet;
 pub mod harvest;
 pub mod librarians;
 pub mod merge;

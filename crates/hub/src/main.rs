@@ -31,6 +31,8 @@ struct FileConfig {
     documents_dir: Option<PathBuf>,
     #[serde(default)]
     harvest: HarvestConfig,
+    #[serde(default)]
+    fleet: FleetConfig,
     /// Days after a consultation before the student's personal data is purged.
     retention_days: Option<u32>,
 }
@@ -43,6 +45,19 @@ struct HarvestConfig {
     every_minutes: i32,
     /// Seconds before a request to a provider is given up (then retried).
     timeout_secs: u64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FleetConfig {
+    /// A workstation not seen for this many days is flagged by `workstations`.
+    stale_days: u32,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig { stale_days: 3 }
+    }
 }
 
 impl Default for HarvestConfig {
@@ -141,6 +156,16 @@ enum Command {
     Consortium {
         #[command(subcommand)]
         action: ConsortiumAction,
+    },
+    /// Every workstation token with its last contact, lag behind the feed, version and
+    /// failing checks; those not seen for `fleet.stale_days` days are flagged
+    Workstations {
+        /// Flag those not seen for this many days (default the file's `fleet.stale_days`, else 3)
+        #[arg(long)]
+        stale_days: Option<u32>,
+        /// One JSON array, for monitoring tools
+        #[arg(long)]
+        json: bool,
     },
     /// Purge students' personal data of consultations past the retention period (serve does
     /// this every hour; this is for cron)
@@ -352,6 +377,50 @@ async fn main() -> ExitCode {
                         .await
                         .map_err(|e| e.to_string())?
                 );
+            }
+            Command::Workstations { stale_days, json } => {
+                db.migrate().await.map_err(|e| e.to_string())?;
+                let days = stale_days.unwrap_or(file.fleet.stale_days);
+                let fleet = commons_hub::fleet::list(&db, days)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&fleet).map_err(|e| e.to_string())?
+                    );
+                } else {
+                    println!("id\tname\tlibrary\tlast seen\tlag\tversion\tstate");
+                    for w in &fleet {
+                        let state = if w.revoked {
+                            "revoked".to_owned()
+                        } else if w.last_seen.is_none() {
+                            "never seen".to_owned()
+                        } else {
+                            let mut s = Vec::new();
+                            if w.stale {
+                                s.push(format!("STALE (not seen for {days} days)"));
+                            }
+                            for c in &w.failing {
+                                s.push(format!("FAIL {}: {}", c.name, c.detail));
+                            }
+                            if s.is_empty() { "ok".to_owned() } else { s.join("; ") }
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            w.id,
+                            w.name,
+                            w.library.as_deref().unwrap_or("-"),
+                            w.last_seen.as_deref().unwrap_or("-"),
+                            w.lag.map_or("-".to_owned(), |l| l.to_string()),
+                            w.version.as_deref().unwrap_or("-"),
+                            state
+                        );
+                    }
+                }
+                if fleet.iter().any(|w| !w.revoked && (w.stale || !w.failing.is_empty())) {
+                    return Err("some workstations are stale or failing".into());
+                }
             }
             Command::Token {
                 action: TokenAction::List,

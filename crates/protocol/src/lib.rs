@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod code;
 pub mod error;
 pub mod feed;
+pub mod fleet;
 pub mod hex;
 pub mod limits;
 pub mod resources;

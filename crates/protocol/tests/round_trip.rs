@@ -185,6 +185,16 @@ fn every_route_s_types_round_trip() {
     });
     check(schedule());
     check(type_form());
+    check(commons_protocol::fleet::WorkstationReport {
+        version: "0.1.0".into(),
+        cursor: "42".into(),
+        checked_at: Some("2026-12-01T05:00:00Z".parse().unwrap()),
+        checks: vec![commons_protocol::fleet::HealthCheck {
+            name: "disk".into(),
+            ok: false,
+            detail: "120 MiB free".into(),
+        }],
+    });
     {
         use commons_protocol::usage::*;
         let day = jiff::civil::date(2026, 11, 30);

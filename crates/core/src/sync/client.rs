@@ -411,6 +411,17 @@ impl Hub {
         }
     }
 
+    /// Tells the hub how this workstation stands (the fleet view).
+    pub fn send_report(
+        &self,
+        report: &commons_protocol::fleet::WorkstationReport,
+    ) -> Result<(), SyncError> {
+        self.call(
+            self.request(reqwest::Method::POST, routes::WORKSTATION)?
+                .json(report),
+        )
+    }
+
     /// Sends this workstation's usage counts (days whole; the hub replaces them).
     pub fn send_usage(
         &self,

@@ -65,6 +65,8 @@ pub struct Workstation {
     sign_in_throttle: Mutex<commons_protocol::throttle::Throttle>,
     /// What the patron session has counted for usage statistics.
     tally: Mutex<usage::Tally>,
+    /// The last health checks (`commons doctor`'s), told to the hub after each sync.
+    health: Mutex<Option<(Timestamp, Vec<crate::doctor::Check>)>>,
 }
 
 /// How syncing with the hub goes, for the status line.
@@ -118,6 +120,7 @@ impl Workstation {
                 accounts::FREE_FAILURES,
             )),
             tally: Mutex::new(usage::Tally::default()),
+            health: Mutex::new(None),
         }
     }
 

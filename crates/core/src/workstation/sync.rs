@@ -154,6 +154,13 @@ impl Workstation {
                     Err(e) if e.is_offline() => return Err(e),
                     Err(e) => tracing::warn!(error = %e, "the hub did not take the usage counts"),
                 }
+                match self.send_health(hub) {
+                    Err(e) if e.is_offline() => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the hub did not take this workstation's report")
+                    }
+                    Ok(()) => {}
+                }
                 return Ok(report);
             }
             let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
@@ -171,6 +178,53 @@ impl Workstation {
                 s.applied += n;
             });
         }
+    }
+
+    /// Records health checks to tell the hub (the app runs `commons doctor`'s checks once a
+    /// day by itself; a fleet tool may record its own).
+    pub fn record_health(&self, at: Timestamp, checks: Vec<crate::doctor::Check>) {
+        *self
+            .health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((at, checks));
+    }
+
+    /// Tells the hub this workstation's version, feed cursor and last health checks (run
+    /// again when a day old).
+    pub(super) fn send_health(&self, hub: &sync::Hub) -> Result<(), sync::SyncError> {
+        use commons_protocol::fleet::{
+            CHECK_DETAIL_MAX, CHECK_NAME_MAX, HealthCheck, WorkstationReport,
+        };
+        let now = Timestamp::now();
+        let fresh = self
+            .health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|(at, _)| now.duration_since(*at).as_hours() < 24);
+        if !fresh {
+            self.record_health(now, crate::doctor::run(&self.config));
+        }
+        let (checked_at, checks) = self
+            .health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .unwrap_or((now, Vec::new()));
+        let report = WorkstationReport {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            cursor: self.with_store(sync::cursor)?,
+            checked_at: Some(checked_at),
+            checks: checks
+                .into_iter()
+                .map(|c| HealthCheck {
+                    name: c.name.chars().take(CHECK_NAME_MAX).collect(),
+                    ok: c.ok,
+                    detail: c.detail.chars().take(CHECK_DETAIL_MAX).collect(),
+                })
+                .collect(),
+        };
+        hub.send_report(&report)
     }
 
     /// Downloads the hub's documents this workstation has not extracted yet (each checked

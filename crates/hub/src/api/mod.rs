@@ -14,6 +14,7 @@ mod bookings;
 mod curation;
 mod documents;
 mod feed;
+mod fleet;
 mod librarians;
 mod usage;
 
@@ -235,6 +236,7 @@ pub fn router_with(shared: Shared) -> Router {
         .merge(curation::routes())
         .merge(documents::routes())
         .merge(usage::routes())
+        .merge(fleet::routes())
         .fallback(|| async { ApiError::new(ApiCode::NotFound, "no such address") })
         .layer(DefaultBodyLimit::max(REQUEST_BYTES_MAX))
         .with_state(shared)

@@ -1,0 +1,27 @@
+//! `POST /api/v1/workstation`: how a workstation stands, after each of its syncs.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use commons_protocol::ApiCode;
+use commons_protocol::fleet::WorkstationReport;
+
+use super::{ApiError, ApiJson, Shared, Workstation};
+use crate::db::Db;
+
+async fn report(
+    Workstation(token): Workstation,
+    State(db): State<Db>,
+    ApiJson(body): ApiJson<WorkstationReport>,
+) -> Result<StatusCode, ApiError> {
+    if let Some(problem) = body.problem() {
+        return Err(ApiError::new(ApiCode::Unacceptable, problem));
+    }
+    crate::fleet::record(&db, &token, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) fn routes() -> Router<Shared> {
+    Router::new().route("/api/v1/workstation", post(report))
+}
