@@ -77,6 +77,17 @@ pub enum Command {
         /// Accept a plain http hub (a test hub, a network the consortium trusts)
         #[arg(long)]
         allow_insecure_http: bool,
+        /// Start from a snapshot of a synced workstation of the same hub (`commons snapshot
+        /// create`): its cache and index replace this workstation's, and the first sync
+        /// asks only for what changed after it. A damaged snapshot, one of another hub or of
+        /// a newer Commons is refused and nothing is written.
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
+    },
+    /// Snapshots of this workstation's cache and index, to start others from
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotAction,
     },
     /// Bring the cache up to date with the hub now, with progress
     Sync,
@@ -85,6 +96,13 @@ pub enum Command {
         #[command(subcommand)]
         action: AccountAction,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotAction {
+    /// Write the cache and search index of this synced workstation to FILE (compressed,
+    /// checksummed, recording the hub and its feed cursor)
+    Create { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -361,6 +379,7 @@ pub fn provision(
     system: bool,
     no_check: bool,
     allow_insecure_http: bool,
+    snapshot: Option<&std::path::Path>,
 ) -> ExitCode {
     let token = match read_token(token_file) {
         Ok(t) => t,
@@ -399,6 +418,38 @@ pub fn provision(
         }
         println!("the hub answered and accepted the token");
     }
+    if let Some(file) = snapshot {
+        // Into the data directory of the configuration in effect; checked whole before
+        // anything is replaced, and before the configuration is written.
+        let (config, url) = match (Config::load(), hub.parse::<url::Url>()) {
+            (Ok(c), Ok(u)) => (c, u),
+            (Err(e), _) => {
+                eprintln!("commons: {e}");
+                return ExitCode::from(2);
+            }
+            (_, Err(e)) => {
+                eprintln!("commons: `{hub}` is not a URL: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let started = std::time::Instant::now();
+        match commons_core::snapshot::install(&config, file, &url) {
+            Ok(m) => println!(
+                "started from the snapshot of {} ({} records, feed cursor {}, made {} by Commons {}) into {} in {:.1} s",
+                m.hub,
+                m.records,
+                m.cursor,
+                m.created_at,
+                m.commons,
+                config.data_dir.value.display(),
+                started.elapsed().as_secs_f64()
+            ),
+            Err(e) => {
+                eprintln!("commons: {}: {e}", file.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     match commons_core::config::provision(&path, hub, token, allow_insecure_http) {
         Ok(url) => println!("hub {url} written to {}", path.display()),
         Err(e) => {
@@ -433,6 +484,35 @@ pub fn provision(
         Ok(None) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("commons: the demo data could not be removed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `commons snapshot create FILE`.
+pub fn snapshot(config: &Config, action: &SnapshotAction) -> ExitCode {
+    let SnapshotAction::Create { file } = action;
+    let ws = Workstation::new(config.clone());
+    if let Err(e) = ws.prepare(&mut |_| {}) {
+        eprintln!("commons: {e}");
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    match ws.snapshot_create(file) {
+        Ok(m) => {
+            println!(
+                "{}: {} records of {} at feed cursor {}, {:.1} MiB, in {:.1} s",
+                file.display(),
+                m.records,
+                m.hub,
+                m.cursor,
+                m.body_bytes as f64 / (1024.0 * 1024.0),
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("commons: {e}");
             ExitCode::FAILURE
         }
     }

@@ -45,9 +45,17 @@ pub fn run() -> ExitCode {
         system,
         no_check,
         allow_insecure_http,
+        snapshot,
     }) = &cli.command
     {
-        return cli::provision(hub, token_file, *system, *no_check, *allow_insecure_http);
+        return cli::provision(
+            hub,
+            token_file,
+            *system,
+            *no_check,
+            *allow_insecure_http,
+            snapshot.as_deref(),
+        );
     }
     // All or nothing: with a configuration that does not read cleanly, nothing starts.
     let config = match Config::load() {
@@ -65,6 +73,7 @@ pub fn run() -> ExitCode {
         Some(cli::Command::Account { action }) => cli::account(&config, &action),
         Some(cli::Command::Extract) => cli::extract(&config),
         Some(cli::Command::Sync) => cli::sync(&config),
+        Some(cli::Command::Snapshot { action }) => cli::snapshot(&config, &action),
         Some(
             cli::Command::ExtractWorker { .. }
             | cli::Command::Confine { .. }

@@ -9,6 +9,7 @@ mod catalogue;
 mod disciplines;
 mod documents;
 mod session;
+mod snapshot;
 mod sync;
 mod usage;
 
