@@ -143,8 +143,13 @@ impl Hub {
         Ok(response)
     }
 
-    /// Reads at most `limit` bytes of an answer; a longer one is not believed.
+    /// Reads at most `limit` bytes of an answer (after decompression, for one the hub sent
+    /// gzip-compressed); a longer one is not believed.
     fn read_capped(&self, response: Response, limit: u64) -> Result<Vec<u8>, SyncError> {
+        let encoding = response
+            .headers()
+            .get(reqwest::header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
         let mut body = Vec::new();
         response
             .take(limit + 1)
@@ -155,7 +160,29 @@ impl Hub {
                 "an answer longer than {limit} bytes"
             )));
         }
-        Ok(body)
+        match encoding.as_deref() {
+            None | Some("identity") => Ok(body),
+            Some("gzip") => {
+                let mut plain = Vec::new();
+                flate2::read::GzDecoder::new(body.as_slice())
+                    .take(limit + 1)
+                    .read_to_end(&mut plain)
+                    .map_err(|e| {
+                        SyncError::Untrustworthy(format!(
+                            "a compressed answer that is damaged: {e}"
+                        ))
+                    })?;
+                if plain.len() as u64 > limit {
+                    return Err(SyncError::Untrustworthy(format!(
+                        "an answer longer than {limit} bytes once decompressed"
+                    )));
+                }
+                Ok(plain)
+            }
+            Some(other) => Err(SyncError::Untrustworthy(format!(
+                "an answer encoded as `{other}`, which was not asked for"
+            ))),
+        }
     }
 
     /// The answer of a request as `T`, or the hub's refusal as `Err(SyncError::Refused)`. A
@@ -200,8 +227,10 @@ impl Hub {
             since: since.to_owned(),
             limit: Some(limit),
         };
+        // Pages of union records compress about tenfold.
         let response = self.send(
             self.request(reqwest::Method::GET, routes::CHANGES)?
+                .header(reqwest::header::ACCEPT_ENCODING, "gzip")
                 .query(&query),
         )?;
         self.answer(response, FEED_PAGE_BYTES_MAX)

@@ -1,0 +1,277 @@
+//! A new workstation's first sync from a hub holding N union records, end to end (HTTP with
+//! gzip, applying each page, indexing), against the same pages applied to a fresh cache with
+//! no HTTP and no index (the writer alone), and against starting from a snapshot of the first
+//! workstation (`snapshot::install`, then open and search).
+//!
+//! `cargo bench -p commons-hub --bench first_sync -- [RECORDS]` (default 100000). The hub is
+//! filled through its own feed writer (`feed::emit`) with generated records of the shape a
+//! harvest writes (title, authors, subjects, identifiers, classification, holdings at one to
+//! three of five libraries); filling is reported, not measured.
+
+use std::time::Instant;
+
+use commons_catalogue::record::{Description, Format};
+use commons_catalogue::union::{SourceRef, UnionHolding, UnionRecord};
+use commons_core::{Config, Workstation};
+use commons_protocol::ChangeBody;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ne", "su", "ra", "to", "vi", "be", "do", "fa", "gu", "ha", "je", "ko", "lu",
+    "ma", "no", "pe", "qui", "ri", "sa", "te", "ul", "ve", "wa", "xi", "yo", "ze", "an", "er",
+    "is", "on", "ur", "el", "ar",
+];
+
+fn word(rng: &mut Rng) -> String {
+    let n = 2 + rng.below(3);
+    (0..n)
+        .map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize])
+        .collect()
+}
+
+fn capital(w: &str) -> String {
+    let mut c = w.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn record(i: usize, rng: &mut Rng) -> UnionRecord {
+    let title = (0..3 + rng.below(5))
+        .map(|_| word(rng))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let libraries = ["north", "south", "east", "west", "central"];
+    let held = 1 + rng.below(3) as usize;
+    let first = rng.below(5) as usize;
+    let lcc = format!(
+        "{}{} .{}{}",
+        ["QA", "QC", "PS", "HD", "BF", "RC"][rng.below(6) as usize],
+        1 + rng.below(900),
+        capital(&word(rng)).chars().next().unwrap_or('A'),
+        rng.below(99)
+    );
+    UnionRecord {
+        id: format!("hub:{i}"),
+        format: Format::Book,
+        description: Description {
+            title: capital(&title),
+            authors: (0..1 + rng.below(2))
+                .map(|_| format!("{}, {}", capital(&word(rng)), capital(&word(rng))))
+                .collect(),
+            publisher: Some(format!("{} Press", capital(&word(rng)))),
+            place: Some(capital(&word(rng))),
+            year: Some(1900 + rng.below(126) as i64),
+            language: "eng".into(),
+            isbns: vec![format!("978{:010}", rng.below(10_000_000_000))],
+            lcc: Some(lcc.clone()),
+            subjects: (0..1 + rng.below(3))
+                .map(|_| format!("{} {}", capital(&word(rng)), word(rng)))
+                .collect(),
+            physical: Some(format!("{} p.", 80 + rng.below(600))),
+            ..Description::default()
+        },
+        holdings: (0..held)
+            .map(|k| UnionHolding {
+                library: libraries[(first + k) % 5].into(),
+                call_number: lcc.clone(),
+                location: "Stacks".into(),
+                status: if rng.below(10) == 0 {
+                    "on_loan"
+                } else {
+                    "available"
+                }
+                .into(),
+                due_date: None,
+            })
+            .collect(),
+        sources: (0..held)
+            .map(|k| SourceRef {
+                library: libraries[(first + k) % 5].into(),
+                identifier: format!("oai:{}:{i}", libraries[(first + k) % 5]),
+            })
+            .collect(),
+    }
+}
+
+fn config(root: &std::path::Path, url: &str, token: &str) -> Config {
+    let root = root.display().to_string();
+    Config::load_with(&|k| match k {
+        "HOME" => Some(format!("{root}/home")),
+        "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
+        "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
+        "COMMONS_HUB_URL" => Some(url.to_owned()),
+        "COMMONS_HUB_ALLOW_INSECURE_HTTP" => Some("true".to_owned()),
+        "COMMONS_HUB_TOKEN" => Some(token.to_owned()),
+        "COMMONS_HUB_TIMEOUT_SECS" => Some("120".to_owned()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+                    _ => e.metadata().map_or(0, |m| m.len()),
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let records: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let hub = runtime.block_on(async {
+        let hub = support::hub().await;
+        let started = Instant::now();
+        let mut rng = Rng(0x5eed_cafe_f00d_d00d);
+        let mut i = 1;
+        while i <= records {
+            let mut client = hub.db.pool.get().await.unwrap();
+            let tx = client.transaction().await.unwrap();
+            for _ in 0..5000.min(records + 1 - i) {
+                let r = record(i, &mut rng);
+                commons_hub::feed::emit(&tx, &r.id.clone(), &ChangeBody::Record(Box::new(r)))
+                    .await
+                    .unwrap();
+                i += 1;
+            }
+            tx.commit().await.unwrap();
+        }
+        eprintln!(
+            "hub filled with {records} union records in {:.1} s (not measured)",
+            started.elapsed().as_secs_f64()
+        );
+        hub
+    });
+    let url = format!("{}/", hub.url);
+    let token = hub.token.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_owned();
+    let _guard = runtime.enter();
+    let result = std::thread::spawn(move || {
+        // 1. The first sync, end to end.
+        let ws = Workstation::new(config(&root.join("full"), &url, &token));
+        ws.prepare(&mut |_| {}).unwrap();
+        let hub_client = ws.hub().unwrap().unwrap();
+        let started = Instant::now();
+        let report = ws.sync_from(&hub_client).unwrap();
+        let full = started.elapsed().as_secs_f64();
+        assert_eq!(report.records, records, "{report:?}");
+        let full_dir = root.join("full/data");
+        let cache = std::fs::metadata(full_dir.join("commons.db")).map_or(0, |m| m.len());
+        let index = dir_bytes(&full_dir.join("index"));
+
+        // 2. The same pages applied to a fresh cache: no HTTP, no index.
+        let mut pages = Vec::new();
+        let mut since = String::new();
+        loop {
+            let page = hub_client
+                .changes(&since, commons_protocol::limits::FEED_PAGE)
+                .unwrap();
+            if page.changes.is_empty() {
+                break;
+            }
+            let next = page.next.clone();
+            pages.push((since.clone(), page));
+            since = next;
+        }
+        let bare = Workstation::new(config(&root.join("bare"), &url, &token));
+        bare.prepare(&mut |_| {}).unwrap();
+        let started = Instant::now();
+        bare.with_store(|store| -> Result<(), commons_core::sync::SyncError> {
+            for (since, page) in &pages {
+                commons_core::sync::apply(store, since, page)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let apply_only = started.elapsed().as_secs_f64();
+        drop(pages);
+
+        // 3. A snapshot of the first, and a new workstation started from it.
+        let file = root.join("room.snapshot");
+        let started = Instant::now();
+        let manifest = ws.snapshot_create(&file).unwrap();
+        let create = started.elapsed().as_secs_f64();
+        let snapshot_bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+        let started = Instant::now();
+        let target = config(&root.join("imaged"), &url, &token);
+        commons_core::snapshot::install(&target, &file, &url.parse().unwrap()).unwrap();
+        let imaged = Workstation::new(target);
+        imaged.prepare(&mut |_| {}).unwrap();
+        let hits = imaged
+            .search(&commons_core::search::SearchRequest {
+                query: "ka".into(),
+                limit: 20,
+                ..Default::default()
+            })
+            .unwrap()
+            .0
+            .total;
+        let ready = started.elapsed().as_secs_f64();
+        assert!(hits > 0);
+        assert_eq!(manifest.records as usize, records);
+        (
+            full,
+            apply_only,
+            create,
+            ready,
+            cache,
+            index,
+            snapshot_bytes,
+        )
+    })
+    .join()
+    .unwrap();
+    let (full, apply_only, create, ready, cache, index, snapshot_bytes) = result;
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!("records: {records}");
+    println!(
+        "first sync, end to end (HTTP gzip, apply, index): {full:.1} s, {:.0} records/s",
+        records as f64 / full
+    );
+    println!(
+        "same pages applied, no HTTP, no index: {apply_only:.1} s, {:.0} records/s (full sync is {:.2}x)",
+        records as f64 / apply_only,
+        full / apply_only
+    );
+    println!(
+        "snapshot: written in {create:.1} s, {:.0} MiB; a new workstation ready (install, open, first search) in {ready:.1} s ({:.1}x faster than the full sync)",
+        mib(snapshot_bytes),
+        full / ready
+    );
+    println!(
+        "cache {:.0} MiB, index {:.0} MiB after the full sync",
+        mib(cache),
+        mib(index)
+    );
+}
