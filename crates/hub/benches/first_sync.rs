@@ -155,15 +155,30 @@ fn main() {
         let mut rng = Rng(0x5eed_cafe_f00d_d00d);
         let mut i = 1;
         while i <= records {
-            let mut client = hub.db.pool.get().await.unwrap();
-            let tx = client.transaction().await.unwrap();
+            // The feed's own envelopes, written 5,000 to a statement.
+            let mut batch = Vec::new();
             for _ in 0..5000.min(records + 1 - i) {
                 let r = record(i, &mut rng);
-                commons_hub::feed::emit(&tx, &r.id.clone(), &ChangeBody::Record(Box::new(r)))
-                    .await
-                    .unwrap();
+                batch.push(commons_protocol::Change::new(
+                    r.id.clone(),
+                    &ChangeBody::Record(Box::new(r)),
+                ));
                 i += 1;
             }
+            let kinds: Vec<&str> = batch.iter().map(|c| c.kind.as_str()).collect();
+            let keys: Vec<&str> = batch.iter().map(|c| c.key.as_str()).collect();
+            let ops: Vec<&str> = batch.iter().map(|c| c.op.as_str()).collect();
+            let bodies: Vec<Option<&serde_json::Value>> =
+                batch.iter().map(|c| c.body.as_ref()).collect();
+            let mut client = hub.db.pool.get().await.unwrap();
+            let tx = client.transaction().await.unwrap();
+            tx.execute(
+                "INSERT INTO changes(kind, key, op, body)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])",
+                &[&kinds, &keys, &ops, &bodies],
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
         }
         eprintln!(

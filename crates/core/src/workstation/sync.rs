@@ -4,6 +4,9 @@
 use super::*;
 use crate::{bookings, documents, sync};
 
+/// Records a sync applies before the search index follows them.
+const INDEX_BATCH: usize = 50_000;
+
 impl Workstation {
     /// Syncs with `hub` for as long as the process lives: again every `interval` while the hub
     /// answers, and after a pause growing from 5 seconds to 5 minutes while it does not.
@@ -130,6 +133,43 @@ impl Workstation {
     }
 
     pub(super) fn sync_pages(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
+        // Records a sync changed, not yet in the search index: the index follows every
+        // `INDEX_BATCH` of them and at the end (also when the sync fails), not every page;
+        // one writer and one commit per page would spend a long first sync merging segments.
+        let mut pending = Vec::new();
+        let result = self.sync_pages_into(hub, &mut pending);
+        let indexed = self.index_changed(&mut pending);
+        let report = result?;
+        indexed?;
+        Ok(report)
+    }
+
+    /// Brings the search index up to the records in `pending` (emptied): an update, or a
+    /// rebuild when they are most of the catalogue (a first sync).
+    fn index_changed(&self, pending: &mut Vec<String>) -> Result<(), sync::SyncError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let total: i64 = self.with_store(|store| {
+            store
+                .conn()
+                .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+                .map_err(|e| store.err(e))
+        })?;
+        let result = if pending.len() >= 10_000 && (pending.len() as i64) * 2 >= total {
+            self.reindex(&mut |_, _| {}).map(|_| ())
+        } else {
+            self.with_index(|store, index| index.update(store, pending))
+        };
+        pending.clear();
+        result.map_err(|e| sync::SyncError::Index(e.to_string()))
+    }
+
+    fn sync_pages_into(
+        &self,
+        hub: &sync::Hub,
+        pending: &mut Vec<String>,
+    ) -> Result<SyncReport, sync::SyncError> {
         let mut report = SyncReport::default();
         // Bookings made while the hub was out of reach go first, each exactly once (the
         // booking code is the idempotency key).
@@ -146,6 +186,7 @@ impl Workstation {
             if page.changes.is_empty() {
                 // Caught up: the time of this answer is what "as of" means.
                 self.with_store(|store| sync::apply(store, &since, &page))?;
+                self.index_changed(pending)?;
                 report.documents = self.fetch_documents(hub)?;
                 // Usage counts go last: a hub that refuses them (an older one) holds up
                 // nothing else, and they are sent again next time.
@@ -164,12 +205,12 @@ impl Workstation {
                 return Ok(report);
             }
             let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
-            if !applied.changed.is_empty() {
-                self.with_index(|store, index| index.update(store, &applied.changed))
-                    .map_err(|e| sync::SyncError::Index(e.to_string()))?;
-            }
             report.pages += 1;
             report.records += applied.changed.len();
+            pending.extend(applied.changed);
+            if pending.len() >= INDEX_BATCH {
+                self.index_changed(pending)?;
+            }
             report.libraries += applied.libraries;
             report.skipped.extend(applied.skipped);
             let n = page.changes.len() as u64;
