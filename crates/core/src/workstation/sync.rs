@@ -136,6 +136,7 @@ impl Workstation {
         // Records a sync changed, not yet in the search index: the index follows every
         // `INDEX_BATCH` of them and at the end (also when the sync fails), not every page;
         // one writer and one commit per page would spend a long first sync merging segments.
+        // A first sync rebuilds the index once, at its end.
         let mut pending = Vec::new();
         let result = self.sync_pages_into(hub, &mut pending);
         let indexed = self.index_changed(&mut pending);
@@ -180,6 +181,8 @@ impl Workstation {
                 detail: error.clone(),
             });
         }
+        // A first sync (never synced before) builds the index once, at its end.
+        let first = self.with_store(sync::cursor)?.is_empty();
         loop {
             let since = self.with_store(sync::cursor)?;
             let page = hub.changes(&since, sync::PAGE)?;
@@ -208,7 +211,7 @@ impl Workstation {
             report.pages += 1;
             report.records += applied.changed.len();
             pending.extend(applied.changed);
-            if pending.len() >= INDEX_BATCH {
+            if !first && pending.len() >= INDEX_BATCH {
                 self.index_changed(pending)?;
             }
             report.libraries += applied.libraries;
