@@ -110,6 +110,11 @@ export async function startHub() {
     url,
     token,
     database,
+    /** Runs `commons-hub` on this hub's database: its exit status and output. */
+    cli(...args) {
+      const r = spawnSync(hubBinary, ["--database", database, ...args], { encoding: "utf8" });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
     /** One value from the hub's database, as psql prints it. */
     query(sql) {
       return run(join(bin, "psql"), ["-h", dir, "-U", "postgres", "-d", "postgres", "-At", "-c", sql]);

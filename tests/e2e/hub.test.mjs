@@ -153,6 +153,28 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       assert.ok(searches > 0 && searches === onHub, `${searches} searches shown, ${onHub} on the hub`);
       assert.equal(hub.query("SELECT count(*) FROM usage_counts u JOIN tokens t ON t.id = u.token_id WHERE t.library_id <> 'north'").trim(), "0");
       await screenshot(s, "hub-usage-statistics");
+
+      // IT images the next workstation from this one: a snapshot (written while the app
+      // runs), a new workstation provisioned from it (not from another hub's), whose first
+      // sync has nothing left to bring; and the hub's fleet view lists this one.
+      const image = join(dir, "room.snapshot");
+      const made = runCli(dir, ["snapshot", "create", image], { COMMONS_HUB_ALLOW_INSECURE_HTTP: "true" });
+      assert.equal(made.status, 0, made.stderr);
+      assert.match(made.stdout, /records of http:\/\/127\.0\.0\.1:\d+\/ at feed cursor \d+/);
+      const next = dataDir("hub-imaged");
+      const other = runCli(next, ["provision", "--hub", "http://127.0.0.1:9/", "--token-file", rightToken, "--allow-insecure-http", "--no-check", "--snapshot", image]);
+      assert.notEqual(other.status, 0);
+      assert.match(other.stderr, /made from the hub/);
+      const imaged = runCli(next, ["provision", "--hub", hub.url, "--token-file", rightToken, "--allow-insecure-http", "--snapshot", image]);
+      assert.equal(imaged.status, 0, imaged.stderr);
+      assert.match(imaged.stdout, /started from the snapshot of http:\/\/127\.0\.0\.1:\d+\/ \(\d+ records/);
+      const caught = runCli(next, ["sync"], { COMMONS_HUB_ALLOW_INSECURE_HTTP: "true" });
+      assert.equal(caught.status, 0, caught.stderr);
+      // Only what came after the snapshot: no record (a change or two of another kind may have).
+      assert.match(caught.stdout, /: [01] pages, 0 records changed/);
+      const fleet = JSON.parse(hub.cli("workstations", "--json").stdout);
+      const ic01 = fleet.find((w) => w.name === "IC-01");
+      assert.ok(ic01 && ic01.last_seen && ic01.version && ic01.lag === 0 && ic01.library === "north", JSON.stringify(fleet));
     } finally {
       await app.stop({ cleanup: true });
     }
