@@ -112,18 +112,7 @@ fn record(i: usize, rng: &mut Rng) -> UnionRecord {
 }
 
 fn config(root: &std::path::Path, url: &str, token: &str) -> Config {
-    let root = root.display().to_string();
-    Config::load_with(&|k| match k {
-        "HOME" => Some(format!("{root}/home")),
-        "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
-        "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
-        "COMMONS_HUB_URL" => Some(url.to_owned()),
-        "COMMONS_HUB_ALLOW_INSECURE_HTTP" => Some("true".to_owned()),
-        "COMMONS_HUB_TOKEN" => Some(token.to_owned()),
-        "COMMONS_HUB_TIMEOUT_SECS" => Some("120".to_owned()),
-        _ => None,
-    })
-    .unwrap()
+    support::config(root, url, token, &[("COMMONS_HUB_TIMEOUT_SECS", "120")])
 }
 
 fn dir_bytes(dir: &std::path::Path) -> u64 {

@@ -36,17 +36,7 @@ async fn add_records(hub: &support::Hub, from: usize, n: usize) {
 }
 
 fn config(root: &Path, url: &str, token: &str) -> Config {
-    let root = root.display().to_string();
-    Config::load_with(&|k| match k {
-        "HOME" => Some(format!("{root}/home")),
-        "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
-        "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
-        "COMMONS_HUB_URL" => Some(url.to_owned()),
-        "COMMONS_HUB_ALLOW_INSECURE_HTTP" => Some("true".to_owned()),
-        "COMMONS_HUB_TOKEN" => Some(token.to_owned()),
-        _ => None,
-    })
-    .unwrap()
+    support::config(root, url, token, &[])
 }
 
 fn found(ws: &Workstation) -> u64 {

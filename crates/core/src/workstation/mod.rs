@@ -444,7 +444,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn workstation(dir: &Path, extra: &[(&str, &str)]) -> Workstation {
+    pub(super) fn workstation(dir: &Path, extra: &[(&str, &str)]) -> Workstation {
         let mut env: HashMap<String, String> = HashMap::new();
         env.insert("HOME".into(), dir.display().to_string());
         env.insert("COMMONS_SYSTEM_CONFIG".into(), "/nonexistent".into());

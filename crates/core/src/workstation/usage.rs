@@ -383,20 +383,10 @@ impl Workstation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
+    /// The workstation tests' own, prepared.
     fn workstation(dir: &Path, extra: &[(&str, &str)]) -> Workstation {
-        let mut env: HashMap<String, String> = HashMap::new();
-        env.insert("HOME".into(), dir.display().to_string());
-        env.insert("COMMONS_SYSTEM_CONFIG".into(), "/nonexistent".into());
-        env.insert(
-            "COMMONS_DATA_DIR".into(),
-            dir.join("data").display().to_string(),
-        );
-        for (k, v) in extra {
-            env.insert((*k).into(), (*v).into());
-        }
-        let ws = Workstation::new(Config::load_with(&|k| env.get(k).cloned()).unwrap());
+        let ws = super::super::tests::workstation(dir, extra);
         ws.prepare(&mut |_| {}).unwrap();
         ws
     }

@@ -140,16 +140,11 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// A workstation with its own cache in `root` (seeded from the demo consortium) joined to
-/// the hub at `url` with `token`; `extra` are further `COMMONS_*` settings.
-pub fn workstation(
-    root: &Path,
-    url: &str,
-    token: &str,
-    extra: &[(&str, &str)],
-) -> commons_core::Workstation {
+/// The configuration of a workstation with its own data in `root`, joined to the hub at
+/// `url` with `token`; `extra` are further `COMMONS_*` settings.
+pub fn config(root: &Path, url: &str, token: &str, extra: &[(&str, &str)]) -> commons_core::Config {
     let root = root.display().to_string();
-    let config = commons_core::Config::load_with(&|k| match k {
+    commons_core::Config::load_with(&|k| match k {
         "HOME" => Some(format!("{root}/home")),
         "COMMONS_DATA_DIR" => Some(format!("{root}/data")),
         "COMMONS_SYSTEM_CONFIG" => Some(format!("{root}/none.toml")),
@@ -162,8 +157,18 @@ pub fn workstation(
             .find(|(name, _)| *name == k)
             .map(|(_, v)| (*v).to_owned()),
     })
-    .unwrap();
-    let ws = commons_core::Workstation::new(config);
+    .unwrap()
+}
+
+/// A workstation with its own cache in `root` (seeded from the demo consortium) joined to
+/// the hub at `url` with `token`; `extra` are further `COMMONS_*` settings.
+pub fn workstation(
+    root: &Path,
+    url: &str,
+    token: &str,
+    extra: &[(&str, &str)],
+) -> commons_core::Workstation {
+    let ws = commons_core::Workstation::new(config(root, url, token, extra));
     ws.prepare(&mut |_| {}).unwrap();
     ws
 }
