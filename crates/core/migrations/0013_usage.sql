@@ -17,13 +17,17 @@ CREATE TABLE usage_days (
     sent    INTEGER NOT NULL DEFAULT 0
 ) STRICT, WITHOUT ROWID;
 
--- The text of a search that found nothing, with how many patron sessions typed it this
--- month. Texts under the threshold are deleted when their month closes; none is sent.
+-- A search that found nothing, with how many patron sessions typed it this month. Until
+-- it reaches the threshold only a keyed digest of its text is kept (the key is this
+-- cache's, in `meta`), so whoever reads the file cannot read what other patrons typed; the
+-- text itself is kept from the session that reaches the threshold. Rows under the threshold
+-- are deleted when their month closes; none is sent.
 CREATE TABLE usage_empty_searches (
     month    TEXT NOT NULL,
-    text     TEXT NOT NULL,
+    digest   TEXT NOT NULL,
+    text     TEXT,
     sessions INTEGER NOT NULL CHECK (sessions > 0),
-    PRIMARY KEY (month, text)
+    PRIMARY KEY (month, digest)
 ) STRICT, WITHOUT ROWID;
 
 -- A licensed resource's yearly cost, from the consortium's resource list (whole units of

@@ -55,17 +55,41 @@ pub fn add(
     tx.commit().map_err(|e| store.err(e))
 }
 
+/// The keyed digest a zero-result text is counted under (the key made once per cache).
+fn digest(store: &Store, text: &str) -> Result<String, StoreError> {
+    // SQLite's randomblob draws from the system's randomness.
+    store
+        .conn()
+        .execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('usage_key', hex(randomblob(32)))",
+            [],
+        )
+        .map_err(|e| store.err(e))?;
+    let key = crate::consortium::meta_value(store, "usage_key")?.unwrap_or_default();
+    Ok(commons_protocol::Sha256::of(format!("{key}\n{text}").as_bytes()).to_string())
+}
+
 /// Counts one more patron session that typed `text` (already normalised) and found nothing.
+/// The text itself is stored only once the threshold of sessions is reached.
 pub fn add_empty_search(store: &Store, day: Date, text: &str) -> Result<(), StoreError> {
     if text.is_empty() {
         return Ok(());
     }
+    let digest = digest(store, text)?;
     store
         .conn()
         .execute(
-            "INSERT INTO usage_empty_searches(month, text, sessions) VALUES (?1, ?2, 1)
-             ON CONFLICT(month, text) DO UPDATE SET sessions = sessions + 1",
-            params![month_of(day), text],
+            "INSERT INTO usage_empty_searches(month, digest, sessions) VALUES (?1, ?2, 1)
+             ON CONFLICT(month, digest) DO UPDATE SET sessions = sessions + 1",
+            params![month_of(day), digest],
+        )
+        .map_err(|e| store.err(e))?;
+    store
+        .conn()
+        .execute(
+            "UPDATE usage_empty_searches SET text = ?3
+             WHERE month = ?1 AND digest = ?2 AND text IS NULL AND sessions >= ?4",
+            params![month_of(day), digest, text, EMPTY_SEARCH_SESSIONS_MIN],
         )
         .map_err(|e| store.err(e))?;
     Ok(())
@@ -147,7 +171,8 @@ pub fn pending(store: &Store, today: Date) -> Result<Pending, StoreError> {
     let mut stmt = tx
         .prepare_cached(
             "SELECT month, text, sessions FROM usage_empty_searches
-             WHERE month >= ?1 AND sessions >= ?2 ORDER BY month, sessions DESC, text LIMIT ?3",
+             WHERE month >= ?1 AND sessions >= ?2 AND text IS NOT NULL
+             ORDER BY month, sessions DESC, text LIMIT ?3",
         )
         .map_err(|e| store.err(e))?;
     out.report.empty_searches = stmt
@@ -263,7 +288,9 @@ pub fn summary(store: &Store, from: Date, to: Date) -> Result<UsageSummary, Stor
         .collect::<Result<_, _>>()
         .map_err(|e| store.err(e))?;
     let mut stmt = conn
-        .prepare_cached("SELECT month, text, sessions FROM usage_empty_searches")
+        .prepare_cached(
+            "SELECT month, text, sessions FROM usage_empty_searches WHERE text IS NOT NULL",
+        )
         .map_err(|e| store.err(e))?;
     let empty: Vec<EmptySearch> = stmt
         .query_map([], |r| {
@@ -286,51 +313,46 @@ pub fn summary(store: &Store, from: Date, to: Date) -> Result<UsageSummary, Stor
     ))
 }
 
-/// The top-level discipline of a record (the first, by id), or empty.
-pub fn record_discipline(store: &Store, record_id: &str) -> Result<String, StoreError> {
+/// The first column of the first row `sql` finds for `id`, or empty.
+fn one(store: &Store, sql: &str, id: &str) -> Result<String, StoreError> {
     store
         .conn()
-        .query_row(
-            "SELECT coalesce(d.parent_id, d.id) FROM record_disciplines rd
-             JOIN disciplines d ON d.id = rd.discipline_id
-             WHERE rd.record_id = ?1 ORDER BY coalesce(d.parent_id, d.id) LIMIT 1",
-            [record_id],
-            |r| r.get::<_, String>(0),
-        )
+        .query_row(sql, [id], |r| r.get::<_, String>(0))
         .optional()
         .map(Option::unwrap_or_default)
         .map_err(|e| store.err(e))
+}
+
+/// The top-level discipline of a record (the first, by id), or empty.
+pub fn record_discipline(store: &Store, record_id: &str) -> Result<String, StoreError> {
+    one(
+        store,
+        "SELECT coalesce(d.parent_id, d.id) FROM record_disciplines rd
+         JOIN disciplines d ON d.id = rd.discipline_id
+         WHERE rd.record_id = ?1 ORDER BY coalesce(d.parent_id, d.id) LIMIT 1",
+        record_id,
+    )
 }
 
 /// The top-level discipline of a resource (a best bet's first), or empty.
 pub fn resource_discipline(store: &Store, resource_id: &str) -> Result<String, StoreError> {
-    store
-        .conn()
-        .query_row(
-            "SELECT coalesce(d.parent_id, d.id) FROM resource_disciplines rd
-             JOIN disciplines d ON d.id = rd.discipline_id
-             WHERE rd.resource_id = ?1
-             ORDER BY rd.best_bet DESC, coalesce(d.parent_id, d.id) LIMIT 1",
-            [resource_id],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()
-        .map(Option::unwrap_or_default)
-        .map_err(|e| store.err(e))
+    one(
+        store,
+        "SELECT coalesce(d.parent_id, d.id) FROM resource_disciplines rd
+         JOIN disciplines d ON d.id = rd.discipline_id
+         WHERE rd.resource_id = ?1
+         ORDER BY rd.best_bet DESC, coalesce(d.parent_id, d.id) LIMIT 1",
+        resource_id,
+    )
 }
 
 /// The top-level discipline of a discipline id the page names (empty if it is unknown).
 pub fn top_discipline(store: &Store, id: &str) -> Result<String, StoreError> {
-    store
-        .conn()
-        .query_row(
-            "SELECT coalesce(parent_id, id) FROM disciplines WHERE id = ?1",
-            [id],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()
-        .map(Option::unwrap_or_default)
-        .map_err(|e| store.err(e))
+    one(
+        store,
+        "SELECT coalesce(parent_id, id) FROM disciplines WHERE id = ?1",
+        id,
+    )
 }
 
 /// The sections of the statistics screen that export as CSV.
@@ -515,6 +537,16 @@ mod tests {
         for _ in 0..5 {
             add_empty_search(&s, nov, "dark matter").unwrap();
         }
+        // Under the threshold, the text itself is not in the file.
+        let readable: Vec<String> = s
+            .conn()
+            .prepare("SELECT text FROM usage_empty_searches WHERE text IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(readable, vec!["dark matter".to_owned()]);
         let sent = pending(&s, nov).unwrap().report.empty_searches;
         assert_eq!(sent.len(), 1);
         assert_eq!(
@@ -526,7 +558,7 @@ mod tests {
         tidy(&s, dec, 400, true).unwrap();
         let left: Vec<String> = s
             .conn()
-            .prepare("SELECT text FROM usage_empty_searches")
+            .prepare("SELECT coalesce(text, digest) FROM usage_empty_searches")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()

@@ -70,7 +70,7 @@ const SHIPPED: &[u64] = &[
     0x6cee675357f2e4d2,
     0x44b17e213f22f671,
     0x6cde295d77a02cb9,
-    0x973104a1f6810de8,
+    0x488bae4093dd55fb,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
