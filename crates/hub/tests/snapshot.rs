@@ -81,6 +81,12 @@ async fn a_room_starts_from_one_snapshot_and_syncs_only_what_came_after() {
         ));
         let first = support::joined(&root2.join("first"), &url2, &token2, &[]);
         assert_eq!(found(&first), 40);
+        // This workstation's own usage counts stay with it.
+        first.count(commons_core::workstation::UsageEvent::Search {
+            text: "nothing like this",
+            found: 0,
+            discipline: None,
+        });
         first.snapshot_create(&file2).unwrap()
     })
     .await
@@ -149,6 +155,20 @@ async fn a_room_starts_from_one_snapshot_and_syncs_only_what_came_after() {
         let ws = Workstation::new(config(&target, &url2, &token2));
         ws.prepare(&mut |_| {}).unwrap();
         assert_eq!(found(&ws), 40, "searchable from the snapshot alone");
+        let own: i64 = ws
+            .with_store(|s| {
+                s.conn()
+                    .query_row(
+                        "SELECT (SELECT count(*) FROM usage_counts)
+                              + (SELECT count(*) FROM usage_empty_searches)
+                              + (SELECT count(*) FROM bookings)",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| s.err(e))
+            })
+            .unwrap();
+        assert_eq!(own, 0, "nothing of the first workstation's own");
         let report = ws.sync_from(&ws.hub().unwrap().unwrap()).unwrap();
         assert_eq!(
             report.records, 5,

@@ -6,7 +6,8 @@ use crate::snapshot::{self, Manifest, SnapshotError};
 impl Workstation {
     /// Writes this synced workstation's cache and search index to `out` as one snapshot
     /// (see [`crate::snapshot`]). The cache is copied by `VACUUM INTO` and the index's files
-    /// with both held, so they agree; nothing here is changed.
+    /// with both held, so they agree; the copy keeps what came from the hub, not this
+    /// workstation's own bookings, accounts, settings or usage counts. Nothing here changes.
     pub fn snapshot_create(&self, out: &Path) -> Result<Manifest, SnapshotError> {
         let hub = self
             .config
@@ -46,6 +47,23 @@ impl Workstation {
             store
                 .conn()
                 .execute("VACUUM INTO ?1", [cache.display().to_string()])
+                .map_err(|e| store.err(e))?;
+            // What is this workstation's own, not the consortium's, stays here: its bookings
+            // (students' personal data), local accounts, settings and usage counts (which
+            // other workstations would otherwise send again as theirs). Overwritten, not
+            // just unlinked.
+            rusqlite::Connection::open(&cache)
+                .and_then(|copy| {
+                    copy.execute_batch(
+                        "PRAGMA secure_delete = ON;
+                         BEGIN;
+                         DELETE FROM bookings; DELETE FROM accounts; DELETE FROM settings;
+                         DELETE FROM usage_counts; DELETE FROM usage_days;
+                         DELETE FROM usage_empty_searches;
+                         DELETE FROM meta WHERE key = 'usage_key';
+                         COMMIT;",
+                    )
+                })
                 .map_err(|e| store.err(e))?;
             let copy = || -> std::io::Result<()> {
                 for entry in std::fs::read_dir(&index_dir)? {
