@@ -524,7 +524,7 @@ pub fn sync(config: &Config) -> ExitCode {
     let hub = match ws.hub() {
         Ok(Some(hub)) => hub,
         Ok(None) => {
-            eprintln!("commons: no hub configured (commons provision --hub URL --token T)");
+            eprintln!("commons: no hub configured (commons provision --hub URL --token-file FILE)");
             return ExitCode::from(2);
         }
         Err(e) => {

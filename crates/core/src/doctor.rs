@@ -197,7 +197,11 @@ pub fn check_disk(dir: &Path) -> Check {
 pub fn check_hub(config: &Config) -> Check {
     const NAME: &str = "hub";
     let Some(url) = &config.hub_url.value else {
-        return Check::pass(NAME, "not configured: standalone on the embedded demo data");
+        let what = match config.mode.value {
+            crate::config::Mode::Demo => "standalone on the embedded demo data",
+            crate::config::Mode::Production => "standalone on what `commons import` brought",
+        };
+        return Check::pass(NAME, format!("not configured: {what}"));
     };
     let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
         return Check::fail(NAME, format!("{url} has no host or port"));

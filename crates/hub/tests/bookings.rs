@@ -6,7 +6,7 @@ use commons_hub::bookings;
 use serde_json::{Value, json};
 
 mod support;
-use support::{days_ahead, hub, open_roster, open_type};
+use support::{booking_request as request, days_ahead, hub, open_roster, open_type};
 
 /// The roster the requests below are made against: librarians open all day in UTC, with a
 /// 30-minute type, an hour-long one and a group session of three (10 minutes after each).
@@ -22,22 +22,6 @@ async fn open_hub(librarians: &[&str]) -> support::Hub {
     ))
     .await;
     hub
-}
-
-fn request(key: &str, librarian: &str, start: &str, minutes: i64) -> Value {
-    let starts: jiff::Timestamp = start.parse().unwrap();
-    let ends = starts + jiff::SignedDuration::from_mins(minutes);
-    json!({
-        "idempotency_key": key,
-        "librarian_id": librarian,
-        "type_id": if minutes == 30 { "research" } else { "long" },
-        "starts_at": starts.to_string(),
-        "ends_at": ends.to_string(),
-        "buffer_after_minutes": 10,
-        "topic": "Finding sources",
-        "student_name": "Ada",
-        "student_email": "ada@example.org",
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -768,3 +768,188 @@ async fn one_harvest_of_a_library_at_a_time_across_hub_processes() {
     assert!(!harvest::claim(&other, "north", 60).await.unwrap());
     assert!(harvest::due(&db, 60).await.unwrap().is_empty());
 }
+
+/// A `commons-hub serve` process of the real binary, its log kept.
+struct Serve {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Serve {
+    fn start(config: &Path, dir: &Path, name: &str) -> Serve {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.join(format!("{name}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_commons-hub"))
+            .args(["--config".as_ref(), config.as_os_str()])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Serve {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    async fn ready(&self) {
+        let http = support::http();
+        for _ in 0..200 {
+            let healthz = http.get(format!("{}/healthz", self.url)).send().await;
+            if healthz.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{} did not start: {}",
+            self.url,
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    /// How many scheduled harvests of `library` this process ran.
+    fn harvests_of(&self, library: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains(" harvested ") && l.contains(&format!("library=\"{library}\"")))
+            .count()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two `commons-hub serve` processes of the real binary on one database, as behind a
+/// reverse proxy: with both libraries due every minute, each minute's harvest of a library
+/// runs once in all; both give the same answers; a revoked token stops working on both
+/// within `RECHECK`; one slot wanted through both at once is booked once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serve_processes_behave_as_one() {
+    let pg = Postgres::start();
+    let db = Db::connect(&pg.config(), 4).unwrap();
+    db.migrate().await.unwrap();
+    let provider = ProviderProcess::start(&json!({"name": "North", "batch": 50,
+        "records": (0..6).map(|i| entry(&format!("oai:n:{i}"), 1, "marc4j-selectedRecs.mrc", i)).collect::<Vec<_>>()}));
+    add_library(&db, "north", "North Library", &provider.url(), "marcxml").await;
+    add_library(&db, "south", "South Library", &provider.url(), "marcxml").await;
+    // Every minute: below the 5 minutes `library add` and the schema allow, which is policy
+    // for providers' sake; the scheduler has no limit of its own.
+    db.pool
+        .get()
+        .await
+        .unwrap()
+        .batch_execute(
+            "ALTER TABLE libraries DROP CONSTRAINT libraries_harvest_every_minutes_check;
+             UPDATE libraries SET harvest_every_minutes = 1",
+        )
+        .await
+        .unwrap();
+    let roster = support::open_roster(
+        &["lib-okafor"],
+        json!([support::open_type("research", 30, 10, 1)]),
+    );
+    commons_hub::roster::import(&db, &roster).await.unwrap();
+    let token = tokens::create(&db, "IC-01").await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hub.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database = {:?}\n[harvest]\nevery_minutes = 0\ntimeout_secs = 10\n",
+            pg.config()
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let a = Serve::start(&config, dir.path(), "a");
+    let b = Serve::start(&config, dir.path(), "b");
+    a.ready().await;
+    b.ready().await;
+
+    // Identical answers: the feed, once the first minute's harvests are in.
+    let http = support::http();
+    let get = |url: String, token: String| {
+        let http = http.clone();
+        async move {
+            let r = http.get(url).bearer_auth(token).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let feed = |s: &Serve| format!("{}/api/v1/changes?since=&limit=500", s.url);
+    let (sa, fa) = get(feed(&a), token.clone()).await;
+    let (sb, fb) = get(feed(&b), token.clone()).await;
+    assert_eq!((sa, sb), (200, 200), "{fa} {fb}");
+    assert!(
+        fa.contains("oai:n:0"),
+        "the first minute's harvest is in the feed: {fa}"
+    );
+    assert_eq!(fa, fb, "both processes answer the same");
+
+    // One slot, asked through both processes at once by two workstations' requests.
+    let slot = support::days_ahead(2, "10:00");
+    let book = |s: &Serve, key: &str| {
+        let (http, url, token) = (
+            http.clone(),
+            format!("{}/api/v1/bookings", s.url),
+            token.clone(),
+        );
+        let body = support::booking_request(key, "lib-okafor", &slot, 30);
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let (ba, bb) = tokio::join!(book(&a, "through-a"), book(&b, "through-b"));
+    let mut statuses = [ba, bb];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "one booking of the slot in all");
+
+    // A revoked token stops working on both within RECHECK.
+    let id = tokens::list(&db).await.unwrap()[0].id;
+    assert!(tokens::revoke(&db, id).await.unwrap());
+    tokio::time::sleep(tokens::RECHECK + Duration::from_millis(500)).await;
+    assert_eq!(get(feed(&a), token.clone()).await.0, 401);
+    assert_eq!(get(feed(&b), token.clone()).await.0, 401);
+
+    // Three minutes' turns (the schedulers tick at start, +60 s, +120 s; the next at +180 s):
+    // each library harvested exactly three times between the two processes.
+    let until = Duration::from_secs(150);
+    tokio::time::sleep(until.saturating_sub(started.elapsed())).await;
+    for library in ["north", "south"] {
+        let (by_a, by_b) = (a.harvests_of(library), b.harvests_of(library));
+        assert_eq!(
+            by_a + by_b,
+            3,
+            "{library}: {by_a} harvests by one process and {by_b} by the other in 150 s:\n{}\n{}",
+            std::fs::read_to_string(&a.log).unwrap(),
+            std::fs::read_to_string(&b.log).unwrap()
+        );
+    }
+    assert_eq!(
+        provider.list_requests(),
+        6,
+        "the provider was asked once per turn and library"
+    );
+}

@@ -227,6 +227,24 @@ pub fn open_type(id: &str, minutes: i64, buffer_after: i64, capacity: i64) -> se
     })
 }
 
+/// A booking as a workstation sends it: `minutes` 30 is the `research` type, else `long`
+/// (the types of the tests' open rosters).
+pub fn booking_request(key: &str, librarian: &str, start: &str, minutes: i64) -> serde_json::Value {
+    let starts: jiff::Timestamp = start.parse().unwrap();
+    let ends = starts + jiff::SignedDuration::from_mins(minutes);
+    serde_json::json!({
+        "idempotency_key": key,
+        "librarian_id": librarian,
+        "type_id": if minutes == 30 { "research" } else { "long" },
+        "starts_at": starts.to_string(),
+        "ends_at": ends.to_string(),
+        "buffer_after_minutes": 10,
+        "topic": "Finding sources",
+        "student_name": "Ada",
+        "student_email": "ada@example.org",
+    })
+}
+
 /// `HH:MM` UTC, `days` after today, as RFC 3339.
 pub fn days_ahead(days: i64, hhmm: &str) -> String {
     let today = jiff::Timestamp::now()
