@@ -181,47 +181,92 @@ impl Workstation {
                 detail: error.clone(),
             });
         }
-        // A first sync (never synced before) builds the index once, at its end.
-        let first = self.with_store(sync::cursor)?.is_empty();
-        loop {
-            let since = self.with_store(sync::cursor)?;
-            let page = hub.changes(&since, sync::PAGE)?;
-            if page.changes.is_empty() {
-                // Caught up: the time of this answer is what "as of" means.
-                self.with_store(|store| sync::apply(store, &since, &page))?;
-                self.index_changed(pending)?;
-                report.documents = self.fetch_documents(hub)?;
-                // Usage counts go last: a hub that refuses them (an older one) holds up
-                // nothing else, and they are sent again next time.
-                match self.send_usage(hub) {
-                    Ok(days) => report.usage_days = days,
-                    Err(e) if e.is_offline() => return Err(e),
-                    Err(e) => tracing::warn!(error = %e, "the hub did not take the usage counts"),
-                }
-                match self.send_health(hub) {
-                    Err(e) if e.is_offline() => return Err(e),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the hub did not take this workstation's report")
+        // A first sync (never synced before) builds the index once, at its end, and asks
+        // for the largest pages the hub gives.
+        let start = self.with_store(sync::cursor)?;
+        let first = start.is_empty();
+        let limit = if first {
+            commons_protocol::limits::FEED_PAGE_MAX
+        } else {
+            sync::PAGE
+        };
+        // The next page is fetched (the hub reads and compresses it, this side reads it)
+        // while this one is applied: each page's answer names the cursor after it. Pages
+        // are applied in order, each checked against the cache's cursor, so an error on
+        // either side stops the sync where the cache is consistent.
+        std::thread::scope(|scope| {
+            let (ahead, pages) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                let mut since = start;
+                loop {
+                    let page = hub.changes(&since, limit);
+                    let next = match &page {
+                        Ok(p) if !p.changes.is_empty() => Some(p.next.clone()),
+                        _ => None,
+                    };
+                    let sent = ahead.send(page.map(|p| (since, p)));
+                    match next {
+                        Some(next) if sent.is_ok() => since = next,
+                        _ => return,
                     }
-                    Ok(()) => {}
                 }
-                return Ok(report);
-            }
-            let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
-            report.pages += 1;
-            report.records += applied.changed.len();
-            pending.extend(applied.changed);
-            if !first && pending.len() >= INDEX_BATCH {
-                self.index_changed(pending)?;
-            }
-            report.libraries += applied.libraries;
-            report.skipped.extend(applied.skipped);
-            let n = page.changes.len() as u64;
-            self.set_sync(|s| {
-                s.online = true;
-                s.applied += n;
             });
+            for fetched in pages {
+                let (since, page) = fetched?;
+                if page.changes.is_empty() {
+                    return self.caught_up(hub, &since, &page, pending, report);
+                }
+                let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
+                report.pages += 1;
+                report.records += applied.changed.len();
+                pending.extend(applied.changed);
+                if !first && pending.len() >= INDEX_BATCH {
+                    self.index_changed(pending)?;
+                }
+                report.libraries += applied.libraries;
+                report.skipped.extend(applied.skipped);
+                let n = page.changes.len() as u64;
+                self.set_sync(|s| {
+                    s.online = true;
+                    s.applied += n;
+                });
+            }
+            // The fetching thread ended without its last answer: it panicked.
+            Err(sync::SyncError::Unreachable {
+                url: hub.url().to_string(),
+                detail: "the feed's pages stopped arriving".into(),
+            })
+        })
+    }
+
+    /// The end of a sync, on the hub's empty page: its time is what "as of" means; then the
+    /// index, documents, usage counts and this workstation's report.
+    fn caught_up(
+        &self,
+        hub: &sync::Hub,
+        since: &str,
+        page: &commons_protocol::feed::Page,
+        pending: &mut Vec<String>,
+        mut report: SyncReport,
+    ) -> Result<SyncReport, sync::SyncError> {
+        self.with_store(|store| sync::apply(store, since, page))?;
+        self.index_changed(pending)?;
+        report.documents = self.fetch_documents(hub)?;
+        // Usage counts go last: a hub that refuses them (an older one) holds up nothing
+        // else, and they are sent again next time.
+        match self.send_usage(hub) {
+            Ok(days) => report.usage_days = days,
+            Err(e) if e.is_offline() => return Err(e),
+            Err(e) => tracing::warn!(error = %e, "the hub did not take the usage counts"),
         }
+        match self.send_health(hub) {
+            Err(e) if e.is_offline() => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "the hub did not take this workstation's report")
+            }
+            Ok(()) => {}
+        }
+        Ok(report)
     }
 
     /// Records health checks to tell the hub (the app runs `commons doctor`'s checks once a
