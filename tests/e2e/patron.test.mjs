@@ -44,6 +44,9 @@ test("Finish and clear leaves the next student nothing of the previous one", asy
     assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
     await s.click(await s.find('button[data-language="zh-Hans"]'));
     await s.waitFor("Chinese", async () => (await s.execute("return document.documentElement.lang")) === "zh-Hans");
+    // A notice still on screen speaks the language chosen after it appeared.
+    await s.waitFor("the export notice in Chinese", async () =>
+      /^已将 1 条记录保存到 .*\.ris$/.test((await s.textOf('[data-testid="export-notice"] p')) ?? ""));
     await screenshot(s, "patron-before-clear");
 
     // Finish and clear.

@@ -1,14 +1,14 @@
 // Exports and the notice that tells where the file went.
 import { commands, type ExportFormat } from "./bindings";
-import { t } from "./i18n/index.svelte";
+import { message, type Message } from "./i18n/index.svelte";
 
-export const exportNotice = $state<{ text: string | null }>({ text: null });
+export const exportNotice = $state<{ text: Message | null }>({ text: null });
 
 export async function exportRecords(ids: string[], format: ExportFormat): Promise<void> {
   try {
     const done = await commands.exportRecords(ids, format);
-    exportNotice.text = t("export.saved", { count: done.records, path: done.path });
+    exportNotice.text = message("export.saved", { count: done.records, path: done.path });
   } catch {
-    exportNotice.text = t("export.failed");
+    exportNotice.text = message("export.failed");
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { catalogues, format, languages, setLanguage, t } from "./index.svelte";
+import { catalogues, format, languages, message, say, setLanguage, t } from "./index.svelte";
 import { en } from "./en";
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -47,5 +47,16 @@ describe("t()", () => {
   it("leaves unknown placeholders visible instead of dropping text", () => {
     expect(format("a {x} b {y}", { x: 1 })).toBe("a 1 b {y}");
     expect(format("no placeholders")).toBe("no placeholders");
+  });
+});
+
+describe("notices", () => {
+  it("speak the language chosen after they appeared", () => {
+    setLanguage("en");
+    const saved = message("export.saved", { count: 3, path: "/tmp/x.ris" });
+    expect(say(saved)).toBe("Saved 3 records to /tmp/x.ris");
+    setLanguage("zh-Hans");
+    expect(say(saved)).toBe("已将 3 条记录保存到 /tmp/x.ris");
+    setLanguage("en");
   });
 });

@@ -34,3 +34,21 @@ export function format(template: string, params: Record<string, string | number>
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
   return format(catalogues[current.language][key], params);
 }
+
+/**
+ * A message kept as its key and values rather than as text, so that a notice still on screen
+ * speaks the language chosen after it appeared.
+ */
+export interface Message {
+  key: MessageKey;
+  params?: Record<string, string | number>;
+}
+
+export function message(key: MessageKey, params?: Record<string, string | number>): Message {
+  return { key, params };
+}
+
+/** A message's text in the current language. */
+export function say(m: Message): string {
+  return t(m.key, m.params);
+}
