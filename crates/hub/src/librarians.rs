@@ -106,11 +106,15 @@ pub async fn add_with_role(
     Ok(())
 }
 
-/// What stands between a guesser and the password checks: a throttle per user name (5 free
-/// failures) and per workstation token (20), and a bound on how many Argon2 checks run at
-/// once, outside the database pool, so guessing cannot starve the feed of connections.
+/// What stands between a guesser and the password checks: throttles per user name at one
+/// workstation (5 free failures), per user name everywhere (50) and per workstation token
+/// (20), and a bound on how many Argon2 checks run at once, outside the database pool, so
+/// guessing cannot starve the feed of connections. A guesser at one workstation (at most 20
+/// failures before it waits) holds up a librarian's name there only: she signs in at any
+/// other workstation; only guessing from three or more at once holds it up everywhere.
 #[derive(Debug)]
 pub struct SignInGuard {
+    users_here: std::sync::Mutex<Throttle>,
     users: std::sync::Mutex<Throttle>,
     workstations: std::sync::Mutex<Throttle>,
     checks: tokio::sync::Semaphore,
@@ -118,14 +122,17 @@ pub struct SignInGuard {
 
 /// Password checks running at once (each takes one core for tens of milliseconds).
 pub const PASSWORD_CHECKS_AT_ONCE: usize = 2;
-/// Failures of one user name before each attempt waits.
-pub const FREE_FAILURES_PER_USER: u32 = 5;
+/// Failures of one user name from one workstation before each attempt there waits.
+pub const FREE_FAILURES_PER_USER_HERE: u32 = 5;
+/// Failures of one user name from all workstations before each attempt anywhere waits.
+pub const FREE_FAILURES_PER_USER: u32 = 50;
 /// Failures from one workstation before each attempt waits.
 pub const FREE_FAILURES_PER_WORKSTATION: u32 = 20;
 
 impl Default for SignInGuard {
     fn default() -> Self {
         SignInGuard {
+            users_here: std::sync::Mutex::new(Throttle::new(FREE_FAILURES_PER_USER_HERE)),
             users: std::sync::Mutex::new(Throttle::new(FREE_FAILURES_PER_USER)),
             workstations: std::sync::Mutex::new(Throttle::new(FREE_FAILURES_PER_WORKSTATION)),
             checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE),
@@ -165,7 +172,13 @@ pub async fn sign_in(
     if let Err(wait) = locked(&guard.workstations).attempt(workstation, now) {
         return Ok(SignIn::Throttled(wait));
     }
+    let here_key = format!("{workstation}\u{0}{user_key}");
+    if let Err(wait) = locked(&guard.users_here).attempt(&here_key, now) {
+        locked(&guard.workstations).forgive_one(workstation);
+        return Ok(SignIn::Throttled(wait));
+    }
     if let Err(wait) = locked(&guard.users).attempt(&user_key, now) {
+        locked(&guard.users_here).forgive_one(&here_key);
         locked(&guard.workstations).forgive_one(workstation);
         return Ok(SignIn::Throttled(wait));
     }
@@ -206,6 +219,7 @@ pub async fn sign_in(
     if !matches || disabled {
         return Ok(SignIn::Wrong);
     }
+    locked(&guard.users_here).succeeded(&here_key);
     locked(&guard.users).succeeded(&user_key);
     locked(&guard.workstations).forgive_one(workstation);
     let token = random_hex(32).map_err(|e| HubError::Internal(e.to_string()))?;

@@ -1,5 +1,6 @@
-//! Guessing librarians' passwords through the hub: throttled per user name and per
-//! workstation, answered 429 with `Retry-After`, and never at the cost of the feed.
+//! Guessing librarians' passwords through the hub: throttled per user name at a
+//! workstation, per user name everywhere and per workstation, answered 429 with
+//! `Retry-After`, and never at the cost of the feed.
 
 use std::time::{Duration, Instant};
 
@@ -57,6 +58,60 @@ async fn repeated_wrong_passwords_are_throttled_with_retry_after() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
+    // A guesser at one workstation holds her name up there only: at another, she signs in.
+    let r = hub
+        .http
+        .post(format!("{}/api/v1/sessions", hub.url))
+        .bearer_auth(&other)
+        .json(&json!({"username": "librarian", "password": "meridian-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        201,
+        "locked out everywhere by one workstation"
+    );
+}
+
+/// Guessing one name from many workstations at once holds it up everywhere once the name's
+/// own limit is reached, the right password included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_guessed_from_many_workstations_waits_everywhere() {
+    use commons_hub::librarians::{FREE_FAILURES_PER_USER, FREE_FAILURES_PER_USER_HERE};
+    let hub = support::hub().await;
+    hub.add_demo_librarian().await;
+    let wrong = json!({"username": "librarian", "password": "not the password at all"});
+    let mut failures = 0;
+    let mut workstation = 0;
+    while failures < FREE_FAILURES_PER_USER {
+        workstation += 1;
+        let token = commons_hub::tokens::create(&hub.db, &format!("guesser-{workstation}"))
+            .await
+            .unwrap();
+        for _ in 0..FREE_FAILURES_PER_USER_HERE.min(FREE_FAILURES_PER_USER - failures) {
+            let r = hub
+                .http
+                .post(format!("{}/api/v1/sessions", hub.url))
+                .bearer_auth(&token)
+                .json(&wrong)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 401, "failure {failures}");
+            failures += 1;
+        }
+    }
+    let fresh = commons_hub::tokens::create(&hub.db, "IC-09").await.unwrap();
+    let r = hub
+        .http
+        .post(format!("{}/api/v1/sessions", hub.url))
+        .bearer_auth(&fresh)
+        .json(&json!({"username": "librarian", "password": "meridian-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
 }
 
 /// 64 wrong sign-ins at once (each an Argon2 check) do not hold the database pool: the feed
