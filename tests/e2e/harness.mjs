@@ -1,7 +1,7 @@
 // Starts the real Commons binary under Xvfb through tauri-driver and WebKitGTK's WebDriver,
 // each app with its own temporary data directory.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, existsSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, existsSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -149,7 +149,35 @@ function killGroup(child) {
   child.unref();
 }
 
-/** Writes a screenshot to tests/artifacts/NAME.png. */
+/**
+ * Writes a screenshot to tests/artifacts/NAME.png, and checks the screen as it is with
+ * axe-core (WCAG 2.1 A and AA rules): a violation of impact serious or critical fails the
+ * test; every finding is written to tests/artifacts/axe/NAME.json.
+ */
 export async function screenshot(session, name) {
   writeFileSync(join(artifacts, `${name}.png`), await session.screenshot());
+  await accessible(session, name);
+}
+
+const axeSource = readFileSync(join(root, "ui", "node_modules", "axe-core", "axe.min.js"), "utf8");
+
+/** Runs axe-core on the page as it is now; fails on serious or critical violations. */
+export async function accessible(session, name) {
+  const loaded = await session.execute("return typeof window.axe === 'object';");
+  if (!loaded) await session.execute(`${axeSource}\n;window.axe = axe; return true;`);
+  const script = `const done = arguments[arguments.length - 1];
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"] })
+      .then((r) => done({ violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(" ")) })), passes: r.passes.length }))
+      .catch((e) => done({ error: String(e) }));`;
+  const result = await session.cmd("POST", "/execute/async", { script, args: [] });
+  if (result.error) throw new Error(`axe-core could not check ${name}: ${result.error}`);
+  mkdirSync(join(artifacts, "axe"), { recursive: true });
+  writeFileSync(join(artifacts, "axe", `${name}.json`), JSON.stringify(result, null, 2));
+  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (serious.length > 0) {
+    const lines = serious.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 5).join("\n    ")}`);
+    throw new Error(`accessibility of ${name} (axe-core):\n${lines.join("\n")}`);
+  }
 }

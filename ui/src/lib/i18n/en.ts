@@ -549,7 +549,7 @@ export const en = {
   "usage.col.yearlyCost": "Yearly cost",
   "usage.col.text": "Search text",
   "usage.col.sessions": "Sessions",
-  "usage.csvOf": "Save “{what}” as CSV",
+  "usage.csvOf": "Save as CSV: {what}",
   "usage.costHint": "Cost per use: the yearly cost's share for this period, divided by the times it was opened.",
 } as const;
 

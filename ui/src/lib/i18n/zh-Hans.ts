@@ -550,6 +550,6 @@ export const zhHans: Record<MessageKey, string> = {
   "usage.col.yearlyCost": "年度费用",
   "usage.col.text": "检索文字",
   "usage.col.sessions": "会话数",
-  "usage.csvOf": "将“{what}”保存为 CSV",
+  "usage.csvOf": "保存为 CSV：{what}",
   "usage.costHint": "每次使用成本：本期所占的年度费用份额，除以打开次数。",
 };
