@@ -18,6 +18,14 @@ test("a garbage cache file is reported, set aside and rebuilt from the demo data
     assert.equal(code, "cache_corrupt");
     assert.match(await s.textOf(".problem .lead"), /damaged/);
     await screenshot(s, "cache-corrupt");
+    // The same screen in Chinese (axe-core checks it too), then back to English.
+    const lead = await s.textOf(".problem .lead");
+    await s.clickOn('button[data-language="zh-Hans"]');
+    await s.waitFor("the problem in Chinese", async () => (await s.textOf(".problem .lead")) !== lead);
+    assert.equal(await s.execute("return document.documentElement.lang"), "zh-Hans");
+    await screenshot(s, "cache-corrupt-zh");
+    await s.clickOn('button[data-language="en"]');
+    await s.waitFor("English again", async () => (await s.textOf(".problem .lead")) === lead);
 
     await s.click(await s.find(".problem button.primary"));
     await s.waitFor("the home screen after rebuilding", () => s.textOf(".home h1"));

@@ -10,6 +10,15 @@ import { startHub } from "./hub.mjs";
 
 const syncState = (s) => s.execute("return document.querySelector('[data-testid=\"sync-status\"]')?.dataset.state ?? null");
 
+/** The screen as it is, in Chinese (screenshot and axe-core), then English again. */
+async function inChinese(s, name, status) {
+  await s.clickOn('button[data-language="zh-Hans"]');
+  await s.waitFor("the sync status in Chinese", async () => status.test((await s.textOf('[data-testid="sync-status"]')) ?? ""));
+  await screenshot(s, name);
+  await s.clickOn('button[data-language="en"]');
+  await s.waitFor("English again", async () => (await s.execute("return document.documentElement.lang")) === "en");
+}
+
 test("provision, sync the union catalogue, see both libraries' holdings, work offline", async () => {
   const hub = await startHub();
   const dir = dataDir("hub");
@@ -50,6 +59,7 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       assert.match(members, /North Library/);
       assert.doesNotMatch(members, /Meridian/);
       await screenshot(s, "hub-home");
+      await inChinese(s, "hub-home-zh", /已是最新|最新/);
 
       // The novel both libraries hold is one record with both holdings.
       await s.click(await s.find('nav a[data-route="catalogue"]'));
@@ -76,6 +86,7 @@ test("provision, sync the union catalogue, see both libraries' holdings, work of
       const found = await s.execute("return [...document.querySelectorAll('.hit-title')].map(a => a.textContent)");
       assert.ok(found.some((t) => /Summerland/.test(t)), found.join(" | "));
       await screenshot(s, "hub-offline");
+      await inChinese(s, "hub-offline-zh", /离线/);
 
       // A student books while the hub is away: the booking waits on this workstation,
       // shown as waiting for the connection.

@@ -47,10 +47,18 @@ test("Finish and clear leaves the next student nothing of the previous one", asy
     // A notice still on screen speaks the language chosen after it appeared.
     await s.waitFor("the export notice in Chinese", async () =>
       /^已将 1 条记录保存到 .*\.ris$/.test((await s.textOf('[data-testid="export-notice"] p')) ?? ""));
+    // The largest page size and high contrast, chosen in the display settings.
+    await s.pressOn('[data-testid="display-button"]', "\uE007");
+    await s.pressOn('input[data-zoom="200"]', " ");
+    await s.waitFor("the page at 200%", async () => (await s.execute("return window.innerWidth")) <= 660);
+    await s.pressOn('input[data-contrast="high"]', " ");
+    await s.keys("\uE00C");
+    await s.waitFor("the display panel folded", () => s.execute("return document.querySelector('[data-testid=\"display-panel\"]') === null"));
+    assert.equal(await s.execute("return document.documentElement.dataset.contrast"), "high");
     await screenshot(s, "patron-before-clear");
 
     // Finish and clear.
-    await s.click(await s.find('[data-testid="finish-session"]'));
+    await s.pressOn('[data-testid="finish-session"]', "\uE007");
     await s.waitFor("Home again, in English", async () =>
       (await s.execute("return location.hash === '#/' && document.documentElement.lang === 'en' && !!document.querySelector('.home h1')")));
     // The page starts afresh; let it settle, then look at everything it shows.
@@ -60,6 +68,9 @@ test("Finish and clear leaves the next student nothing of the previous one", asy
       assert.ok(!everything.includes(trace), `"${trace}" is still in the page`);
     }
     assert.equal(await s.execute("return localStorage.length + sessionStorage.length"), 0);
+    // The next student starts at the standard size and contrast.
+    assert.equal(await s.execute("return window.innerWidth"), 1280);
+    assert.equal(await s.execute("return document.documentElement.dataset.contrast ?? 'standard'"), "standard");
     assert.equal(readdirSync(downloads).filter((f) => f.endsWith(".ris") || f.endsWith(".ics")).length, 0);
     await screenshot(s, "patron-after-clear");
 

@@ -62,6 +62,27 @@ export class Session {
     return this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
   }
 
+  /** Holds the keys down together, then lets them go: a chord such as Control+F. */
+  chord(...keys) {
+    const actions = [...keys.map((k) => ({ type: "keyDown", value: k })), ...keys.reverse().map((k) => ({ type: "keyUp", value: k }))];
+    return this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+  }
+
+  /**
+   * Gives `css` focus and presses `key` on it: how the tests work controls on a zoomed page,
+   * where WebDriver's clicks land beside their target.
+   */
+  async pressOn(css, key) {
+    await this.waitFor(`focus on ${css}`, () =>
+      this.execute("const e = document.querySelector(arguments[0]); e?.focus(); return e !== null && document.activeElement === e;", [css]));
+    await this.keys(key);
+  }
+
+  /** Types text key by key into whatever has focus. */
+  typeKeys(text) {
+    return this.keys(...text);
+  }
+
   async screenshot() {
     return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
   }

@@ -25,6 +25,7 @@ command_list! {
     patron::get_session_files,
     patron::open_session_file,
     patron::finish_session,
+    patron::set_zoom,
     disciplines::save_resource,
     disciplines::set_resource_retired,
     disciplines::get_resource_history,

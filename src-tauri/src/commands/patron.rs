@@ -29,11 +29,38 @@ pub async fn open_session_file(state: State<'_, AppState>, index: u32) -> Result
     .await
 }
 
-/// Ends the patron session: its files deleted, a librarian signed out, the configured
-/// language back. Returns how many files were deleted; the page clears what it holds.
+/// The page sizes a patron may choose, in percent: 200 is WCAG's reflow case.
+pub const ZOOM_LEVELS: [u16; 3] = [100, 150, 200];
+
+/// Zooms the whole page (text, images, layout) for this patron session, as the browser's
+/// zoom would: the page reflows at the narrower width. Only [`ZOOM_LEVELS`] are taken.
 #[tauri::command]
 #[specta::specta]
-pub async fn finish_session(state: State<'_, AppState>) -> Result<u32, IpcError> {
+pub fn set_zoom(window: tauri::WebviewWindow, percent: u16) -> Result<(), IpcError> {
+    if !ZOOM_LEVELS.contains(&percent) {
+        return Err(IpcError::new(
+            "invalid_zoom",
+            format!("a page size of {percent}% is not offered (100, 150 or 200)"),
+        ));
+    }
+    window
+        .set_zoom(f64::from(percent) / 100.0)
+        .map_err(IpcError::internal)
+}
+
+/// Ends the patron session: its files deleted, a librarian signed out, the configured
+/// language and page size back. Returns how many files were deleted; the page clears what
+/// it holds.
+#[tauri::command]
+#[specta::specta]
+pub async fn finish_session(
+    state: State<'_, AppState>,
+    window: tauri::WebviewWindow,
+) -> Result<u32, IpcError> {
+    // The next patron starts at the standard size, whatever this one chose.
+    if let Err(e) = window.set_zoom(1.0) {
+        tracing::warn!("could not reset the page size: {e}");
+    }
     blocking(&state, |ws| {
         Ok(u32::try_from(ws.finish_session()).unwrap_or(u32::MAX))
     })

@@ -39,9 +39,15 @@ export const commands = {
 	openSessionFile: (index: number) => __TAURI_INVOKE<null>("open_session_file", { index }),
 	/**
 	 *  Ends the patron session: its files deleted, a librarian signed out, the configured
-	 *  language back. Returns how many files were deleted; the page clears what it holds.
+	 *  language and page size back. Returns how many files were deleted; the page clears what
+	 *  it holds.
 	 */
 	finishSession: () => __TAURI_INVOKE<number>("finish_session"),
+	/**
+	 *  Zooms the whole page (text, images, layout) for this patron session, as the browser's
+	 *  zoom would: the page reflows at the narrower width. Only [`ZOOM_LEVELS`] are taken.
+	 */
+	setZoom: (percent: number) => __TAURI_INVOKE<null>("set_zoom", { percent }),
 	/**  Adds or edits a resource; problems with the form come back as data, not as an error. */
 	saveResource: (form: ResourceForm) => __TAURI_INVOKE<SaveOutcome>("save_resource", { form }),
 	setResourceRetired: (id: string, retired: boolean) => __TAURI_INVOKE<null>("set_resource_retired", { id, retired }),

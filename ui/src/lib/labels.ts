@@ -20,6 +20,16 @@ export function languageName(code: string, language: Language): string {
   }
 }
 
+/**
+ * The BCP 47 tag of a record's MARC language code, for its title's `lang` attribute (so a
+ * screen reader reads a Chinese title in Chinese on an English screen); undefined when the
+ * record does not say.
+ */
+export function recordLang(code: string): string | undefined {
+  if (!code || code === "und" || code === "mul" || code === "zxx") return undefined;
+  return MARC_TO_BCP47[code] ?? (/^[a-z]{2,3}$/.test(code) ? code : undefined);
+}
+
 /** The catalogue key for a code in a group (`format.book`), when the catalogue has one. */
 export function codeKey(group: "format" | "status", code: string): MessageKey | null {
   const key = `${group}.${code}`;
