@@ -54,7 +54,12 @@ test("every screen passes axe-core in both languages, at 200% and in high contra
     const ready = (css) => () => s.waitFor(css, () => s.find(css), 20000);
     const patronScreens = [
       ["home", "#/", ready(".home h1")],
-      ["catalogue", "#/catalogue", ready("#results-heading[data-answered] ~ ol .hit, .hits .hit")],
+      ["catalogue", "#/catalogue", async () => {
+        await s.waitFor("results", () => s.find(".hits .hit"));
+        assert.equal(await attr("#results-heading", "aria-live"), "polite", "the result count is announced");
+        // A Chinese record's title says it is Chinese, whatever the screen's language.
+        assert.equal(await s.execute("return [...document.querySelectorAll('.hit-title')].every((a) => a.lang !== '')"), true);
+      }],
       ["record", `#/catalogue/record/${record}`, ready("article.record .holdings, article.record h1")],
       ["disciplines", "#/disciplines", ready('.discipline[data-discipline="history"]')],
       ["discipline", "#/disciplines/d/statistics", ready('article.discipline-page[data-discipline="statistics"]')],
@@ -64,6 +69,8 @@ test("every screen passes axe-core in both languages, at 200% and in high contra
       ["viewer-find", `${viewer}?q=consultation`, async () => {
         await s.waitFor("hits found", async () => Number(await attr('[data-testid="hit-count"]', "data-total")) > 0, 30000);
         await s.waitFor("a page drawn", () => s.find(".pdf-page canvas"), 20000);
+        assert.equal(await attr('[data-testid="hit-count"]', "aria-live"), "polite", "the hit count is announced");
+        assert.ok(await attr('.viewer-toolbar', "aria-label"), "the toolbar is labelled");
       }],
       ["booking", "#/consultations", ready("[data-librarian] button.slot")],
       ["sign-in", "#/librarian", ready("#lib-username")],
@@ -130,6 +137,34 @@ test("every screen passes axe-core in both languages, at 200% and in high contra
     await press('.sign-in button[type="submit"]', "\uE007");
     await s.waitFor("signed in", () => s.textOf('[data-testid="session"]'));
     for (const v of variants) await visit(v, librarianScreens);
+  } finally {
+    await app.stop({ cleanup: true });
+  }
+});
+
+test("the system's large text and high-contrast theme are honoured from the start", async () => {
+  const dir = dataDir("a11y-system");
+  // GNOME's "Large text" and "High contrast" as WebKitGTK sees them.
+  const app = await launch(dir, { GDK_DPI_SCALE: "2", GTK_THEME: "HighContrast" });
+  try {
+    const s = app.session;
+    await s.waitFor("the home screen", () => s.textOf(".home h1"));
+    assert.equal(await s.execute("return window.innerWidth"), 640, "the page is drawn twice as large");
+    assert.equal(await s.execute("return document.documentElement.dataset.contrast"), "high");
+    await s.pressOn('[data-testid="display-button"]', "\uE007");
+    assert.equal(await s.execute("return document.querySelector('input[data-contrast=\"high\"]').checked"), true);
+    await s.keys("\uE00C");
+    for (const [name, hash, css] of [
+      ["home", "#/", ".home h1"],
+      ["catalogue", "#/catalogue", "#results-heading[data-answered]"],
+      ["booking", "#/consultations", "[data-librarian] button.slot"],
+      ["documents", "#/documents", ".document-list a"],
+    ]) {
+      await s.execute("location.hash = arguments[0];", [hash]);
+      await s.waitFor(name, () => s.find(css), 20000);
+      await screenshot(s, `a11y-system-${name}`);
+      assert.deepEqual(await s.execute(OVERFLOW), [], `${name} with the system's large text does not reflow`);
+    }
   } finally {
     await app.stop({ cleanup: true });
   }
