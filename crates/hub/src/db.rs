@@ -81,6 +81,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0015_usage", include_str!("../migrations/0015_usage.sql")),
     ("0016_fleet", include_str!("../migrations/0016_fleet.sql")),
+    (
+        "0017_sharing",
+        include_str!("../migrations/0017_sharing.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod merge;
 pub mod oai;
 pub mod purge;
 pub mod roster;
+pub mod sharing;
 pub mod tokens;
 pub mod usage;
 

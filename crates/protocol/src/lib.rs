@@ -20,6 +20,7 @@ pub mod hex;
 pub mod limits;
 pub mod resources;
 pub mod routes;
+pub mod sharing;
 pub mod slots;
 pub mod throttle;
 pub mod usage;

@@ -12,6 +12,9 @@ pub const DESK_SCHEDULE: &str = "api/v1/desk/schedule";
 pub const WORKSTATION: &str = "api/v1/workstation";
 /// `POST`: a workstation's usage report; `GET`: a signed-in librarian's summary.
 pub const USAGE: &str = "api/v1/usage";
+/// `POST`: a reader's request for a loan or a copy from another member library; `GET`: the
+/// signed-in librarian's library's requests (supplied and picked up there).
+pub const REQUESTS: &str = "api/v1/requests";
 
 /// One path segment, percent-escaped as `url` escapes path segments.
 fn segment(s: &str) -> String {
@@ -30,6 +33,16 @@ pub fn cancel_booking(code: &crate::BookingCode) -> String {
 /// `api/v1/desk/{code}`.
 pub fn desk_booking(code: &crate::BookingCode) -> String {
     format!("{DESK}/{}", code.compact())
+}
+
+/// `api/v1/requests/{code}/lookup`: a reader's request, found by its code and email.
+pub fn request_lookup(code: &crate::BookingCode) -> String {
+    format!("{REQUESTS}/{}/lookup", code.compact())
+}
+
+/// `api/v1/requests/{code}/steps`: a librarian's step on a request.
+pub fn request_steps(code: &crate::BookingCode) -> String {
+    format!("{REQUESTS}/{}/steps", code.compact())
 }
 
 /// `api/v1/documents/{sha256}`.

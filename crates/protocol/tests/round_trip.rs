@@ -12,6 +12,10 @@ use commons_protocol::feed::{Announced, Change, ChangeBody, ChangesQuery, KINDS,
 use commons_protocol::resources::{
     AuditAction, SaveQuery, SharedAuditLine, SharedResource, SharedResourceDiscipline,
 };
+use commons_protocol::sharing::{
+    NewRequest, Patron, PickupStage, RequestEvent, RequestLookup, RequestView, RequesterAction,
+    ServiceType, Status, Step, StepRequest,
+};
 use commons_protocol::{ApiCode, ApiError, BookingCode, Sha256};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -287,6 +291,68 @@ fn every_route_s_types_round_trip() {
         check(ApiError::new(code, "why"));
         assert!((400..600).contains(&code.status()));
     }
+    // Resource sharing: a request, its lookup, a librarian's steps, the view with history.
+    for service in ServiceType::ALL {
+        check(NewRequest {
+            idempotency_key: "k1".into(),
+            record_id: "hub:12".into(),
+            service,
+            pickup_library: "north".into(),
+            name: "Mei Chen".into(),
+            card_number: "N-0012345".into(),
+            email: "mei@students.example.edu".into(),
+            part: Some("Chapter 3".into()),
+            citation: Some("Chabon, M. (2000).".into()),
+            copyright_accepted: true,
+            note: None,
+        });
+    }
+    check(RequestLookup {
+        email: "mei@students.example.edu".into(),
+    });
+    for step in Step::all() {
+        check(StepRequest {
+            step,
+            due: Some("2026-12-29".parse().unwrap()),
+            note: Some("why".into()),
+        });
+    }
+    check(StepRequest {
+        step: Step::Requester(RequesterAction::Renew),
+        due: None,
+        note: None,
+    });
+    check(RequestView {
+        code: code(),
+        record_id: "hub:12".into(),
+        title: "Kavalier & Clay".into(),
+        service: ServiceType::Loan,
+        requesting_library: "north".into(),
+        pickup_library: "north".into(),
+        supplier: Some("south".into()),
+        status: Status::Loaned,
+        pickup: PickupStage::Received,
+        due: Some("2026-12-29".parse().unwrap()),
+        placed_at: at("2026-12-01T10:00:00Z"),
+        history: vec![RequestEvent {
+            at: at("2026-12-01T10:00:01Z"),
+            supplier: Some("south".into()),
+            status: Status::Loaned,
+            pickup: PickupStage::Awaiting,
+            what: "Loaned".into(),
+            note: Some("2026-12-29".into()),
+        }],
+        patron: Some(Patron {
+            name: "Mei Chen".into(),
+            card_number: "N-0012345".into(),
+            email: "mei@students.example.edu".into(),
+            note: None,
+            part: None,
+            citation: None,
+        }),
+        unfilled_reason: None,
+    });
+
     // A code from a newer hub is read, as one this end does not know.
     let newer: ApiError =
         serde_json::from_str(r#"{"code": "quota_exceeded", "message": "later"}"#).unwrap();

@@ -16,6 +16,7 @@ mod documents;
 mod feed;
 mod fleet;
 mod librarians;
+mod sharing;
 mod usage;
 
 use std::path::PathBuf;
@@ -237,6 +238,7 @@ pub fn router_with(shared: Shared) -> Router {
         .merge(documents::routes())
         .merge(usage::routes())
         .merge(fleet::routes())
+        .merge(sharing::routes())
         .fallback(|| async { ApiError::new(ApiCode::NotFound, "no such address") })
         .layer(DefaultBodyLimit::max(REQUEST_BYTES_MAX))
         .with_state(shared)

@@ -1,0 +1,579 @@
+//! Resource sharing on the hub: placing a reader's request, choosing its supplier, the
+//! librarians' steps through ISO 18626's statuses (checked against
+//! [`commons_protocol::sharing::transition`], the one table), and the history a reader
+//! looks up with the request's code and email.
+//!
+//! **Routing.** The supplier is a member library holding the work, never the pickup
+//! library: those with an available copy first, then the others (the reader waits or the
+//! copy is recalled), each group by fewest open requests, then by id. A supplier's Unfilled
+//! sends the request to the next one; when none is left the request ends Unfilled, with
+//! the last reason given.
+//!
+//! **Concurrency.** A step locks its request's row (`FOR UPDATE`) and checks the table
+//! against the state it reads there, so steps sent at once on one request apply one after
+//! the other and each sees the state the one before left: the history is always a valid
+//! walk of the table.
+
+use commons_protocol::sharing::{
+    NewRequest, Party, Patron, PickupStage, RequestEvent, RequestView, STEP_NOTE_MAX, ServiceType,
+    State, Status, Step, StepRequest, transition,
+};
+use commons_protocol::{ApiCode, BookingCode, Sha256};
+use tokio_postgres::Transaction;
+
+use crate::db::{Db, HubError};
+
+/// Why a request or a step was refused: the code the protocol names, and a sentence.
+#[derive(Debug)]
+pub enum Refused {
+    Api(ApiCode, String),
+    Hub(HubError),
+}
+
+impl From<HubError> for Refused {
+    fn from(e: HubError) -> Refused {
+        Refused::Hub(e)
+    }
+}
+
+impl From<tokio_postgres::Error> for Refused {
+    fn from(e: tokio_postgres::Error) -> Refused {
+        Refused::Hub(e.into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for Refused {
+    fn from(e: deadpool_postgres::PoolError) -> Refused {
+        Refused::Hub(e.into())
+    }
+}
+
+fn refuse<T>(code: ApiCode, message: impl Into<String>) -> Result<T, Refused> {
+    Err(Refused::Api(code, message.into()))
+}
+
+/// A request placed: new (201) or the same one sent again (200).
+#[derive(Debug)]
+pub enum Placed {
+    New(RequestView),
+    Replayed(RequestView),
+}
+
+/// The member library a workstation token stands in, if it names one.
+pub async fn token_library(db: &Db, token_hash: &str) -> Result<Option<String>, HubError> {
+    let client = db.pool.get().await?;
+    Ok(client
+        .query_opt(
+            "SELECT library_id FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
+            &[&token_hash],
+        )
+        .await?
+        .and_then(|r| r.get(0)))
+}
+
+/// The member library of a librarian (from the roster), if she has one.
+pub async fn librarian_library(db: &Db, librarian_id: &str) -> Result<Option<String>, HubError> {
+    let client = db.pool.get().await?;
+    Ok(client
+        .query_opt(
+            "SELECT library_id FROM librarians WHERE id = $1 AND left_at IS NULL",
+            &[&librarian_id],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
+
+/// The union record id a workstation shows (`hub:123`) as the hub's work id.
+fn work_id(record_id: &str) -> Option<i64> {
+    record_id
+        .strip_prefix("hub:")?
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+/// Places a reader's request from a workstation of `requesting` (its token's library).
+pub async fn place(
+    db: &Db,
+    token_hash: &str,
+    requesting: &str,
+    r: &NewRequest,
+) -> Result<Placed, Refused> {
+    let problems = r.problems();
+    if !problems.is_empty() {
+        let said: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        return refuse(ApiCode::Invalid, said.join("; "));
+    }
+    let body_hash = Sha256::of(
+        serde_json::to_string(r)
+            .map_err(|e| HubError::Internal(e.to_string()))?
+            .as_bytes(),
+    )
+    .to_string();
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    // One placement per workstation key at a time: a retry waits for the first.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 18626))",
+        &[&format!("{token_hash}/{}", r.idempotency_key)],
+    )
+    .await?;
+    if let Some(row) = tx
+        .query_opt(
+            "SELECT id, body_hash FROM sharing_requests WHERE token_hash = $1 AND idempotency_key = $2",
+            &[&token_hash, &r.idempotency_key],
+        )
+        .await?
+    {
+        let (id, hash): (i64, String) = (row.get(0), row.get(1));
+        if hash != body_hash {
+            return refuse(
+                ApiCode::IdempotencyKeyReused,
+                "this idempotency key was used for another request",
+            );
+        }
+        let view = view(&tx, id, false).await?;
+        tx.commit().await?;
+        return Ok(Placed::Replayed(view));
+    }
+    let Some(work) = work_id(&r.record_id) else {
+        return refuse(
+            ApiCode::NotFound,
+            format!("no record {} in the union catalogue", r.record_id),
+        );
+    };
+    let Some(title) = tx
+        .query_opt(
+            "SELECT record->'description'->>'title' FROM source_records WHERE work_id = $1
+             ORDER BY library_id, oai_id LIMIT 1",
+            &[&work],
+        )
+        .await?
+        .map(|row| row.get::<_, Option<String>>(0).unwrap_or_default())
+    else {
+        return refuse(
+            ApiCode::NotFound,
+            format!("no record {} in the union catalogue", r.record_id),
+        );
+    };
+    if tx
+        .query_opt(
+            "SELECT 1 FROM libraries WHERE id = $1",
+            &[&r.pickup_library],
+        )
+        .await?
+        .is_none()
+    {
+        return refuse(
+            ApiCode::Invalid,
+            format!(
+                "pickup_library: {} is not a member library",
+                r.pickup_library
+            ),
+        );
+    }
+    let code = loop {
+        let code = BookingCode::random();
+        let taken = tx
+            .query_opt(
+                "SELECT 1 FROM sharing_requests WHERE code = $1",
+                &[&code.compact()],
+            )
+            .await?
+            .is_some();
+        if !taken {
+            break code;
+        }
+    };
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
+                 requesting_library, pickup_library, status, pickup_stage)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            &[
+                &code.compact(),
+                &token_hash,
+                &r.idempotency_key,
+                &body_hash,
+                &work,
+                &title,
+                &r.service.as_str(),
+                &requesting,
+                &r.pickup_library,
+                &Status::RequestReceived.as_str(),
+                &PickupStage::Awaiting.as_str(),
+            ],
+        )
+        .await?
+        .get(0);
+    let trimmed = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    tx.execute(
+        "INSERT INTO sharing_patrons(request_id, name, card_number, email, note, part, citation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &id,
+            &r.name.trim(),
+            &r.card_number.trim(),
+            &r.email.trim(),
+            &trimmed(&r.note),
+            &trimmed(&r.part),
+            &trimmed(&r.citation),
+        ],
+    )
+    .await?;
+    event(&tx, id, None, State::NEW, "placed", None, None).await?;
+    route(&tx, id, None).await?;
+    let view = view(&tx, id, false).await?;
+    tx.commit().await?;
+    Ok(Placed::New(view))
+}
+
+/// Sends request `id` to its next supplier, or ends it Unfilled when no member is left.
+async fn route(tx: &Transaction<'_>, id: i64, last_reason: Option<&str>) -> Result<(), HubError> {
+    let row = tx
+        .query_one(
+            "SELECT work_id, pickup_library, tried FROM sharing_requests WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    let (work, pickup, tried): (i64, String, Vec<String>) = (row.get(0), row.get(1), row.get(2));
+    let next: Option<String> = tx
+        .query_opt(
+            "SELECT s.library_id
+             FROM source_records s
+             LEFT JOIN LATERAL jsonb_array_elements(
+                 CASE WHEN jsonb_typeof(s.record->'holdings') = 'array' THEN s.record->'holdings' ELSE '[]'::jsonb END) h ON true
+             WHERE s.work_id = $1 AND s.library_id <> $2 AND NOT (s.library_id = ANY($3))
+             GROUP BY s.library_id
+             ORDER BY COALESCE(bool_or(h->>'status' = 'available'), false) DESC,
+                      (SELECT count(*) FROM sharing_requests o WHERE o.supplier = s.library_id AND o.closed_at IS NULL) ASC,
+                      s.library_id
+             LIMIT 1",
+            &[&work, &pickup, &tried],
+        )
+        .await?
+        .map(|r| r.get(0));
+    match next {
+        Some(supplier) => {
+            tx.execute(
+                "UPDATE sharing_requests SET supplier = $2, status = $3, updated_at = now() WHERE id = $1",
+                &[&id, &supplier, &Status::RequestReceived.as_str()],
+            )
+            .await?;
+            event(tx, id, Some(&supplier), State::NEW, "routed", None, None).await?;
+        }
+        None => {
+            let reason = match (tried.is_empty(), last_reason) {
+                (true, _) => "No other member library holds it.".to_owned(),
+                (false, Some(r)) => {
+                    format!("No member library could supply it (last answer: {r}).")
+                }
+                (false, None) => "No member library could supply it.".to_owned(),
+            };
+            tx.execute(
+                "UPDATE sharing_requests SET supplier = NULL, status = $2, unfilled_reason = $3,
+                     updated_at = now(), closed_at = now() WHERE id = $1",
+                &[&id, &Status::Unfilled.as_str(), &reason],
+            )
+            .await?;
+            let state = State {
+                status: Status::Unfilled,
+                pickup: PickupStage::Awaiting,
+            };
+            event(tx, id, None, state, "unfilled", Some(&reason), None).await?;
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    tx: &Transaction<'_>,
+    id: i64,
+    supplier: Option<&str>,
+    state: State,
+    what: &str,
+    note: Option<&str>,
+    by: Option<&str>,
+) -> Result<(), HubError> {
+    tx.execute(
+        "INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what, note, by_username)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&id, &supplier, &state.status.as_str(), &state.pickup.as_str(), &what, &note, &by],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The name of a step in the history.
+fn step_name(step: Step) -> String {
+    match step {
+        Step::Supplier(s) => s.as_str().to_owned(),
+        Step::Requester(a) => a.as_str().to_owned(),
+        Step::LendToReader => "LentToReader".to_owned(),
+        Step::ReturnFromReader => "ReturnedByReader".to_owned(),
+    }
+}
+
+/// A librarian of `library` takes `s` on the request with `code`.
+pub async fn step(
+    db: &Db,
+    library: &str,
+    username: &str,
+    code: &str,
+    s: &StepRequest,
+) -> Result<RequestView, Refused> {
+    let Some(code) = BookingCode::parse(code) else {
+        return refuse(ApiCode::NotFound, "no request has this code");
+    };
+    let note = s.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > STEP_NOTE_MAX) {
+        return refuse(
+            ApiCode::Invalid,
+            format!("a note is at most {STEP_NOTE_MAX} characters"),
+        );
+    }
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    let Some(row) = tx
+        .query_opt(
+            "SELECT id, service, supplier, pickup_library, status, pickup_stage
+             FROM sharing_requests WHERE code = $1 FOR UPDATE",
+            &[&code.compact()],
+        )
+        .await?
+    else {
+        return refuse(ApiCode::NotFound, "no request has this code");
+    };
+    let id: i64 = row.get(0);
+    let service = ServiceType::parse(row.get(1))
+        .ok_or_else(|| HubError::Internal("a stored service type is unknown".into()))?;
+    let supplier: Option<String> = row.get(2);
+    let pickup: String = row.get(3);
+    let from = State {
+        status: Status::parse(row.get(4))
+            .ok_or_else(|| HubError::Internal("a stored status is unknown".into()))?,
+        pickup: PickupStage::parse(row.get(5))
+            .ok_or_else(|| HubError::Internal("a stored stage is unknown".into()))?,
+    };
+    let allowed = match s.step.party() {
+        Party::Supplier => supplier.as_deref() == Some(library),
+        Party::Requester => pickup == library,
+    };
+    if !allowed {
+        let whose = match s.step.party() {
+            Party::Supplier => "the supplying library's",
+            Party::Requester => "the pickup library's",
+        };
+        return refuse(
+            ApiCode::Forbidden,
+            format!("{} is {whose} to take", step_name(s.step)),
+        );
+    }
+    let Some(to) = transition(service, from, s.step) else {
+        return refuse(
+            ApiCode::WrongState,
+            format!(
+                "{} cannot follow {} ({}) for a {} request",
+                step_name(s.step),
+                from.status.as_str(),
+                from.pickup.as_str(),
+                service.as_str()
+            ),
+        );
+    };
+    let mut due = None;
+    match s.step {
+        Step::Supplier(Status::Loaned) => {
+            let Some(d) = s.due else {
+                return refuse(ApiCode::Invalid, "due: a loan is shipped with its due date");
+            };
+            let today = jiff::Zoned::now().date();
+            if d <= today || d > today.saturating_add(jiff::Span::new().days(366)) {
+                return refuse(
+                    ApiCode::Invalid,
+                    "due: a due date is after today and within a year",
+                );
+            }
+            due = Some(d);
+        }
+        Step::Supplier(Status::Unfilled | Status::RetryPossible) if note.is_none() => {
+            return refuse(ApiCode::Invalid, "note: say why, for the reader");
+        }
+        Step::Supplier(Status::CopyCompleted) => {
+            // A copy is completed by delivering its file (document delivery), not by a step.
+            return refuse(
+                ApiCode::WrongState,
+                "a copy is completed by delivering its file",
+            );
+        }
+        _ => {}
+    }
+    let what = step_name(s.step);
+    if to.status == Status::Unfilled {
+        // This supplier cannot: the next one is asked, or the request ends.
+        let supplier = supplier.unwrap_or_default();
+        tx.execute(
+            "UPDATE sharing_requests SET tried = array_append(tried, $2), updated_at = now() WHERE id = $1",
+            &[&id, &supplier],
+        )
+        .await?;
+        event(&tx, id, Some(&supplier), to, &what, note, Some(username)).await?;
+        route(&tx, id, note).await?;
+    } else {
+        let received =
+            s.step == Step::Requester(commons_protocol::sharing::RequesterAction::Received);
+        tx.execute(
+            "UPDATE sharing_requests SET status = $2, pickup_stage = $3, due = COALESCE($4::text::date, due), updated_at = now(),
+                 received_at = CASE WHEN $5 THEN now() ELSE received_at END,
+                 closed_at = CASE WHEN $6 THEN now() ELSE NULL END
+             WHERE id = $1",
+            &[
+                &id,
+                &to.status.as_str(),
+                &to.pickup.as_str(),
+                &due.map(|d| d.to_string()),
+                &received,
+                &to.status.is_final(),
+            ],
+        )
+        .await?;
+        let note = due.map(|d| d.to_string()).or(note.map(str::to_owned));
+        event(
+            &tx,
+            id,
+            supplier.as_deref(),
+            to,
+            &what,
+            note.as_deref(),
+            Some(username),
+        )
+        .await?;
+    }
+    let view = view(&tx, id, true).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// A request as its reader looks it up: the code and the email given (one answer for an
+/// unknown code and another email, so trying teaches nothing).
+pub async fn lookup(db: &Db, code: &str, email: &str) -> Result<Option<RequestView>, HubError> {
+    let Some(code) = BookingCode::parse(code) else {
+        return Ok(None);
+    };
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    let Some(row) = tx
+        .query_opt(
+            "SELECT r.id FROM sharing_requests r JOIN sharing_patrons p ON p.request_id = r.id
+             WHERE r.code = $1 AND lower(p.email) = lower($2)",
+            &[&code.compact(), &email.trim()],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let view = view(&tx, row.get(0), false).await?;
+    tx.commit().await?;
+    Ok(Some(view))
+}
+
+/// What a librarian of `library` works on: requests her library supplies and requests
+/// picked up there, open ones first and oldest first, the reader's details included.
+pub async fn queue(db: &Db, library: &str) -> Result<Vec<RequestView>, HubError> {
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    let ids: Vec<i64> = tx
+        .query(
+            "SELECT id FROM sharing_requests WHERE supplier = $1 OR pickup_library = $1
+             ORDER BY closed_at IS NOT NULL, placed_at, id LIMIT 500",
+            &[&library],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(view(&tx, id, true).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Request `id` with its history; the reader's details only `with_patron`.
+async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<RequestView, HubError> {
+    let bad = |what: &str| HubError::Internal(format!("a stored {what} is unknown"));
+    let r = tx
+        .query_one(
+            "SELECT code, work_id, title, service, requesting_library, pickup_library, supplier, status, pickup_stage,
+                    due::text, placed_at, unfilled_reason
+             FROM sharing_requests WHERE id = $1",
+            &[&id],
+        )
+        .await?;
+    let code = BookingCode::parse(r.get(0)).ok_or_else(|| bad("code"))?;
+    let placed: std::time::SystemTime = r.get(10);
+    let history = tx
+        .query(
+            "SELECT at, supplier, status, pickup_stage, what, note FROM sharing_events WHERE request_id = $1 ORDER BY id",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|e| {
+            let at: std::time::SystemTime = e.get(0);
+            Ok(RequestEvent {
+                at: jiff::Timestamp::try_from(at).map_err(|_| bad("time"))?,
+                supplier: e.get(1),
+                status: Status::parse(e.get(2)).ok_or_else(|| bad("status"))?,
+                pickup: PickupStage::parse(e.get(3)).ok_or_else(|| bad("stage"))?,
+                what: e.get(4),
+                note: e.get(5),
+            })
+        })
+        .collect::<Result<Vec<_>, HubError>>()?;
+    let patron = if with_patron {
+        tx.query_opt(
+            "SELECT name, card_number, email, note, part, citation FROM sharing_patrons WHERE request_id = $1",
+            &[&id],
+        )
+        .await?
+        .map(|p| Patron {
+            name: p.get(0),
+            card_number: p.get(1),
+            email: p.get(2),
+            note: p.get(3),
+            part: p.get(4),
+            citation: p.get(5),
+        })
+    } else {
+        None
+    };
+    let work: i64 = r.get(1);
+    let due: Option<String> = r.get(9);
+    Ok(RequestView {
+        code,
+        record_id: format!("hub:{work}"),
+        title: r.get(2),
+        service: ServiceType::parse(r.get(3)).ok_or_else(|| bad("service type"))?,
+        requesting_library: r.get(4),
+        pickup_library: r.get(5),
+        supplier: r.get(6),
+        status: Status::parse(r.get(7)).ok_or_else(|| bad("status"))?,
+        pickup: PickupStage::parse(r.get(8)).ok_or_else(|| bad("stage"))?,
+        due: due.and_then(|d| d.parse().ok()),
+        placed_at: jiff::Timestamp::try_from(placed).map_err(|_| bad("time"))?,
+        history,
+        patron,
+        unfilled_reason: r.get(11),
+    })
+}
