@@ -363,8 +363,8 @@ async fn main() -> ExitCode {
                     .await
                     .map_err(|e| e.to_string())?;
                 println!(
-                    "personal data purged from {} consultations older than {days} days; {} ended sessions removed",
-                    purged.bookings, purged.sessions
+                    "personal data purged from {} consultations and {} sharing requests older than {days} days; {} ended sessions removed",
+                    purged.bookings, purged.requests, purged.sessions
                 );
             }
             Command::Token {

@@ -2,7 +2,9 @@
 //! with and what it was about (the student's name, email, topic, description and the
 //! librarian's notes), keeping what statistics need (when, with whom, which type and
 //! discipline, the status and READ level). `serve` runs it every hour; `commons-hub purge`
-//! runs it from cron. Expired librarian sessions go too.
+//! runs it from cron. A resource-sharing request that ended more than `retention_days` ago
+//! loses its reader (name, card number, email, note, the part and citation asked for);
+//! the request and its history stay as anonymous counts. Expired librarian sessions go too.
 
 use crate::db::{Db, HubError};
 
@@ -18,6 +20,8 @@ pub struct Purged {
     pub bookings: u64,
     /// Librarian sessions that had ended.
     pub sessions: u64,
+    /// Resource-sharing requests whose reader's details were removed.
+    pub requests: u64,
 }
 
 /// Purges the personal data of consultations that ended more than `retention_days` before
@@ -39,6 +43,13 @@ pub async fn personal_data(
             &[&std::time::SystemTime::from(cutoff)],
         )
         .await?;
+    let requests = client
+        .execute(
+            "DELETE FROM sharing_patrons p USING sharing_requests r
+             WHERE p.request_id = r.id AND r.closed_at < $1",
+            &[&std::time::SystemTime::from(cutoff)],
+        )
+        .await?;
     let sessions = client
         .execute(
             "DELETE FROM librarian_sessions WHERE last_used_at < $1",
@@ -47,7 +58,11 @@ pub async fn personal_data(
             )],
         )
         .await?;
-    Ok(Purged { bookings, sessions })
+    Ok(Purged {
+        bookings,
+        sessions,
+        requests,
+    })
 }
 
 /// Purges every `EVERY` while the hub serves.
@@ -56,10 +71,11 @@ pub async fn scheduler(db: Db, retention_days: u32) {
     loop {
         tick.tick().await;
         match personal_data(&db, retention_days, jiff::Timestamp::now()).await {
-            Ok(p) if p.bookings > 0 || p.sessions > 0 => {
+            Ok(p) if p.bookings > 0 || p.sessions > 0 || p.requests > 0 => {
                 tracing::info!(
                     bookings = p.bookings,
                     sessions = p.sessions,
+                    requests = p.requests,
                     "personal data purged"
                 );
             }

@@ -59,18 +59,6 @@ pub enum Placed {
     Replayed(RequestView),
 }
 
-/// The member library a workstation token stands in, if it names one.
-pub async fn token_library(db: &Db, token_hash: &str) -> Result<Option<String>, HubError> {
-    let client = db.pool.get().await?;
-    Ok(client
-        .query_opt(
-            "SELECT library_id FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
-            &[&token_hash],
-        )
-        .await?
-        .and_then(|r| r.get(0)))
-}
-
 /// The member library of a librarian (from the roster), if she has one.
 pub async fn librarian_library(db: &Db, librarian_id: &str) -> Result<Option<String>, HubError> {
     let client = db.pool.get().await?;
@@ -92,13 +80,9 @@ fn work_id(record_id: &str) -> Option<i64> {
         .filter(|n| *n > 0)
 }
 
-/// Places a reader's request from a workstation of `requesting` (its token's library).
-pub async fn place(
-    db: &Db,
-    token_hash: &str,
-    requesting: &str,
-    r: &NewRequest,
-) -> Result<Placed, Refused> {
+/// Places a reader's request from the workstation whose token's SHA-256 is `token_hash`; the
+/// member library its token names is the requesting library.
+pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, Refused> {
     let problems = r.problems();
     if !problems.is_empty() {
         let said: Vec<String> = problems
@@ -115,109 +99,101 @@ pub async fn place(
     .to_string();
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
-    // One placement per workstation key at a time: a retry waits for the first.
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 18626))",
-        &[&format!("{token_hash}/{}", r.idempotency_key)],
-    )
-    .await?;
-    if let Some(row) = tx
-        .query_opt(
-            "SELECT id, body_hash FROM sharing_requests WHERE token_hash = $1 AND idempotency_key = $2",
-            &[&token_hash, &r.idempotency_key],
-        )
-        .await?
-    {
-        let (id, hash): (i64, String) = (row.get(0), row.get(1));
-        if hash != body_hash {
-            return refuse(
-                ApiCode::IdempotencyKeyReused,
-                "this idempotency key was used for another request",
-            );
-        }
-        let view = view(&tx, id, false).await?;
-        tx.commit().await?;
-        return Ok(Placed::Replayed(view));
-    }
-    let Some(work) = work_id(&r.record_id) else {
-        return refuse(
-            ApiCode::NotFound,
-            format!("no record {} in the union catalogue", r.record_id),
-        );
-    };
-    let Some(title) = tx
-        .query_opt(
-            "SELECT record->'description'->>'title' FROM source_records WHERE work_id = $1
-             ORDER BY library_id, oai_id LIMIT 1",
-            &[&work],
-        )
-        .await?
-        .map(|row| row.get::<_, Option<String>>(0).unwrap_or_default())
-    else {
-        return refuse(
-            ApiCode::NotFound,
-            format!("no record {} in the union catalogue", r.record_id),
-        );
-    };
-    if tx
-        .query_opt(
-            "SELECT 1 FROM libraries WHERE id = $1",
-            &[&r.pickup_library],
-        )
-        .await?
-        .is_none()
-    {
-        return refuse(
-            ApiCode::Invalid,
-            format!(
-                "pickup_library: {} is not a member library",
-                r.pickup_library
-            ),
-        );
-    }
-    let code = loop {
-        let code = BookingCode::random();
-        let taken = tx
-            .query_opt(
-                "SELECT 1 FROM sharing_requests WHERE code = $1",
-                &[&code.compact()],
-            )
-            .await?
-            .is_some();
-        if !taken {
-            break code;
-        }
-    };
-    let id: i64 = tx
+    let work = work_id(&r.record_id);
+    let found = tx
         .query_one(
-            "INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
-                 requesting_library, pickup_library, status, pickup_stage)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-            &[
-                &code.compact(),
-                &token_hash,
-                &r.idempotency_key,
-                &body_hash,
-                &work,
-                &title,
-                &r.service.as_str(),
-                &requesting,
-                &r.pickup_library,
-                &Status::RequestReceived.as_str(),
-                &PickupStage::Awaiting.as_str(),
-            ],
+            "SELECT (SELECT record->'description'->>'title' FROM source_records WHERE work_id = $1
+                     ORDER BY library_id, oai_id LIMIT 1),
+                    EXISTS (SELECT 1 FROM source_records WHERE work_id = $1),
+                    EXISTS (SELECT 1 FROM libraries WHERE id = $2),
+                    (SELECT library_id FROM tokens WHERE hash = $3 AND revoked_at IS NULL)",
+            &[&work.unwrap_or(0), &r.pickup_library, &token_hash],
         )
-        .await?
-        .get(0);
+        .await?;
+    let (title, held, member): (Option<String>, bool, bool) =
+        (found.get(0), found.get(1), found.get(2));
+    let Some(requesting) = found.get::<_, Option<String>>(3) else {
+        return refuse(
+            ApiCode::Forbidden,
+            "this workstation's token names no member library: requests are placed at a member library's workstation",
+        );
+    };
     let trimmed = |s: &Option<String>| {
         s.as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
+    // The same key again (an outbox sending once more) meets the unique index: a request
+    // still being placed with it is waited for, then answered from.
+    let id = loop {
+        let code = BookingCode::random();
+        let inserted = tx
+            .query_opt(
+                "INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
+                     requesting_library, pickup_library, status, pickup_stage)
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE $12 AND $13
+                 ON CONFLICT DO NOTHING RETURNING id",
+                &[
+                    &code.compact(),
+                    &token_hash,
+                    &r.idempotency_key,
+                    &body_hash,
+                    &work.unwrap_or(0),
+                    &title.clone().unwrap_or_default(),
+                    &r.service.as_str(),
+                    &requesting,
+                    &r.pickup_library,
+                    &Status::RequestReceived.as_str(),
+                    &PickupStage::Awaiting.as_str(),
+                    &held,
+                    &member,
+                ],
+            )
+            .await?;
+        if let Some(row) = inserted {
+            break row.get::<_, i64>(0);
+        }
+        if let Some(row) = tx
+            .query_opt(
+                "SELECT id, body_hash FROM sharing_requests WHERE token_hash = $1 AND idempotency_key = $2",
+                &[&token_hash, &r.idempotency_key],
+            )
+            .await?
+        {
+            let (id, hash): (i64, String) = (row.get(0), row.get(1));
+            if hash != body_hash {
+                return refuse(
+                    ApiCode::IdempotencyKeyReused,
+                    "this idempotency key was used for another request",
+                );
+            }
+            let view = view(&tx, id, false).await?;
+            tx.commit().await?;
+            return Ok(Placed::Replayed(view));
+        }
+        if !held {
+            return refuse(
+                ApiCode::NotFound,
+                format!("no record {} in the union catalogue", r.record_id),
+            );
+        }
+        if !member {
+            return refuse(
+                ApiCode::Invalid,
+                format!(
+                    "pickup_library: {} is not a member library",
+                    r.pickup_library
+                ),
+            );
+        }
+        // The code was drawn before: draw another.
+    };
     tx.execute(
-        "INSERT INTO sharing_patrons(request_id, name, card_number, email, note, part, citation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "WITH p AS (INSERT INTO sharing_patrons(request_id, name, card_number, email, note, part, citation)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7))
+         INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what)
+         VALUES ($1, NULL, $8, $9, 'placed')",
         &[
             &id,
             &r.name.trim(),
@@ -226,50 +202,59 @@ pub async fn place(
             &trimmed(&r.note),
             &trimmed(&r.part),
             &trimmed(&r.citation),
+            &Status::RequestReceived.as_str(),
+            &PickupStage::Awaiting.as_str(),
         ],
     )
     .await?;
-    event(&tx, id, None, State::NEW, "placed", None, None).await?;
-    route(&tx, id, None).await?;
+    route(&tx, id, work.unwrap_or(0), &r.pickup_library, &[], None).await?;
     let view = view(&tx, id, false).await?;
     tx.commit().await?;
     Ok(Placed::New(view))
 }
 
-/// Sends request `id` to its next supplier, or ends it Unfilled when no member is left.
-async fn route(tx: &Transaction<'_>, id: i64, last_reason: Option<&str>) -> Result<(), HubError> {
-    let row = tx
-        .query_one(
-            "SELECT work_id, pickup_library, tried FROM sharing_requests WHERE id = $1",
-            &[&id],
-        )
-        .await?;
-    let (work, pickup, tried): (i64, String, Vec<String>) = (row.get(0), row.get(1), row.get(2));
+/// Sends request `id` (of `work`, picked up at `pickup`, already refused by `tried`) to
+/// its next supplier, or ends it Unfilled when no member is left.
+async fn route(
+    tx: &Transaction<'_>,
+    id: i64,
+    work: i64,
+    pickup: &str,
+    tried: &[String],
+    last_reason: Option<&str>,
+) -> Result<(), HubError> {
+    // Chosen, sent and written in the history in one statement (one round trip).
     let next: Option<String> = tx
         .query_opt(
-            "SELECT s.library_id
-             FROM source_records s
-             LEFT JOIN LATERAL jsonb_array_elements(
-                 CASE WHEN jsonb_typeof(s.record->'holdings') = 'array' THEN s.record->'holdings' ELSE '[]'::jsonb END) h ON true
-             WHERE s.work_id = $1 AND s.library_id <> $2 AND NOT (s.library_id = ANY($3))
-             GROUP BY s.library_id
-             ORDER BY COALESCE(bool_or(h->>'status' = 'available'), false) DESC,
-                      (SELECT count(*) FROM sharing_requests o WHERE o.supplier = s.library_id AND o.closed_at IS NULL) ASC,
-                      s.library_id
-             LIMIT 1",
-            &[&work, &pickup, &tried],
+            "WITH next AS (
+                 SELECT s.library_id
+                 FROM source_records s
+                 LEFT JOIN LATERAL jsonb_array_elements(
+                     CASE WHEN jsonb_typeof(s.record->'holdings') = 'array' THEN s.record->'holdings' ELSE '[]'::jsonb END) h ON true
+                 WHERE s.work_id = $2 AND s.library_id <> $3 AND NOT (s.library_id = ANY($4))
+                 GROUP BY s.library_id
+                 ORDER BY COALESCE(bool_or(h->>'status' = 'available'), false) DESC,
+                          (SELECT count(*) FROM sharing_requests o WHERE o.supplier = s.library_id AND o.closed_at IS NULL) ASC,
+                          s.library_id
+                 LIMIT 1),
+             u AS (UPDATE sharing_requests SET supplier = next.library_id, status = $5, updated_at = now()
+                   FROM next WHERE id = $1 RETURNING next.library_id),
+             e AS (INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what)
+                   SELECT $1, library_id, $5, $6, 'routed' FROM u)
+             SELECT library_id FROM u",
+            &[
+                &id,
+                &work,
+                &pickup,
+                &tried,
+                &Status::RequestReceived.as_str(),
+                &PickupStage::Awaiting.as_str(),
+            ],
         )
         .await?
         .map(|r| r.get(0));
     match next {
-        Some(supplier) => {
-            tx.execute(
-                "UPDATE sharing_requests SET supplier = $2, status = $3, updated_at = now() WHERE id = $1",
-                &[&id, &supplier, &Status::RequestReceived.as_str()],
-            )
-            .await?;
-            event(tx, id, Some(&supplier), State::NEW, "routed", None, None).await?;
-        }
+        Some(_) => {}
         None => {
             let reason = match (tried.is_empty(), last_reason) {
                 (true, _) => "No other member library holds it.".to_owned(),
@@ -421,13 +406,16 @@ pub async fn step(
     if to.status == Status::Unfilled {
         // This supplier cannot: the next one is asked, or the request ends.
         let supplier = supplier.unwrap_or_default();
-        tx.execute(
-            "UPDATE sharing_requests SET tried = array_append(tried, $2), updated_at = now() WHERE id = $1",
-            &[&id, &supplier],
-        )
-        .await?;
+        let row = tx
+            .query_one(
+                "UPDATE sharing_requests SET tried = array_append(tried, $2), updated_at = now() WHERE id = $1
+                 RETURNING work_id, tried",
+                &[&id, &supplier],
+            )
+            .await?;
+        let (work, tried): (i64, Vec<String>) = (row.get(0), row.get(1));
         event(&tx, id, Some(&supplier), to, &what, note, Some(username)).await?;
-        route(&tx, id, note).await?;
+        route(&tx, id, work, &pickup, &tried, note).await?;
     } else {
         let received =
             s.step == Step::Requester(commons_protocol::sharing::RequesterAction::Received);
@@ -512,52 +500,32 @@ pub async fn queue(db: &Db, library: &str) -> Result<Vec<RequestView>, HubError>
 /// Request `id` with its history; the reader's details only `with_patron`.
 async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<RequestView, HubError> {
     let bad = |what: &str| HubError::Internal(format!("a stored {what} is unknown"));
+    // One round trip: the request, its history and (for librarians) its reader.
     let r = tx
         .query_one(
             "SELECT code, work_id, title, service, requesting_library, pickup_library, supplier, status, pickup_stage,
-                    due::text, placed_at, unfilled_reason
-             FROM sharing_requests WHERE id = $1",
-            &[&id],
+                    due::text, placed_at, unfilled_reason,
+                    (SELECT COALESCE(json_agg(json_build_object(
+                         'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+                         'supplier', e.supplier, 'status', e.status, 'pickup', e.pickup_stage,
+                         'what', e.what, 'note', e.note) ORDER BY e.id), '[]'::json)
+                     FROM sharing_events e WHERE e.request_id = r.id),
+                    (SELECT json_build_object('name', p.name, 'card_number', p.card_number, 'email', p.email,
+                         'note', p.note, 'part', p.part, 'citation', p.citation)
+                     FROM sharing_patrons p WHERE p.request_id = r.id AND $2)
+             FROM sharing_requests r WHERE r.id = $1",
+            &[&id, &with_patron],
         )
         .await?;
     let code = BookingCode::parse(r.get(0)).ok_or_else(|| bad("code"))?;
     let placed: std::time::SystemTime = r.get(10);
-    let history = tx
-        .query(
-            "SELECT at, supplier, status, pickup_stage, what, note FROM sharing_events WHERE request_id = $1 ORDER BY id",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|e| {
-            let at: std::time::SystemTime = e.get(0);
-            Ok(RequestEvent {
-                at: jiff::Timestamp::try_from(at).map_err(|_| bad("time"))?,
-                supplier: e.get(1),
-                status: Status::parse(e.get(2)).ok_or_else(|| bad("status"))?,
-                pickup: PickupStage::parse(e.get(3)).ok_or_else(|| bad("stage"))?,
-                what: e.get(4),
-                note: e.get(5),
-            })
-        })
-        .collect::<Result<Vec<_>, HubError>>()?;
-    let patron = if with_patron {
-        tx.query_opt(
-            "SELECT name, card_number, email, note, part, citation FROM sharing_patrons WHERE request_id = $1",
-            &[&id],
-        )
-        .await?
-        .map(|p| Patron {
-            name: p.get(0),
-            card_number: p.get(1),
-            email: p.get(2),
-            note: p.get(3),
-            part: p.get(4),
-            citation: p.get(5),
-        })
-    } else {
-        None
-    };
+    let history: Vec<RequestEvent> = serde_json::from_value(r.get(12))
+        .map_err(|e| HubError::Internal(format!("a stored event: {e}")))?;
+    let patron: Option<Patron> = r
+        .get::<_, Option<serde_json::Value>>(13)
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| HubError::Internal(format!("a stored reader: {e}")))?;
     let work: i64 = r.get(1);
     let due: Option<String> = r.get(9);
     Ok(RequestView {

@@ -729,3 +729,71 @@ async fn bad_requests_are_refused_and_nothing_is_kept() {
     );
     assert_eq!(count("sharing_requests").await, 1);
 }
+
+/// After the retention period an ended request keeps its history for statistics and loses
+/// its reader; an open one keeps both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reader_of_an_ended_request_is_forgotten_after_the_retention_period() {
+    let s = sharing().await;
+    s.work(109, "Forgettable", &[("south", "available")]).await;
+    let (_, ended) = s.place(&request("k1", 109, "Loan")).await;
+    let (_, open) = s.place(&request("k2", 109, "Loan")).await;
+    let ended = ended["code"].as_str().unwrap().to_owned();
+    let (status, _) = s
+        .step(
+            "north",
+            &ended,
+            &step_body(Step::Requester(RequesterAction::Cancel)),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 91);
+    let purged = commons_hub::purge::personal_data(&s.hub.db, 90, later)
+        .await
+        .unwrap();
+    assert_eq!(purged.requests, 1);
+    // Found by code and email no longer (the email is gone); the librarians see no reader.
+    assert_eq!(
+        s.lookup(&ended, "mei.chen@students.example.edu").await.0,
+        404
+    );
+    // The purge ended the sessions too (unused for a day at that clock): sign in again.
+    let (_, signed) = s
+        .hub
+        .post(
+            "/api/v1/sessions",
+            &json!({"username": "north", "password": PASSWORD}),
+        )
+        .await;
+    let queue: Value = s
+        .hub
+        .http
+        .get(format!("{}/api/v1/requests", s.hub.url))
+        .bearer_auth(&s.north_token)
+        .header(SESSION_HEADER, signed["session"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let by_code = |code: &str| {
+        queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_code(&ended)["patron"], Value::Null);
+    assert_eq!(
+        by_code(&ended)["history"].as_array().unwrap().len(),
+        3,
+        "the history stays"
+    );
+    assert_eq!(
+        by_code(open["code"].as_str().unwrap())["patron"]["name"],
+        "Mei Chen"
+    );
+}

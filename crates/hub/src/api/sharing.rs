@@ -29,13 +29,7 @@ async fn place(
     State(db): State<Db>,
     ApiJson(request): ApiJson<NewRequest>,
 ) -> Result<(StatusCode, Json<RequestView>), ApiError> {
-    let Some(library) = sharing::token_library(&db, &token).await? else {
-        return Err(ApiError::new(
-            ApiCode::Forbidden,
-            "this workstation's token names no member library: requests are placed at a member library's workstation",
-        ));
-    };
-    match sharing::place(&db, &token, &library, &request).await? {
+    match sharing::place(&db, &token, &request).await? {
         Placed::New(v) => Ok((StatusCode::CREATED, Json(v))),
         Placed::Replayed(v) => Ok((StatusCode::OK, Json(v))),
     }
