@@ -73,6 +73,20 @@ test("every screen passes axe-core in both languages, at 200% and in high contra
         assert.ok(await attr('.viewer-toolbar', "aria-label"), "the toolbar is labelled");
       }],
       ["booking", "#/consultations", ready("[data-librarian] button.slot")],
+      // A booking made (by keyboard: clicks miss on a zoomed page): the confirmation.
+      ["confirmation", "#/consultations", async () => {
+        await s.waitFor("a free time", () => s.find("[data-librarian] button.slot"));
+        await s.pressOn("[data-librarian] button.slot", "\uE007");
+        await s.waitFor("the booking form", () => s.find("#b-name"));
+        for (const [css, text] of [["#b-name", "Ada Example"], ["#b-email", "ada@student.example"], ["#b-topic", "Sources"]]) {
+          // Typed by script: WebDriver's typing needs the field on screen, which a zoomed page
+          // may have scrolled away.
+          await s.execute("const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', { bubbles: true }));", [css, text]);
+        }
+        await s.pressOn('.booking-form button[type="submit"]', "\uE007");
+        await s.waitFor("the confirmation", () => s.find('[data-testid="booking-code"]'));
+        await s.waitFor("focus on the confirmation", () => s.execute("return document.activeElement?.id === 'confirmation'"));
+      }],
       ["sign-in", "#/librarian", ready("#lib-username")],
     ];
     const librarianScreens = [
@@ -117,9 +131,10 @@ test("every screen passes axe-core in both languages, at 200% and in high contra
       for (const [name, hash, until] of screens) {
         await go(hash);
         await until();
-        // Focus went to the new screen: its heading, or the search box of a search screen.
+        // Focus went to the new screen: its heading, or the search box of a search screen
+        // (or, once booked, the confirmation).
         await s.waitFor(`focus on ${name}'s heading`, () =>
-          s.execute("const a = document.activeElement; return !!a?.closest('main') && (a.tagName === 'H1' || a.matches('input[type=search]'));"));
+          s.execute("const a = document.activeElement; return !!a?.closest('main') && (a.tagName === 'H1' || a.matches('input[type=search], #confirmation'));"));
         await screenshot(s, `a11y-${variant.name}-${name}`);
         if (variant.zoom > 100) {
           const overflow = await s.execute(OVERFLOW);
