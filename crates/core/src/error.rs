@@ -49,6 +49,7 @@ coded!(
     crate::workstation::ExportError,
     crate::disciplines::curate::CurateError,
     crate::bookings::BookingError,
+    crate::sharing::RequestError,
     crate::documents::DocumentError,
     crate::documents::AddError,
     crate::documents::pages::PageIndexError,

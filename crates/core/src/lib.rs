@@ -18,6 +18,7 @@ pub mod error;
 pub mod links;
 pub mod search;
 pub mod settings;
+pub mod sharing;
 pub mod snapshot;
 pub mod store;
 pub mod sync;

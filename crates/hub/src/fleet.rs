@@ -8,8 +8,13 @@ use serde::Serialize;
 
 use crate::db::{Db, HubError};
 
-/// Records a workstation's report (the token's SHA-256 names it).
-pub async fn record(db: &Db, token_hash: &str, report: &WorkstationReport) -> Result<(), HubError> {
+/// Records a workstation's report (the token's SHA-256 names it); the member library the
+/// token names, if any.
+pub async fn record(
+    db: &Db,
+    token_hash: &str,
+    report: &WorkstationReport,
+) -> Result<Option<String>, HubError> {
     if let Some(problem) = report.problem() {
         return Err(HubError::Invalid(problem));
     }
@@ -18,11 +23,11 @@ pub async fn record(db: &Db, token_hash: &str, report: &WorkstationReport) -> Re
         serde_json::to_value(&report.checks).map_err(|e| HubError::Internal(e.to_string()))?;
     let checked_at = report.checked_at.map(|t| t.to_string());
     let client = db.pool.get().await?;
-    client
-        .execute(
+    let row = client
+        .query_opt(
             "UPDATE tokens SET last_seen_at = now(), version = $2, cursor = $3,
                     checked_at = $4::text::timestamptz, checks = $5
-             WHERE hash = $1 AND revoked_at IS NULL",
+             WHERE hash = $1 AND revoked_at IS NULL RETURNING library_id",
             &[
                 &token_hash,
                 &report.version.trim(),
@@ -32,7 +37,7 @@ pub async fn record(db: &Db, token_hash: &str, report: &WorkstationReport) -> Re
             ],
         )
         .await?;
-    Ok(())
+    Ok(row.and_then(|r| r.get(0)))
 }
 
 /// One workstation as the fleet view lists it.

@@ -126,8 +126,9 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
     };
     // The same key again (an outbox sending once more) meets the unique index: a request
     // still being placed with it is waited for, then answered from.
+    let mut chosen = r.code;
     let id = loop {
-        let code = BookingCode::random();
+        let code = chosen.take().unwrap_or_else(BookingCode::random);
         let inserted = tx
             .query_opt(
                 "INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
@@ -185,6 +186,14 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
                     "pickup_library: {} is not a member library",
                     r.pickup_library
                 ),
+            );
+        }
+        if r.code.is_some() {
+            // The code the workstation drew is another request's (almost never): the
+            // workstation draws again.
+            return refuse(
+                ApiCode::Taken,
+                "this request code is another request's; place the request again",
             );
         }
         // The code was drawn before: draw another.

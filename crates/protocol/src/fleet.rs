@@ -36,6 +36,15 @@ pub struct WorkstationReport {
     pub checks: Vec<HealthCheck>,
 }
 
+/// The hub's answer to a report: what the workstation's token says of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkstationAck {
+    /// The member library the token names (where requests placed here are picked up by
+    /// default), if it names one.
+    #[serde(default)]
+    pub library: Option<String>,
+}
+
 impl WorkstationReport {
     /// Why the hub refuses it, if it does.
     pub fn problem(&self) -> Option<String> {

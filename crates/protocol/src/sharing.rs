@@ -344,7 +344,11 @@ pub struct NewRequest {
     /// Chosen by the workstation; the same request sent again answers with the request
     /// the first made (an outbox sends exactly once).
     pub idempotency_key: String,
-    /// The union record (`w…`) the reader wants.
+    /// The request's code, chosen by the workstation so a reader leaves with it even when
+    /// the request waits in the outbox; the hub draws one when there is none.
+    #[serde(default)]
+    pub code: Option<crate::BookingCode>,
+    /// The union record (`hub:…`) the reader wants.
     pub record_id: String,
     pub service: ServiceType,
     /// The member library where the reader picks up (or, for a copy, opens) what comes.
@@ -618,6 +622,7 @@ mod tests {
     fn bad_requests_are_named_field_by_field() {
         let ok = NewRequest {
             idempotency_key: "k1".into(),
+            code: None,
             record_id: "w1".into(),
             service: ServiceType::Loan,
             pickup_library: "north".into(),

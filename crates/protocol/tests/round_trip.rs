@@ -295,6 +295,7 @@ fn every_route_s_types_round_trip() {
     for service in ServiceType::ALL {
         check(NewRequest {
             idempotency_key: "k1".into(),
+            code: BookingCode::parse("ABCD-2345"),
             record_id: "hub:12".into(),
             service,
             pickup_library: "north".into(),

@@ -8,6 +8,7 @@ mod disciplines;
 mod documents;
 mod patron;
 mod session;
+mod sharing;
 mod start;
 mod sync;
 mod usage;

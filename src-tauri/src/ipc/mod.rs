@@ -21,6 +21,7 @@ mod bookings;
 mod catalogue;
 mod disciplines;
 mod documents;
+mod sharing;
 mod start;
 mod sync;
 mod usage;
@@ -29,6 +30,7 @@ pub use bookings::*;
 pub use catalogue::*;
 pub use disciplines::*;
 pub use documents::*;
+pub use sharing::*;
 pub use start::*;
 pub use sync::*;
 pub use usage::*;
@@ -88,6 +90,7 @@ from_coded!(
     commons_core::accounts::AccountError,
     curate::CurateError,
     commons_core::bookings::BookingError,
+    commons_core::sharing::RequestError,
     commons_core::documents::pages::PageIndexError,
 );
 

@@ -91,6 +91,20 @@ export const commands = {
 	startExtraction: () => __TAURI_INVOKE<void>("start_extraction"),
 	/**  Asks background extraction to stop after the current document. */
 	cancelExtraction: () => __TAURI_INVOKE<void>("cancel_extraction"),
+	getSharingContext: () => __TAURI_INVOKE<SharingContextView>("get_sharing_context"),
+	/**
+	 *  A reader's request for another library's item: placed with the hub, waiting in the
+	 *  outbox, or the problems with the form.
+	 */
+	placeRequest: (form: RequestFormInput) => __TAURI_INVOKE<PlaceOutcome>("place_request", { form }),
+	findRequest: (code: string, email: string) => __TAURI_INVOKE<FoundRequest>("find_request", { code, email }),
+	/**  The signed-in librarian's library's requests. */
+	getRequestQueue: () => __TAURI_INVOKE<RequestQueueView>("get_request_queue"),
+	/**
+	 *  A librarian's step on a request; `due` (`YYYY-MM-DD`) when shipping a loan, `note` when
+	 *  declining.
+	 */
+	takeRequestStep: (code: string, step: string, due: string | null, note: string | null) => __TAURI_INVOKE<QueueEntryView>("take_request_step", { code, step, due, note }),
 	/**  How syncing with the hub goes. */
 	getSyncStatus: () => __TAURI_INVOKE<SyncStatusView>("get_sync_status"),
 	/**  Sync with the hub now. */
@@ -330,6 +344,11 @@ export type FieldProblem = {
 	other: string | null,
 };
 
+/**  A request found by code and email. */
+export type FoundRequest = { kind: "found"; request: RequestInfo } | 
+/**  Still on this workstation: waiting for the hub, or refused by it (`refused`: why). */
+{ kind: "held"; code: string; title: string; placedAt: string; refused: string | null };
+
 export type HoldingView = {
 	libraryId: string,
 	libraryName: string,
@@ -413,6 +432,12 @@ export type ListedUnderInput = {
 	bestBet: boolean,
 };
 
+export type MemberLibrary = {
+	id: string,
+	name: string,
+	nameZh: string,
+};
+
 /**  One metric's count. `metric` is the protocol's name (`search`, `resource_open`, …). */
 export type MetricCountView = {
 	metric: string,
@@ -445,6 +470,19 @@ export type PageHitView = {
 	title: string,
 	page: number,
 	snippet: SnippetPiece[],
+};
+
+/**  What placing a request did. */
+export type PlaceOutcome = 
+/**  Placed with the hub, or (`request` null) waiting in the outbox. */
+{ kind: "placed"; code: string; title: string; request: RequestInfo | null; availableElsewhere: boolean } | { kind: "invalid"; problems: FieldProblem[] };
+
+/**  One request of a librarian's queue, with the steps she may take now. */
+export type QueueEntryView = {
+	request: RequestInfo,
+	callNumber: string | null,
+	/**  Step names: ISO 18626 statuses for the supplier, actions for the pickup library. */
+	steps: string[],
 };
 
 export type Rebuilt = {
@@ -498,6 +536,66 @@ export type RecordView = {
 	holdings: HoldingView[],
 	/**  When availability was last refreshed (RFC 3339). */
 	availabilityAsOf: string | null,
+};
+
+export type RequestEventView = {
+	/**  RFC 3339, UTC. */
+	at: string,
+	supplier: string | null,
+	/**  ISO 18626 status after the step. */
+	status: string,
+	pickup: string,
+	/**  The step taken (`placed`, `routed`, a status or an action). */
+	what: string,
+	note: string | null,
+};
+
+/**  A reader's request as the form sends it. */
+export type RequestFormInput = {
+	recordId: string,
+	service: Service,
+	pickupLibrary: string,
+	name: string,
+	cardNumber: string,
+	email: string,
+	part: string | null,
+	citation: string | null,
+	copyrightAccepted: boolean,
+	note: string | null,
+};
+
+/**  A request with its history; the reader's details for librarians only. */
+export type RequestInfo = {
+	code: string,
+	recordId: string,
+	title: string,
+	service: Service,
+	requestingLibrary: string,
+	pickupLibrary: string,
+	supplier: string | null,
+	status: string,
+	pickup: string,
+	/**  `YYYY-MM-DD`. */
+	due: string | null,
+	placedAt: string,
+	history: RequestEventView[],
+	patron: RequestPatronView | null,
+	unfilledReason: string | null,
+};
+
+export type RequestPatronView = {
+	name: string,
+	cardNumber: string,
+	email: string,
+	note: string | null,
+	part: string | null,
+	citation: string | null,
+};
+
+/**  The signed-in librarian's library and its requests. */
+export type RequestQueueView = {
+	library: string,
+	entries: QueueEntryView[],
 };
 
 export type ResourceDetail = {
@@ -596,6 +694,9 @@ export type SeedEvent = {
 
 export type SeedStage = "libraries" | "disciplines" | "catalogue" | "resources" | "librarians" | "documents" | "searchIndex";
 
+/**  ISO 18626's service types. */
+export type Service = "Loan" | "Copy" | "CopyOrLoan";
+
 /**  A file this patron session saved. */
 export type SessionFile = {
 	/**  Its place in the session's list (what `open_session_file` takes). */
@@ -613,6 +714,17 @@ export type SessionView = {
 	 *  before).
 	 */
 	expiresInSecs: number,
+};
+
+/**  What the request form needs. */
+export type SharingContextView = {
+	/**  Requests can be placed here (the workstation is joined to a hub). */
+	joined: boolean,
+	/**  This workstation's own member library, the default pickup library. */
+	homeLibrary: string | null,
+	members: MemberLibrary[],
+	/**  Requests placed here that wait for the hub. */
+	waiting: number,
 };
 
 export type SlotView = {

@@ -67,4 +67,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "usage statistics",
         sql: include_str!("../../migrations/0013_usage.sql"),
     },
+    Migration {
+        name: "resource sharing: requests waiting to reach the hub",
+        sql: include_str!("../../migrations/0014_sharing_outbox.sql"),
+    },
 ];

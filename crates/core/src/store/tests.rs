@@ -71,6 +71,7 @@ const SHIPPED: &[u64] = &[
     0x44b17e213f22f671,
     0x6cde295d77a02cb9,
     0x488bae4093dd55fb,
+    0xb87d0af2c9cbd363,
 ];
 
 fn fingerprint(sql: &str) -> u64 {

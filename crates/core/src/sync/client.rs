@@ -440,15 +440,17 @@ impl Hub {
         }
     }
 
-    /// Tells the hub how this workstation stands (the fleet view).
+    /// Tells the hub how this workstation stands (the fleet view); the member library this
+    /// workstation's token names, if any.
     pub fn send_report(
         &self,
         report: &commons_protocol::fleet::WorkstationReport,
-    ) -> Result<(), SyncError> {
-        self.call(
+    ) -> Result<Option<String>, SyncError> {
+        let ack: Option<commons_protocol::fleet::WorkstationAck> = self.call(
             self.request(reqwest::Method::POST, routes::WORKSTATION)?
                 .json(report),
-        )
+        )?;
+        Ok(ack.and_then(|a| a.library))
     }
 
     /// Sends this workstation's usage counts (days whole; the hub replaces them).
@@ -578,6 +580,65 @@ impl Hub {
             &routes::resource_action(id, action),
             session,
         )?))
+    }
+
+    /// Places a reader's request for another member library's item; sending the same
+    /// request again (its idempotency key) answers with the request the first placed.
+    pub fn place_request(
+        &self,
+        request: &commons_protocol::sharing::NewRequest,
+    ) -> Result<commons_protocol::sharing::RequestView, SyncError> {
+        self.call(
+            self.request(reqwest::Method::POST, routes::REQUESTS)?
+                .json(request),
+        )
+    }
+
+    /// A request found by its code and the email it was placed with; `None` when no request
+    /// has both.
+    pub fn find_request(
+        &self,
+        code: &BookingCode,
+        email: &str,
+    ) -> Result<Option<commons_protocol::sharing::RequestView>, SyncError> {
+        let body = commons_protocol::sharing::RequestLookup {
+            email: email.to_owned(),
+        };
+        match self.call(
+            self.request(reqwest::Method::POST, &routes::request_lookup(code))?
+                .json(&body),
+        ) {
+            Ok(view) => Ok(Some(view)),
+            Err(SyncError::Refused(e)) if e.code == ApiCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The requests the signed-in librarian's library supplies or picks up; `None` when the
+    /// session has ended.
+    pub fn request_queue(
+        &self,
+        session: &str,
+    ) -> Result<Option<Vec<commons_protocol::sharing::RequestView>>, SyncError> {
+        match self.call(self.librarian(reqwest::Method::GET, routes::REQUESTS, session)?) {
+            Ok(list) => Ok(Some(list)),
+            Err(SyncError::Refused(e)) if e.code == ApiCode::NotSignedIn => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A librarian's step on a request: the request after it, or the hub's refusal as
+    /// `Err(SyncError::Refused)`.
+    pub fn request_step(
+        &self,
+        session: &str,
+        code: &BookingCode,
+        step: &commons_protocol::sharing::StepRequest,
+    ) -> Result<commons_protocol::sharing::RequestView, SyncError> {
+        self.call(
+            self.librarian(reqwest::Method::POST, &routes::request_steps(code), session)?
+                .json(step),
+        )
     }
 
     /// A desk action on the hub: the booking after it, or the hub's refusal as

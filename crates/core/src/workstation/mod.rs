@@ -9,10 +9,12 @@ mod catalogue;
 mod disciplines;
 mod documents;
 mod session;
+mod sharing;
 mod snapshot;
 mod sync;
 mod usage;
 
+pub use sharing::{Found, Placement, QueueEntry, SharingContext};
 pub use usage::{DocumentUse, ResourceUse, UsageEvent};
 
 use std::path::PathBuf;
@@ -184,6 +186,11 @@ impl Workstation {
             if purged > 0 {
                 tracing::info!(purged, "personal data of past consultations purged");
             }
+            crate::sharing::purge(
+                store,
+                Timestamp::now(),
+                self.config.booking_retention_days.value,
+            )?;
             let old = store::delete_set_aside(
                 &self.config.cache_path(),
                 self.config.booking_retention_days.value,

@@ -1,6 +1,7 @@
 //! The workstation and the hub: the background sync loop with its backoff, a sync's pages,
-//! the documents it announces, and the booking outbox.
+//! the documents it announces, and the outboxes (bookings, requests to other libraries).
 
+use super::sharing;
 use super::*;
 use crate::{bookings, documents, sync};
 
@@ -181,6 +182,13 @@ impl Workstation {
                 detail: error.clone(),
             });
         }
+        // So do requests to other libraries (the idempotency key makes each exactly once).
+        if let Some(sharing::Sent::Failed(error)) = self.send_requests(hub, None)?.last() {
+            return Err(sync::SyncError::Unreachable {
+                url: hub.url().to_string(),
+                detail: error.clone(),
+            });
+        }
         // A first sync (never synced before) builds the index once, at its end, and asks
         // for the largest pages the hub gives.
         let start = self.with_store(sync::cursor)?;
@@ -313,7 +321,9 @@ impl Workstation {
                 })
                 .collect(),
         };
-        hub.send_report(&report)
+        let library = hub.send_report(&report)?;
+        self.with_store(|s| crate::sharing::set_home_library(s, library.as_deref()))?;
+        Ok(())
     }
 
     /// Downloads the hub's documents this workstation has not extracted yet (each checked

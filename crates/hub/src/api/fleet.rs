@@ -2,10 +2,10 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::Json;
 use axum::routing::post;
 use commons_protocol::ApiCode;
-use commons_protocol::fleet::WorkstationReport;
+use commons_protocol::fleet::{WorkstationAck, WorkstationReport};
 
 use super::{ApiError, ApiJson, Shared, Workstation};
 use crate::db::Db;
@@ -14,12 +14,12 @@ async fn report(
     Workstation(token): Workstation,
     State(db): State<Db>,
     ApiJson(body): ApiJson<WorkstationReport>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<WorkstationAck>, ApiError> {
     if let Some(problem) = body.problem() {
         return Err(ApiError::new(ApiCode::Unacceptable, problem));
     }
-    crate::fleet::record(&db, &token, &body).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let library = crate::fleet::record(&db, &token, &body).await?;
+    Ok(Json(WorkstationAck { library }))
 }
 
 pub(super) fn routes() -> Router<Shared> {

@@ -1,0 +1,300 @@
+//! Resource sharing: a reader's requests to other member libraries (placed through the hub,
+//! or waiting in the outbox while it is out of reach), found again by code and email, and
+//! the signed-in librarian's queue of her library's requests with the steps she may take.
+
+use commons_protocol::BookingCode;
+use commons_protocol::sharing::{RequestView, Status, Step, StepRequest};
+use rusqlite::OptionalExtension;
+
+use super::*;
+use crate::sharing::{self as share, RequestError, RequestForm};
+use crate::sync;
+
+/// What the request form needs: whether requests can be placed here, the member libraries
+/// to pick up at, and this workstation's own library (the default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharingContext {
+    pub joined: bool,
+    pub home_library: Option<String>,
+    pub members: Vec<consortium::Library>,
+    /// Requests placed here that wait for the hub.
+    pub waiting: u64,
+}
+
+/// A request placed: with the hub now, or waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub code: String,
+    pub title: String,
+    /// `None`: waiting in the outbox, sent when the hub is back.
+    pub view: Option<RequestView>,
+    /// Some member library other than the pickup library has a copy on the shelf (as this
+    /// workstation last heard); otherwise the reader waits for a return or a recall.
+    pub available_elsewhere: bool,
+}
+
+/// A request found by its code and email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// The hub's request, with its history.
+    Hub(Box<RequestView>),
+    /// Still on this workstation: waiting to be sent, or refused by the hub (why).
+    Held(share::Held),
+}
+
+/// One request of a librarian's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub view: RequestView,
+    /// The supplying library's call number for the record, from this cache.
+    pub call_number: Option<String>,
+    /// The steps the signed-in librarian may take now.
+    pub steps: Vec<Step>,
+}
+
+/// A sharing request sent from the outbox: what the hub answered.
+#[derive(Debug)]
+pub(super) enum Sent {
+    Placed(Box<RequestView>),
+    Refused(String),
+    Failed(String),
+}
+
+impl Workstation {
+    pub fn sharing_context(&self) -> Result<SharingContext, StoreError> {
+        let joined = self.hub().ok().flatten().is_some();
+        self.with_store(|s| {
+            Ok(SharingContext {
+                joined,
+                home_library: share::home_library(s)?,
+                members: consortium::overview(s)?.libraries,
+                waiting: share::waiting(s)?,
+            })
+        })
+    }
+
+    /// Places a reader's request. It is checked here, put in the outbox, then sent; with the
+    /// hub out of reach it waits there (the reader leaves with its code all the same) and
+    /// the background sync sends it, exactly once.
+    pub fn place_request(&self, form: &RequestForm) -> Result<Placement, RequestError> {
+        let hub = match self.hub() {
+            Ok(Some(hub)) => hub,
+            Ok(None) => return Err(RequestError::NoHub),
+            Err(e) => return Err(RequestError::HubUnreachable(e.to_string())),
+        };
+        let record = self
+            .record(&form.record_id)?
+            .ok_or_else(|| RequestError::UnknownRecord(form.record_id.clone()))?;
+        let members: Vec<String> = self
+            .with_store(consortium::overview)?
+            .libraries
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        let problems = share::check(form, &members);
+        if !problems.is_empty() {
+            return Err(RequestError::Invalid(problems));
+        }
+        let request = share::new_request(form);
+        let title = record.description.title.clone();
+        self.with_store(|s| share::enqueue(s, &request, &title, Timestamp::now()))?;
+        let available_elsewhere = record
+            .holdings
+            .iter()
+            .any(|h| h.library_id != form.pickup_library && h.status == "available");
+        let code = request.code.map(|c| c.to_string()).unwrap_or_default();
+        let view = match self
+            .send_requests(&hub, Some(&request.idempotency_key))?
+            .pop()
+        {
+            Some(Sent::Placed(view)) => Some(*view),
+            Some(Sent::Refused(reason)) => {
+                // The reader is here to read why and try again: nothing of it is kept.
+                self.with_store(|s| share::sent(s, &request.idempotency_key))?;
+                return Err(RequestError::HubRefused(reason));
+            }
+            Some(Sent::Failed(_)) | None => None,
+        };
+        Ok(Placement {
+            code,
+            title,
+            view,
+            available_elsewhere,
+        })
+    }
+
+    /// Sends the requests waiting in the outbox (`only`: the one with this key); stops at
+    /// the first the hub does not receive.
+    pub(super) fn send_requests(
+        &self,
+        hub: &sync::Hub,
+        only: Option<&str>,
+    ) -> Result<Vec<Sent>, StoreError> {
+        let waiting = self.with_store(|s| share::outbox(s, only))?;
+        let mut out = Vec::new();
+        for r in waiting {
+            let sent = match hub.place_request(&r) {
+                Ok(view) => {
+                    self.with_store(|s| share::sent(s, &r.idempotency_key))?;
+                    tracing::info!("a request to another library reached the hub");
+                    Sent::Placed(Box::new(view))
+                }
+                Err(e) if e.is_refusal() => {
+                    let reason = e
+                        .refusal()
+                        .map_or_else(|| e.to_string(), |r| r.message.clone());
+                    self.with_store(|s| share::refused(s, &r.idempotency_key, &reason))?;
+                    tracing::warn!(reason, "the hub refused a request from the outbox");
+                    Sent::Refused(reason)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "a request was not delivered to the hub; it stays in the outbox");
+                    Sent::Failed(e.to_string())
+                }
+            };
+            let failed = matches!(sent, Sent::Failed(_));
+            out.push(sent);
+            if failed {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// A request by its code and the email it was placed with: the hub's, or one still on
+    /// this workstation. One answer for a wrong code and a wrong email.
+    pub fn find_request(&self, code: &str, email: &str) -> Result<Found, RequestError> {
+        let Some(code) = BookingCode::parse(code) else {
+            return Err(RequestError::NotFound);
+        };
+        let email = email.trim();
+        if email.is_empty() {
+            return Err(RequestError::Invalid(vec![
+                commons_protocol::FieldError::new("email", "required"),
+            ]));
+        }
+        let held = || self.with_store(|s| share::held(s, &code, email));
+        let hub = match self.hub() {
+            Ok(Some(hub)) => hub,
+            Ok(None) => return Err(RequestError::NoHub),
+            Err(e) => return Err(RequestError::HubUnreachable(e.to_string())),
+        };
+        match hub.find_request(&code, email) {
+            Ok(Some(view)) => Ok(Found::Hub(Box::new(view))),
+            Ok(None) => held()?.map(Found::Held).ok_or(RequestError::NotFound),
+            Err(e) if e.is_refusal() => Err(RequestError::from_hub(e)),
+            Err(e) => held()?
+                .map(Found::Held)
+                .ok_or_else(|| RequestError::HubUnreachable(e.to_string())),
+        }
+    }
+
+    /// The signed-in librarian's member library (from the roster).
+    fn librarian_library(&self) -> Result<String, RequestError> {
+        let account = self.signed_in().ok_or(RequestError::NotSignedIn)?;
+        let me = account.librarian_id.ok_or(RequestError::NotALibrarian)?;
+        self.with_store(|s| {
+            s.conn()
+                .query_row(
+                    "SELECT library_id FROM librarians WHERE id = ?1",
+                    [&me],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()
+                .map_err(|e| s.err(e))
+        })?
+        .ok_or(RequestError::NotALibrarian)
+    }
+
+    fn queue_entry(&self, library: &str, view: RequestView) -> Result<QueueEntry, StoreError> {
+        let call_number = match &view.supplier {
+            Some(supplier) => self.with_store(|s| {
+                s.conn()
+                    .query_row(
+                        "SELECT call_number FROM holdings
+                         WHERE record_id = ?1 AND library_id = ?2 AND call_number <> ''
+                         ORDER BY status <> 'available', id LIMIT 1",
+                        [&view.record_id, supplier],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .optional()
+                    .map_err(|e| s.err(e))
+            })?,
+            None => None,
+        };
+        Ok(QueueEntry {
+            steps: share::steps_for(library, &view),
+            call_number,
+            view,
+        })
+    }
+
+    /// The signed-in librarian's library, and the requests it supplies or picks up, open
+    /// ones and oldest first (the hub's order), each with the steps she may take.
+    pub fn request_queue(&self) -> Result<(String, Vec<QueueEntry>), RequestError> {
+        let library = self.librarian_library()?;
+        let (hub, session) = self.hub_desk().ok_or(RequestError::NoHubSession)?;
+        let list = hub
+            .request_queue(&session)
+            .map_err(RequestError::from_hub)?
+            .ok_or(RequestError::NotSignedIn)?;
+        let entries = list
+            .into_iter()
+            .map(|v| self.queue_entry(&library, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((library, entries))
+    }
+
+    /// A librarian's step on a request (by its name: a status for the supplier, an action
+    /// for the pickup library); the hub checks it against the table and her library.
+    pub fn request_step(
+        &self,
+        code: &str,
+        step: &str,
+        due: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<QueueEntry, RequestError> {
+        let invalid = |field, code| {
+            RequestError::Invalid(vec![commons_protocol::FieldError::new(field, code)])
+        };
+        let due = match due.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => Some(
+                d.parse::<jiff::civil::Date>()
+                    .map_err(|_| invalid("due", "invalid_date"))?,
+            ),
+            None => None,
+        };
+        let library = self.librarian_library()?;
+        let code = BookingCode::parse(code).ok_or(RequestError::NotFound)?;
+        let Some(step) = share::step_named(step) else {
+            return Err(RequestError::Invalid(vec![
+                commons_protocol::FieldError::new("step", "unknown"),
+            ]));
+        };
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let needs_note = matches!(
+            step,
+            Step::Supplier(Status::Unfilled | Status::RetryPossible)
+        );
+        if needs_note && note.is_none() {
+            return Err(RequestError::Invalid(vec![
+                commons_protocol::FieldError::new("note", "required"),
+            ]));
+        }
+        if step == Step::Supplier(Status::Loaned) && due.is_none() {
+            return Err(RequestError::Invalid(vec![
+                commons_protocol::FieldError::new("due", "required"),
+            ]));
+        }
+        let (hub, session) = self.hub_desk().ok_or(RequestError::NoHubSession)?;
+        let body = StepRequest {
+            step,
+            due,
+            note: note.map(str::to_owned),
+        };
+        let view = hub
+            .request_step(&session, &code, &body)
+            .map_err(RequestError::from_hub)?;
+        Ok(self.queue_entry(&library, view)?)
+    }
+}
