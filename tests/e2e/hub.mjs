@@ -52,7 +52,11 @@ async function waitFor(url) {
   throw new Error(`${url} never answered`);
 }
 
-export async function startHub() {
+/** `sharing`: South also holds a book no one else has, and has its own librarian (Kwame
+ *  Osei, `south-desk`), for requests between the two libraries. */
+export const SOUTH_LIBRARIAN = { username: "south-desk", password: "south-desk-interlibrary" };
+
+export async function startHub({ sharing = false } = {}) {
   if (!existsSync(hubBinary)) throw new Error(`${hubBinary} does not exist: cargo build -p commons-hub`);
   const dir = mkdtempSync(join(tmpdir(), "commons-e2e-hub-"));
   if (isRoot) chownSync(dir, 65534, 65534);
@@ -73,7 +77,7 @@ export async function startHub() {
   for (const [library, name, prefix, records] of [
     // North's format is found by asking it (ListMetadataFormats); South's is named.
     ["north", "North Library", null, [entry("oai:north:1", "marc4j-chabon.mrc", 0), entry("oai:north:2", "marc4j-chabon.mrc", 1), ...Array.from({ length: 6 }, (_, i) => entry(`oai:north:s${i}`, "marc4j-selectedRecs.mrc", i))]],
-    ["south", "South Library", "oai_dc", [entry("oai:south:1", "marc4j-chabon.xml", 0), entry("oai:south:2", "marc4j-chabon.xml", 1)]],
+    ["south", "South Library", "oai_dc", [entry("oai:south:1", "marc4j-chabon.xml", 0), entry("oai:south:2", "marc4j-chabon.xml", 1), ...(sharing ? [entry("oai:south:3", "marc4j-pride-and-prejudice-fixed.mrc", 0)] : [])]],
   ]) {
     const manifest = join(dir, `${library}.json`);
     writeFileSync(manifest, JSON.stringify({ name, batch: 3, records }));
@@ -92,12 +96,18 @@ export async function startHub() {
   writeFileSync(
     roster,
     JSON.stringify({
-      libraries: [{ id: "north", name: "North Library", name_zh: "北区图书馆", city: "Chicago", city_zh: "芝加哥", time_zone: "America/Chicago" }],
-      librarians: [{ ...okafor, library: "north" }],
+      libraries: [
+        { id: "north", name: "North Library", name_zh: "北区图书馆", city: "Chicago", city_zh: "芝加哥", time_zone: "America/Chicago" },
+        ...(sharing ? [{ id: "south", name: "South Library", name_zh: "南区图书馆", city: "Springfield", city_zh: "斯普林菲尔德", time_zone: "America/Chicago" }] : []),
+      ],
+      librarians: [{ ...okafor, library: "north" }, ...(sharing ? [{ ...okafor, id: "lib-osei", name: "Kwame Osei", email: "k.osei@south.example.edu", library: "south", hours: [] }] : [])],
       consultation_types: demo("consultation_types.json"),
     }),
   );
   hub("roster", "import", roster);
+  if (sharing) {
+    run(hubBinary, ["--database", database, "librarian", "add", SOUTH_LIBRARIAN.username, "--name", "Kwame Osei", "--librarian", "lib-osei"], { input: `${SOUTH_LIBRARIAN.password}\n` });
+  }
   hub("resource", "import", join(root, "assets/demo/resources.json"));
   hub("harvest");
   // The workstation stands in North's Information Commons: its usage counts are North's.

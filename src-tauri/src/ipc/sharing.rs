@@ -204,7 +204,8 @@ pub enum PlaceOutcome {
         code: String,
         title: String,
         request: Option<Box<RequestInfo>>,
-        available_elsewhere: bool,
+        /// null: the holding libraries do not say whether a copy is on the shelf.
+        available_elsewhere: Option<bool>,
     },
     Invalid {
         problems: Vec<FieldProblem>,

@@ -475,7 +475,9 @@ export type PageHitView = {
 /**  What placing a request did. */
 export type PlaceOutcome = 
 /**  Placed with the hub, or (`request` null) waiting in the outbox. */
-{ kind: "placed"; code: string; title: string; request: RequestInfo | null; availableElsewhere: boolean } | { kind: "invalid"; problems: FieldProblem[] };
+{ kind: "placed"; code: string; title: string; request: RequestInfo | null; 
+/**  null: the holding libraries do not say whether a copy is on the shelf. */
+availableElsewhere: boolean | null } | { kind: "invalid"; problems: FieldProblem[] };
 
 /**  One request of a librarian's queue, with the steps she may take now. */
 export type QueueEntryView = {

@@ -1,5 +1,7 @@
 // The screens reachable from the main navigation, addressed by the URL hash (`#/catalogue`).
-export const routes = ["home", "catalogue", "disciplines", "documents", "consultations"] as const;
+export const routes = ["home", "catalogue", "disciplines", "documents", "consultations", "requests"] as const;
+/** Screens of the main navigation shown only on a workstation joined to a hub. */
+export const hubRoutes: readonly Route[] = ["requests"];
 /** Screens outside the main navigation. */
 const otherRoutes = ["librarian", "usage"] as const;
 export type Route = (typeof routes)[number] | (typeof otherRoutes)[number];

@@ -29,8 +29,9 @@ pub struct Placement {
     /// `None`: waiting in the outbox, sent when the hub is back.
     pub view: Option<RequestView>,
     /// Some member library other than the pickup library has a copy on the shelf (as this
-    /// workstation last heard); otherwise the reader waits for a return or a recall.
-    pub available_elsewhere: bool,
+    /// workstation last heard); `Some(false)`: none has, so the reader waits for a return or
+    /// a recall; `None`: the holding libraries do not say.
+    pub available_elsewhere: Option<bool>,
 }
 
 /// A request found by its code and email.
@@ -98,10 +99,19 @@ impl Workstation {
         let request = share::new_request(form);
         let title = record.description.title.clone();
         self.with_store(|s| share::enqueue(s, &request, &title, Timestamp::now()))?;
-        let available_elsewhere = record
-            .holdings
-            .iter()
-            .any(|h| h.library_id != form.pickup_library && h.status == "available");
+        let elsewhere = || {
+            record
+                .holdings
+                .iter()
+                .filter(|h| h.library_id != form.pickup_library)
+        };
+        let available_elsewhere = if elsewhere().any(|h| h.status == "available") {
+            Some(true)
+        } else if elsewhere().all(|h| h.status == "unknown") {
+            None
+        } else {
+            Some(false)
+        };
         let code = request.code.map(|c| c.to_string()).unwrap_or_default();
         let view = match self
             .send_requests(&hub, Some(&request.idempotency_key))?
