@@ -728,6 +728,26 @@ async fn bad_requests_are_refused_and_nothing_is_kept() {
         "{answer}"
     );
     assert_eq!(count("sharing_requests").await, 1);
+
+    // A workstation draws the code (its reader leaves with it even offline): the hub keeps
+    // it, and never gives one request's code to another.
+    let mut chosen = request("chosen", 108, "Loan");
+    chosen["code"] = json!("WXYZ-2345");
+    let (status, answer) = s.place(&chosen).await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (201, Some("WXYZ2345")),
+        "{answer}"
+    );
+    let mut clash = request("clash", 108, "Loan");
+    clash["code"] = json!("wxyz2345");
+    let (status, answer) = s.place(&clash).await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (409, Some("taken")),
+        "{answer}"
+    );
+    assert_eq!(count("sharing_requests").await, 2);
 }
 
 /// After the retention period an ended request keeps its history for statistics and loses

@@ -8,7 +8,8 @@ pub const SESSIONS: &str = "api/v1/sessions";
 pub const DESK: &str = "api/v1/desk";
 pub const DESK_CALENDAR: &str = "api/v1/desk/calendar";
 pub const DESK_SCHEDULE: &str = "api/v1/desk/schedule";
-/// `POST`: how a workstation stands (version, cursor, health checks), after each sync.
+/// `POST`: how a workstation stands (version, cursor, health checks), after each sync; the
+/// answer names the member library its token names (`WorkstationAck`).
 pub const WORKSTATION: &str = "api/v1/workstation";
 /// `POST`: a workstation's usage report; `GET`: a signed-in librarian's summary.
 pub const USAGE: &str = "api/v1/usage";
