@@ -462,6 +462,7 @@ mod tests {
             history: vec![],
             patron: None,
             unfilled_reason: None,
+            delivered_until: None,
         };
         let names = |lib, v: &RequestView| -> Vec<&'static str> {
             steps_for(lib, v).into_iter().map(step_name).collect()

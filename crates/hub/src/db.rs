@@ -85,6 +85,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_sharing",
         include_str!("../migrations/0017_sharing.sql"),
     ),
+    (
+        "0018_deliveries",
+        include_str!("../migrations/0018_deliveries.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ struct FileConfig {
     harvest: HarvestConfig,
     #[serde(default)]
     fleet: FleetConfig,
+    #[serde(default)]
+    sharing: SharingConfig,
     /// Days after a consultation before the student's personal data is purged.
     retention_days: Option<u32>,
 }
@@ -57,6 +59,25 @@ struct FleetConfig {
 impl Default for FleetConfig {
     fn default() -> Self {
         FleetConfig { stale_days: 3 }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SharingConfig {
+    /// Days a delivered copy (document delivery) can be opened before it is deleted.
+    delivery_days: u32,
+    /// The largest delivered copy taken, in MiB.
+    delivery_max_mb: u64,
+}
+
+impl Default for SharingConfig {
+    fn default() -> Self {
+        let d = server::Delivery::default();
+        SharingConfig {
+            delivery_days: d.days,
+            delivery_max_mb: d.max_bytes / (1024 * 1024),
+        }
     }
 }
 
@@ -94,6 +115,18 @@ fn file_config(path: Option<&PathBuf>) -> Result<FileConfig, String> {
         .is_some_and(|d| !(1..=3650).contains(&d))
     {
         return Err(format!("{}: retention_days is 1 to 3650", path.display()));
+    }
+    if !(1..=365).contains(&config.sharing.delivery_days) {
+        return Err(format!(
+            "{}: sharing.delivery_days is 1 to 365",
+            path.display()
+        ));
+    }
+    if !(1..=1024).contains(&config.sharing.delivery_max_mb) {
+        return Err(format!(
+            "{}: sharing.delivery_max_mb is 1 to 1024",
+            path.display()
+        ));
     }
     if !(1..=600).contains(&config.harvest.timeout_secs) {
         return Err(format!(
@@ -331,6 +364,7 @@ async fn main() -> ExitCode {
                 tokio::spawn(commons_hub::purge::scheduler(
                     db.clone(),
                     file.retention_days.unwrap_or(commons_hub::purge::RETENTION_DAYS),
+                    documents_dir.clone(),
                 ));
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
@@ -339,6 +373,10 @@ async fn main() -> ExitCode {
                 let shared = server::Shared {
                     db: db.clone(),
                     documents: documents_dir.clone().map(std::sync::Arc::new),
+                    delivery: server::Delivery {
+                        days: file.sharing.delivery_days,
+                        max_bytes: file.sharing.delivery_max_mb * 1024 * 1024,
+                    },
                 };
                 axum::serve(listener, server::router_with(shared))
                     .with_graceful_shutdown(async {

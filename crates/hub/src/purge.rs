@@ -65,11 +65,17 @@ pub async fn personal_data(
     })
 }
 
-/// Purges every `EVERY` while the hub serves.
-pub async fn scheduler(db: Db, retention_days: u32) {
+/// Purges every `EVERY` while the hub serves, and deletes delivered copies past their time
+/// from the documents directory `documents` (they are never served after it in between).
+pub async fn scheduler(db: Db, retention_days: u32, documents: Option<std::path::PathBuf>) {
     let mut tick = tokio::time::interval(EVERY);
     loop {
         tick.tick().await;
+        match crate::sharing::expire_deliveries(&db, documents.as_deref()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(copies = n, "expired delivered copies deleted"),
+            Err(e) => tracing::error!(error = %e, "expired delivered copies could not be deleted"),
+        }
         match personal_data(&db, retention_days, jiff::Timestamp::now()).await {
             Ok(p) if p.bookings > 0 || p.sessions > 0 || p.requests > 0 => {
                 tracing::info!(

@@ -325,6 +325,89 @@ pub async fn step(
     code: &str,
     s: &StepRequest,
 ) -> Result<RequestView, Refused> {
+    take(db, library, username, code, s, None).await
+}
+
+/// A delivered copy: its file's SHA-256 and size, and how many days it is kept.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub sha256: String,
+    pub bytes: i64,
+    pub days: u32,
+}
+
+/// Where delivered copies live: `DIR/deliveries/<sha256>.pdf`, apart from the shared
+/// documents (never announced, never served by SHA-256 alone).
+pub fn delivery_path(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
+    dir.join("deliveries").join(format!("{sha}.pdf"))
+}
+
+/// The supplier's librarian delivers the scanned copy of a copy request: the PDF is stored,
+/// kept for `days`, and completes the request (CopyCompleted), all or nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn deliver(
+    db: &Db,
+    dir: &std::path::Path,
+    library: &str,
+    username: &str,
+    code: &str,
+    pdf: &[u8],
+    max_bytes: u64,
+    days: u32,
+) -> Result<RequestView, Refused> {
+    if !pdf.starts_with(b"%PDF-") {
+        return refuse(
+            ApiCode::Invalid,
+            "file: this is not a PDF (it does not start with %PDF-)",
+        );
+    }
+    if pdf.len() as u64 > max_bytes {
+        return refuse(
+            ApiCode::TooLarge,
+            format!(
+                "file: a delivered copy is at most {} MiB",
+                max_bytes / (1024 * 1024)
+            ),
+        );
+    }
+    let sha = Sha256::of(pdf).to_string();
+    let path = delivery_path(dir, &sha);
+    let fresh = !path.exists();
+    if fresh {
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)
+            .map_err(|e| HubError::Internal(format!("{}: {e}", parent.display())))?;
+        let temp = path.with_extension("new");
+        std::fs::write(&temp, pdf)
+            .and_then(|()| std::fs::rename(&temp, &path))
+            .map_err(|e| HubError::Internal(format!("{}: {e}", path.display())))?;
+    }
+    let s = StepRequest {
+        step: Step::Supplier(Status::CopyCompleted),
+        due: None,
+        note: None,
+    };
+    let delivered = Delivered {
+        sha256: sha,
+        bytes: i64::try_from(pdf.len()).unwrap_or(i64::MAX),
+        days,
+    };
+    let result = take(db, library, username, code, &s, Some(&delivered)).await;
+    if result.is_err() && fresh {
+        // Nothing refers to it: the file goes with the refusal.
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
+async fn take(
+    db: &Db,
+    library: &str,
+    username: &str,
+    code: &str,
+    s: &StepRequest,
+    delivered: Option<&Delivered>,
+) -> Result<RequestView, Refused> {
     let Some(code) = BookingCode::parse(code) else {
         return refuse(ApiCode::NotFound, "no request has this code");
     };
@@ -402,7 +485,7 @@ pub async fn step(
         Step::Supplier(Status::Unfilled | Status::RetryPossible) if note.is_none() => {
             return refuse(ApiCode::Invalid, "note: say why, for the reader");
         }
-        Step::Supplier(Status::CopyCompleted) => {
+        Step::Supplier(Status::CopyCompleted) if delivered.is_none() => {
             // A copy is completed by delivering its file (document delivery), not by a step.
             return refuse(
                 ApiCode::WrongState,
@@ -443,6 +526,19 @@ pub async fn step(
             ],
         )
         .await?;
+        if let Some(d) = delivered {
+            tx.execute(
+                "INSERT INTO sharing_deliveries(request_id, sha256, bytes, expires_at)
+                 VALUES ($1, $2, $3, now() + make_interval(days => $4))",
+                &[
+                    &id,
+                    &d.sha256,
+                    &d.bytes,
+                    &i32::try_from(d.days).unwrap_or(i32::MAX),
+                ],
+            )
+            .await?;
+        }
         let note = due.map(|d| d.to_string()).or(note.map(str::to_owned));
         event(
             &tx,
@@ -521,7 +617,9 @@ async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<Reques
                      FROM sharing_events e WHERE e.request_id = r.id),
                     (SELECT json_build_object('name', p.name, 'card_number', p.card_number, 'email', p.email,
                          'note', p.note, 'part', p.part, 'citation', p.citation)
-                     FROM sharing_patrons p WHERE p.request_id = r.id AND $2)
+                     FROM sharing_patrons p WHERE p.request_id = r.id AND $2),
+                    (SELECT to_char(d.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                     FROM sharing_deliveries d WHERE d.request_id = r.id AND d.expires_at > now())
              FROM sharing_requests r WHERE r.id = $1",
             &[&id, &with_patron],
         )
@@ -537,6 +635,7 @@ async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<Reques
         .map_err(|e| HubError::Internal(format!("a stored reader: {e}")))?;
     let work: i64 = r.get(1);
     let due: Option<String> = r.get(9);
+    let delivered: Option<String> = r.get(14);
     Ok(RequestView {
         code,
         record_id: format!("hub:{work}"),
@@ -552,5 +651,77 @@ async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<Reques
         history,
         patron,
         unfilled_reason: r.get(11),
+        delivered_until: delivered.and_then(|t| t.parse().ok()),
     })
+}
+
+/// A delivered copy as its reader opens it: the request's code and email, at a workstation
+/// of the pickup library, before it expires. The file's path and the request's title.
+pub async fn open_delivery(
+    db: &Db,
+    dir: &std::path::Path,
+    token_hash: &str,
+    code: &str,
+    email: &str,
+) -> Result<(std::path::PathBuf, String), Refused> {
+    let not_found = || {
+        refuse(
+            ApiCode::NotFound,
+            "no delivered copy has this code and email",
+        )
+    };
+    let Some(code) = BookingCode::parse(code) else {
+        return not_found();
+    };
+    let client = db.pool.get().await?;
+    let Some(row) = client
+        .query_opt(
+            "SELECT d.sha256, r.title, r.pickup_library,
+                    (SELECT library_id FROM tokens WHERE hash = $3 AND revoked_at IS NULL)
+             FROM sharing_requests r
+             JOIN sharing_patrons p ON p.request_id = r.id
+             JOIN sharing_deliveries d ON d.request_id = r.id
+             WHERE r.code = $1 AND lower(p.email) = lower($2) AND d.expires_at > now()",
+            &[&code.compact(), &email.trim(), &token_hash],
+        )
+        .await?
+    else {
+        return not_found();
+    };
+    let (sha, title, pickup, here): (String, String, String, Option<String>) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
+    if here.as_deref() != Some(pickup.as_str()) {
+        return refuse(
+            ApiCode::Forbidden,
+            "a delivered copy opens at a workstation of the pickup library",
+        );
+    }
+    Ok((delivery_path(dir, &sha), title))
+}
+
+/// Deletes delivered copies past their time: the rows, then each file no other delivery
+/// still uses. Returns how many copies expired.
+pub async fn expire_deliveries(db: &Db, dir: Option<&std::path::Path>) -> Result<u64, HubError> {
+    let client = db.pool.get().await?;
+    let gone: Vec<String> = client
+        .query(
+            "WITH d AS (DELETE FROM sharing_deliveries WHERE expires_at <= now() RETURNING sha256)
+             SELECT DISTINCT sha256 FROM d
+             WHERE NOT EXISTS (SELECT 1 FROM sharing_deliveries k WHERE k.sha256 = d.sha256 AND k.expires_at > now())",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if let Some(dir) = dir {
+        for sha in &gone {
+            if let Err(e) = std::fs::remove_file(delivery_path(dir, sha))
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(error = %e, "an expired delivered copy could not be deleted");
+            }
+        }
+    }
+    Ok(gone.len() as u64)
 }

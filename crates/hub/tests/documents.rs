@@ -88,6 +88,7 @@ async fn documents_arrive_resume_are_checked_and_evicted_least_recently_used() {
     let shared = server::Shared {
         db: db.clone(),
         documents: Some(std::sync::Arc::new(hub_docs.path().to_owned())),
+        delivery: server::Delivery::default(),
     };
     tokio::spawn(async move { axum::serve(listener, server::router_with(shared)).await });
 

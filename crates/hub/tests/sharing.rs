@@ -817,3 +817,137 @@ async fn the_reader_of_an_ended_request_is_forgotten_after_the_retention_period(
         "Mei Chen"
     );
 }
+
+/// Document delivery: the supplier's librarian uploads the scanned PDF, which completes a
+/// copy request; the reader opens it at a workstation of the pickup library with the code
+/// and email, until it expires; then row and file are gone. Not a PDF, too large, the
+/// wrong library or a loan: refused, nothing stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_copy_completes_the_request_and_expires() {
+    let s = sharing().await;
+    s.work(130, "Copy Record", &[("south", "available")]).await;
+    s.work(131, "Loan Record", &[("south", "available")]).await;
+    let docs = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let shared = commons_hub::server::Shared {
+        db: s.hub.db.clone(),
+        documents: Some(std::sync::Arc::new(docs.path().to_owned())),
+        delivery: commons_hub::server::Delivery {
+            days: 14,
+            max_bytes: 1024 * 1024,
+        },
+    };
+    tokio::spawn(
+        async move { axum::serve(listener, commons_hub::server::router_with(shared)).await },
+    );
+    let (status, copy) = s.place(&request("copy", 130, "Copy")).await;
+    assert_eq!(status, 201, "{copy}");
+    let code = copy["code"].as_str().unwrap().to_owned();
+    let (status, loan) = s.place(&request("loan", 131, "Loan")).await;
+    assert_eq!(status, 201, "{loan}");
+    let loan_code = loan["code"].as_str().unwrap().to_owned();
+    let deliver = |librarian: &'static str, code: String, body: Vec<u8>| {
+        let request = s
+            .hub
+            .http
+            .post(format!("{url}/api/v1/requests/{code}/delivery"))
+            .bearer_auth(&s.north_token)
+            .header(SESSION_HEADER, &s.sessions[librarian])
+            .header("content-type", "application/pdf")
+            .body(body);
+        async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let pdf = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus/pdf/clippath.pdf"),
+    )
+    .unwrap();
+    let files = |dir: &std::path::Path| {
+        std::fs::read_dir(dir.join("deliveries"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    // Refused, with nothing kept: the pickup library's librarian, not a PDF, too large, a loan.
+    assert_eq!(deliver("north", code.clone(), pdf.clone()).await.0, 403);
+    assert_eq!(
+        deliver("south", code.clone(), b"just text".to_vec())
+            .await
+            .0,
+        400
+    );
+    let mut large = b"%PDF-1.4\n".to_vec();
+    large.resize(1024 * 1024 + 10, b' ');
+    assert_eq!(deliver("south", code.clone(), large).await.0, 413);
+    assert_eq!(deliver("south", loan_code, pdf.clone()).await.0, 409);
+    assert_eq!(files(docs.path()), 0);
+
+    // South delivers: the copy request is complete, and the reader's view says until when.
+    let (status, view) = deliver("south", code.clone(), pdf.clone()).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "CopyCompleted");
+    let until: jiff::Timestamp = view["delivered_until"].as_str().unwrap().parse().unwrap();
+    let days = (until - jiff::Timestamp::now()).get_seconds() / 86_400;
+    assert!((13..=14).contains(&days), "{until}");
+    assert_eq!(files(docs.path()), 1);
+    // Delivered once: a second upload meets a completed request.
+    assert_eq!(deliver("south", code.clone(), pdf.clone()).await.0, 409);
+
+    // The reader opens it at North with the code and email; not with another email, and not
+    // at a workstation of another library.
+    let open = |token: String, email: &'static str| {
+        let request = s
+            .hub
+            .http
+            .post(format!("{url}/api/v1/requests/{code}/delivery/open"))
+            .bearer_auth(token)
+            .json(&json!({"email": email}));
+        async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, bytes) = open(s.north_token.clone(), "MEI.CHEN@students.example.edu").await;
+    assert_eq!(status, 200);
+    assert_eq!(bytes, pdf);
+    assert_eq!(
+        open(s.north_token.clone(), "someone@example.edu").await.0,
+        404
+    );
+    let east = commons_hub::tokens::create_for(&s.hub.db, "East IC-01", Some("east"))
+        .await
+        .unwrap();
+    assert_eq!(open(east, "mei.chen@students.example.edu").await.0, 403);
+
+    // Expired: never served again, then row and file deleted.
+    let client = s.hub.db.pool.get().await.unwrap();
+    client
+        .execute(
+            "UPDATE sharing_deliveries SET expires_at = now() - interval '1 minute'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        open(s.north_token.clone(), "mei.chen@students.example.edu")
+            .await
+            .0,
+        404
+    );
+    let (_, view) = s.lookup(&code, "mei.chen@students.example.edu").await;
+    assert_eq!(view["delivered_until"], Value::Null);
+    assert_eq!(
+        commons_hub::sharing::expire_deliveries(&s.hub.db, Some(docs.path()))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(files(docs.path()), 0);
+    // The request and its history stay, for the statistics.
+    assert_eq!(view["status"], "CopyCompleted");
+}

@@ -46,6 +46,17 @@ pub fn request_steps(code: &crate::BookingCode) -> String {
     format!("{REQUESTS}/{}/steps", code.compact())
 }
 
+/// `POST` (a supplier's librarian, the PDF as the body): the scanned copy that completes a
+/// copy request.
+pub fn request_delivery(code: &crate::BookingCode) -> String {
+    format!("{REQUESTS}/{}/delivery", code.compact())
+}
+
+/// `POST` (the reader's email): the delivered copy, at a workstation of the pickup library.
+pub fn request_delivery_open(code: &crate::BookingCode) -> String {
+    format!("{REQUESTS}/{}/delivery/open", code.compact())
+}
+
 /// `api/v1/documents/{sha256}`.
 pub fn document(sha: &crate::Sha256) -> String {
     format!("api/v1/documents/{sha}")

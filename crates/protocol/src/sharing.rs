@@ -484,7 +484,13 @@ pub struct RequestView {
     pub patron: Option<Patron>,
     /// Why the request ended Unfilled, in words the reader can act on.
     pub unfilled_reason: Option<String>,
+    /// A delivered copy can be opened until then (at a workstation of the pickup library).
+    #[serde(default)]
+    pub delivered_until: Option<jiff::Timestamp>,
 }
+
+/// `POST /api/v1/requests/{code}/delivery/open`: the reader's email; the answer is the PDF.
+pub type DeliveryOpen = RequestLookup;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patron {

@@ -352,6 +352,7 @@ fn every_route_s_types_round_trip() {
             citation: None,
         }),
         unfilled_reason: None,
+        delivered_until: Some("2026-12-15T10:00:00Z".parse().unwrap()),
     });
 
     // A code from a newer hub is read, as one this end does not know.

@@ -202,6 +202,23 @@ where
 pub struct Shared {
     pub db: Db,
     pub documents: Option<Arc<PathBuf>>,
+    pub delivery: Delivery,
+}
+
+/// How delivered copies (document delivery) are kept: days, and the largest file taken.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery {
+    pub days: u32,
+    pub max_bytes: u64,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery {
+            days: 14,
+            max_bytes: 50 * 1024 * 1024,
+        }
+    }
 }
 
 impl FromRef<Shared> for Db {
@@ -224,6 +241,7 @@ pub fn router(db: Db) -> Router {
     router_with(Shared {
         db,
         documents: None,
+        delivery: Delivery::default(),
     })
 }
 
@@ -238,7 +256,7 @@ pub fn router_with(shared: Shared) -> Router {
         .merge(documents::routes())
         .merge(usage::routes())
         .merge(fleet::routes())
-        .merge(sharing::routes())
+        .merge(sharing::routes(shared.delivery))
         .fallback(|| async { ApiError::new(ApiCode::NotFound, "no such address") })
         .layer(DefaultBodyLimit::max(REQUEST_BYTES_MAX))
         .with_state(shared)

@@ -4,14 +4,16 @@
 //! libraries involved see their requests (`GET`) and take steps (`POST …/{code}/steps`).
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use commons_protocol::ApiCode;
 use commons_protocol::sharing::{NewRequest, RequestLookup, RequestView, StepRequest};
 
 use super::{ApiError, ApiJson, Librarian, Shared, Workstation};
+use crate::api::Delivery;
 use crate::db::Db;
 use crate::sharing::{self, Placed, Refused};
 
@@ -82,9 +84,74 @@ async fn step(
     ))
 }
 
-pub(super) fn routes() -> Router<Shared> {
+fn documents_dir(shared: &Shared) -> Result<std::sync::Arc<std::path::PathBuf>, ApiError> {
+    shared.documents.clone().ok_or_else(|| {
+        ApiError::new(
+            ApiCode::Unavailable,
+            "this hub has no documents directory, so it cannot keep delivered copies",
+        )
+    })
+}
+
+/// The supplier's librarian delivers a copy: the PDF is the body.
+async fn deliver(
+    Librarian(me): Librarian,
+    State(shared): State<Shared>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Json<RequestView>, ApiError> {
+    let dir = documents_dir(&shared)?;
+    let library = library_of(&shared.db, &me).await?;
+    let Delivery { days, max_bytes } = shared.delivery;
+    Ok(Json(
+        sharing::deliver(
+            &shared.db,
+            &dir,
+            &library,
+            &me.username,
+            &code,
+            &body,
+            max_bytes,
+            days,
+        )
+        .await?,
+    ))
+}
+
+/// The reader opens a delivered copy at a workstation of the pickup library.
+async fn open_delivery(
+    Workstation(token): Workstation,
+    State(shared): State<Shared>,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<RequestLookup>,
+) -> Result<Response, ApiError> {
+    let dir = documents_dir(&shared)?;
+    let (path, _) = sharing::open_delivery(&shared.db, &dir, &token, &code, &body.email).await?;
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        tracing::error!(error = %e, "a delivered copy could not be read");
+        ApiError::new(ApiCode::Internal, "the delivered copy could not be read")
+    })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub(super) fn routes(delivery: Delivery) -> Router<Shared> {
+    let body_limit = usize::try_from(delivery.max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     Router::new()
         .route("/api/v1/requests", post(place).get(queue))
         .route("/api/v1/requests/{code}/lookup", post(lookup))
         .route("/api/v1/requests/{code}/steps", post(step))
+        .route(
+            "/api/v1/requests/{code}/delivery",
+            post(deliver).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/api/v1/requests/{code}/delivery/open", post(open_delivery))
 }
