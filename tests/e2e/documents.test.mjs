@@ -2,7 +2,7 @@
 // page 3, find a word, see the hit count, jump between hits across pages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dataDir, launch, screenshot } from "./harness.mjs";
+import { dataDir, launch, screenshot, tinyPdf } from "./harness.mjs";
 
 test("open a document, go to page 3, find a word and jump between its hits", async () => {
   const dir = dataDir("documents");
@@ -91,30 +91,6 @@ test("open a document, go to page 3, find a word and jump between its hits", asy
     await app.stop({ cleanup: true });
   }
 });
-
-/** A one-page PDF whose text is `text`, with a correct cross-reference table. */
-/** A one-page PDF showing `text`, or drawing only a line (like a scan, no text) without it. */
-function tinyPdf(text) {
-  const content = text === undefined ? "72 720 m 540 720 l S" : `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
-  const objects = [
-    "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-  ];
-  let out = "%PDF-1.4\n";
-  const offsets = [];
-  objects.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return out;
-}
 
 test("a librarian adds a PDF; a non-PDF is refused; the new text becomes searchable", async () => {
   const dir = dataDir("add-document");

@@ -113,6 +113,8 @@ export async function startHub({ sharing = false } = {}) {
   // The workstation stands in North's Information Commons: its usage counts are North's.
   const token = hub("token", "create", "IC-01", "--library", "north").trim();
 
+  // Delivered copies (document delivery) are kept here.
+  const documents = join(dir, "documents");
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}/`;
   let server = null;
@@ -120,6 +122,7 @@ export async function startHub({ sharing = false } = {}) {
     url,
     token,
     database,
+    documents,
     /** Runs `commons-hub` on this hub's database: its exit status and output. */
     cli(...args) {
       const r = spawnSync(hubBinary, ["--database", database, ...args], { encoding: "utf8" });
@@ -130,7 +133,7 @@ export async function startHub({ sharing = false } = {}) {
       return run(join(bin, "psql"), ["-h", dir, "-U", "postgres", "-d", "postgres", "-At", "-c", sql]);
     },
     async startServing() {
-      server = spawn(hubBinary, ["--database", database, "serve", "--listen", `127.0.0.1:${port}`], { stdio: "ignore" });
+      server = spawn(hubBinary, ["--database", database, "--documents-dir", documents, "serve", "--listen", `127.0.0.1:${port}`], { stdio: "ignore" });
       await waitFor(`${url}healthz`);
     },
     async stopServing() {

@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataDir, launch, runCli, screenshot } from "./harness.mjs";
+import { existsSync, readdirSync } from "node:fs";
+import { dataDir, launch, runCli, screenshot, tinyPdf } from "./harness.mjs";
 import { SOUTH_LIBRARIAN, startHub } from "./hub.mjs";
 
 const syncState = (s) => s.execute("return document.querySelector('[data-testid=\"sync-status\"]')?.dataset.state ?? null");
@@ -139,6 +140,25 @@ test("a request from North to South: placed, accepted, shipped, received; a copy
       await s.click(await s.waitFor("the ship button", () => s.find(`${card} [data-step="Loaned"]`)));
       await s.waitFor("shipped", async () => (await stateOf()) === "Loaned");
       await screenshot(s, "sharing-queue-shipped");
+
+      // The copy request: South delivers the scan (a file that is not a PDF is refused
+      // first), which completes it.
+      const copyCard = `[data-request="${copyCode}"]`;
+      await s.waitFor("the copy in South's queue", () => s.find(`[data-group="supply"] ${copyCard}`));
+      const chooseScan = (body) =>
+        s.execute(
+          `const dt = new DataTransfer(); dt.items.add(new File([arguments[0]], 'scan.pdf', { type: 'application/pdf' }));
+           const input = document.querySelector(arguments[1]); input.files = dt.files;
+           input.dispatchEvent(new Event('change', { bubbles: true }));`,
+          [body, `${copyCard} [data-testid="deliver-file"]`],
+        );
+      await chooseScan("a photo, not a PDF");
+      await s.waitFor("not a PDF refused", () => s.find(`${copyCard} [data-problem="file/not_a_pdf"]`));
+      await chooseScan(tinyPdf("Kavalier and Clay chapter one as scanned"));
+      await s.waitFor("the copy delivered", async () => (await attr(copyCard, "data-status")) === "CopyCompleted", 30000);
+      assert.ok(await s.find(`[data-group="closed"] ${copyCard} [data-testid="delivered-until"]`));
+      assert.equal(readdirSync(join(hub.documents, "deliveries")).length, 1);
+      await screenshot(s, "sharing-copy-delivered");
       await s.click(await s.find('[data-testid="session"] button'));
       await s.waitFor("signed out", async () => (await s.execute("return document.querySelector('[data-testid=\"session\"]') === null")) === true);
 
@@ -171,6 +191,47 @@ test("a request from North to South: placed, accepted, shipped, received; a copy
       await s.waitFor("in Chinese", async () => /可以取书/.test((await s.textOf('[data-testid="request-status"]')) ?? ""));
       await screenshot(s, "sharing-my-request-zh");
       await s.clickOn('button[data-language="en"]');
+      // The copy: ready at North, read in the viewer, saved to the session's files; never
+      // among the workstation's documents.
+      const findCopy = async () => {
+        await go("#/requests");
+        await s.waitFor("the lookup form", () => s.find("#find-code"));
+        await clear("#find-code");
+        await clear("#find-email");
+        await type("#find-code", copyCode);
+        await type("#find-email", "mei.chen@students.example.edu");
+        await s.click(await s.find('[data-testid="find-request"]'));
+        await s.waitFor("the copy request found", async () => (await attr('[data-testid="request-status"]', "data-status")) === "CopyCompleted");
+      };
+      await findCopy();
+      await s.waitFor("the copy offered", () => s.find('[data-testid="copy-ready"]'));
+      await screenshot(s, "sharing-copy-ready");
+      await s.click(await s.find('[data-testid="read-copy"]'));
+      await s.waitFor("the copy in the viewer", async () => Number(await attr(".viewer", "data-pages")) === 1, 30000);
+      assert.match(await s.textOf(".viewer h1"), /Kavalier/);
+      await s.waitFor("the scan drawn with its text", () => s.find('.pdf-page[data-page="1"] .textLayer span'), 30000);
+      assert.match(await s.execute("return document.querySelector('.pdf-page[data-page=\"1\"] .textLayer').textContent"), /chapter one as scanned/);
+      await screenshot(s, "sharing-copy-viewer");
+      await go("#/documents");
+      await s.waitFor("the documents screen", () => s.find(".documents h1, h1"));
+      const listed = await s.execute("return document.querySelector('main')?.textContent ?? ''");
+      assert.doesNotMatch(listed, /Kavalier/);
+      await findCopy();
+      await s.click(await s.waitFor("the save button", () => s.find('[data-testid="save-copy"]')));
+      const savedAs = await s.waitFor("the copy saved", () => s.textOf('[data-testid="copy-saved"]'));
+      const savedPath = savedAs.match(/Saved as (.+\.pdf)\./)[1];
+      assert.ok(existsSync(savedPath), savedPath);
+      await s.waitFor("listed among the session's files", () => s.find('[data-testid="session-files"]'));
+
+      // Expired: the hub no longer serves it, and its purge deletes the file.
+      hub.query("UPDATE sharing_deliveries SET expires_at = now() - interval '1 minute'");
+      await findCopy();
+      assert.equal(await s.execute("return document.querySelector('[data-testid=\"copy-ready\"]') === null"), true);
+      const purged = hub.cli("--documents-dir", hub.documents, "purge");
+      assert.equal(purged.status, 0, purged.stderr);
+      assert.match(purged.stdout, /1 expired delivered copies deleted/);
+      assert.equal(readdirSync(join(hub.documents, "deliveries")).length, 0);
+
       // Another email finds nothing, and says so as for an unknown code.
       await clear("#find-email");
       await type("#find-email", "someone.else@students.example.edu");

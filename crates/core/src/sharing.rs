@@ -27,6 +27,8 @@ pub enum RequestError {
     NotFound,
     #[error("there is no record {0} in this catalogue")]
     UnknownRecord(String),
+    #[error("a delivered copy opens only at a workstation of the pickup library")]
+    CopyElsewhere,
     #[error("sign in as a librarian first (or again: sessions end after 30 minutes unused)")]
     NotSignedIn,
     #[error("this account is not a librarian's, so it has no requests to handle")]
@@ -49,6 +51,7 @@ impl RequestError {
             RequestError::NoHub => "no_hub",
             RequestError::NotFound => "unknown_code",
             RequestError::UnknownRecord(_) => "not_found",
+            RequestError::CopyElsewhere => "copy_elsewhere",
             RequestError::NotSignedIn => "not_signed_in",
             RequestError::NotALibrarian => "not_a_librarian",
             RequestError::NoHubSession => "no_hub_session",
@@ -352,6 +355,16 @@ pub fn steps_for(library: &str, v: &RequestView) -> Vec<Step> {
         .collect()
 }
 
+/// Whether a librarian of `library` may deliver the copy that completes this request.
+pub fn can_deliver(library: &str, v: &RequestView) -> bool {
+    let state = State {
+        status: v.status,
+        pickup: v.pickup,
+    };
+    v.supplier.as_deref() == Some(library)
+        && transition(v.service, state, Step::Supplier(Status::CopyCompleted)).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,6 +493,15 @@ mod tests {
         );
         assert_eq!(names("north", &new), ["Cancel"]);
         assert!(names("east", &new).is_empty());
+        assert!(
+            !can_deliver("south", &new),
+            "a loan is not delivered as a file"
+        );
+        let copy = RequestView {
+            service: ServiceType::Copy,
+            ..new.clone()
+        };
+        assert!(can_deliver("south", &copy) && !can_deliver("north", &copy));
         let shipped = view(Status::Loaned, PickupStage::Awaiting);
         assert_eq!(names("north", &shipped), ["Received"]);
         for s in Step::all() {

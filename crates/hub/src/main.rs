@@ -200,8 +200,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Purge students' personal data of consultations past the retention period (serve does
-    /// this every hour; this is for cron)
+    /// Purge students' personal data of consultations and requests past the retention period,
+    /// and delivered copies past their time (serve does this every hour; this is for cron)
     Purge {
         /// Days to keep; default the file's `retention_days`, else 90
         #[arg(long)]
@@ -400,8 +400,12 @@ async fn main() -> ExitCode {
                 let purged = commons_hub::purge::personal_data(&db, days, jiff::Timestamp::now())
                     .await
                     .map_err(|e| e.to_string())?;
+                let copies =
+                    commons_hub::sharing::expire_deliveries(&db, documents_dir.as_deref())
+                        .await
+                        .map_err(|e| e.to_string())?;
                 println!(
-                    "personal data purged from {} consultations and {} sharing requests older than {days} days; {} ended sessions removed",
+                    "personal data purged from {} consultations and {} sharing requests older than {days} days; {} ended sessions removed; {copies} expired delivered copies deleted",
                     purged.bookings, purged.requests, purged.sessions
                 );
             }

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::ipc::{
-    FoundRequest, PlaceOutcome, QueueEntryView, RequestFormInput, RequestQueueView,
-    SharingContextView,
+    DeliverOutcome, FoundRequest, OpenedCopyView, PlaceOutcome, QueueEntryView, RequestFormInput,
+    RequestQueueView, SharingContextView,
 };
 
 #[tauri::command]
@@ -68,6 +68,52 @@ pub async fn take_request_step(
         Ok(ws
             .request_step(&code, &step, due.as_deref(), note.as_deref())?
             .into())
+    })
+    .await
+}
+
+/// The supplying library's librarian delivers the scanned copy (base64 PDF).
+#[tauri::command]
+#[specta::specta]
+pub async fn deliver_copy(
+    state: State<'_, AppState>,
+    code: String,
+    base64: String,
+) -> Result<DeliverOutcome, IpcError> {
+    blocking(&state, move |ws| {
+        DeliverOutcome::from_result(ws.deliver_copy(&code, &base64))
+    })
+    .await
+}
+
+/// A delivered copy, opened for this patron session by code and email.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_copy(
+    state: State<'_, AppState>,
+    code: String,
+    email: String,
+) -> Result<OpenedCopyView, IpcError> {
+    blocking(&state, move |ws| {
+        let c = ws.open_copy(&code, &email)?;
+        Ok(OpenedCopyView {
+            sha256: c.sha256,
+            title: c.title,
+        })
+    })
+    .await
+}
+
+/// Saves a copy opened this session in the downloads folder (a file of the session).
+#[tauri::command]
+#[specta::specta]
+pub async fn save_copy(state: State<'_, AppState>, sha256: String) -> Result<Exported, IpcError> {
+    blocking(&state, move |ws| {
+        let path = ws.save_copy(&sha256)?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            records: 0,
+        })
     })
     .await
 }

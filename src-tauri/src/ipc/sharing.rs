@@ -151,6 +151,8 @@ pub struct RequestInfo {
     pub history: Vec<RequestEventView>,
     pub patron: Option<RequestPatronView>,
     pub unfilled_reason: Option<String>,
+    /// A delivered copy opens until then (RFC 3339, UTC).
+    pub delivered_until: Option<String>,
 }
 
 impl From<RequestEvent> for RequestEventView {
@@ -190,6 +192,7 @@ impl From<RequestView> for RequestInfo {
                 citation: p.citation,
             }),
             unfilled_reason: v.unfilled_reason,
+            delivered_until: v.delivered_until.map(|t| t.to_string()),
         }
     }
 }
@@ -272,6 +275,8 @@ pub struct QueueEntryView {
     pub call_number: Option<String>,
     /// Step names: ISO 18626 statuses for the supplier, actions for the pickup library.
     pub steps: Vec<String>,
+    /// The scanned copy may be delivered (it completes the request).
+    pub can_deliver: bool,
 }
 
 impl From<QueueEntry> for QueueEntryView {
@@ -279,6 +284,7 @@ impl From<QueueEntry> for QueueEntryView {
         QueueEntryView {
             request: e.view.into(),
             call_number: e.call_number,
+            can_deliver: e.can_deliver,
             steps: e
                 .steps
                 .into_iter()
@@ -294,4 +300,36 @@ impl From<QueueEntry> for QueueEntryView {
 pub struct RequestQueueView {
     pub library: String,
     pub entries: Vec<QueueEntryView>,
+}
+
+/// What delivering a copy did: the request after it, or the file's problem.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum DeliverOutcome {
+    Delivered { entry: Box<QueueEntryView> },
+    Invalid { problems: Vec<FieldProblem> },
+}
+
+impl DeliverOutcome {
+    pub fn from_result(
+        result: Result<QueueEntry, share::RequestError>,
+    ) -> Result<DeliverOutcome, IpcError> {
+        match result {
+            Ok(e) => Ok(DeliverOutcome::Delivered {
+                entry: Box::new(e.into()),
+            }),
+            Err(share::RequestError::Invalid(list)) => Ok(DeliverOutcome::Invalid {
+                problems: list.into_iter().map(Into::into).collect(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A delivered copy opened for this session: the viewer opens `doc://localhost/<sha256>`.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedCopyView {
+    pub sha256: String,
+    pub title: String,
 }

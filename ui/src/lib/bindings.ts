@@ -105,6 +105,12 @@ export const commands = {
 	 *  declining.
 	 */
 	takeRequestStep: (code: string, step: string, due: string | null, note: string | null) => __TAURI_INVOKE<QueueEntryView>("take_request_step", { code, step, due, note }),
+	/**  The supplying library's librarian delivers the scanned copy (base64 PDF). */
+	deliverCopy: (code: string, base64: string) => __TAURI_INVOKE<DeliverOutcome>("deliver_copy", { code, base64 }),
+	/**  A delivered copy, opened for this patron session by code and email. */
+	openCopy: (code: string, email: string) => __TAURI_INVOKE<OpenedCopyView>("open_copy", { code, email }),
+	/**  Saves a copy opened this session in the downloads folder (a file of the session). */
+	saveCopy: (sha256: string) => __TAURI_INVOKE<Exported>("save_copy", { sha256 }),
 	/**  How syncing with the hub goes. */
 	getSyncStatus: () => __TAURI_INVOKE<SyncStatusView>("get_sync_status"),
 	/**  Sync with the hub now. */
@@ -234,6 +240,9 @@ export type Counts = {
 };
 
 export type DataSource = "demo" | "hub" | "local";
+
+/**  What delivering a copy did: the request after it, or the file's problem. */
+export type DeliverOutcome = { kind: "delivered"; entry: QueueEntryView } | { kind: "invalid"; problems: FieldProblem[] };
 
 /**  What a librarian does with a booking at the desk. */
 export type DeskActionInput = { action: "checkIn" } | { action: "noShow" } | { action: "complete"; 
@@ -454,6 +463,12 @@ export type NewDocumentForm = {
 	resourceId: string | null,
 };
 
+/**  A delivered copy opened for this session: the viewer opens `doc://localhost/<sha256>`. */
+export type OpenedCopyView = {
+	sha256: string,
+	title: string,
+};
+
 export type Overview = {
 	name: string,
 	nameZh: string,
@@ -485,6 +500,8 @@ export type QueueEntryView = {
 	callNumber: string | null,
 	/**  Step names: ISO 18626 statuses for the supplier, actions for the pickup library. */
 	steps: string[],
+	/**  The scanned copy may be delivered (it completes the request). */
+	canDeliver: boolean,
 };
 
 export type Rebuilt = {
@@ -583,6 +600,8 @@ export type RequestInfo = {
 	history: RequestEventView[],
 	patron: RequestPatronView | null,
 	unfilledReason: string | null,
+	/**  A delivered copy opens until then (RFC 3339, UTC). */
+	deliveredUntil: string | null,
 };
 
 export type RequestPatronView = {

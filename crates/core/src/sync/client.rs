@@ -641,6 +641,53 @@ impl Hub {
         )
     }
 
+    /// The supplier's librarian delivers the scanned copy of a copy request (a PDF): the
+    /// request after it.
+    pub fn deliver_copy(
+        &self,
+        session: &str,
+        code: &BookingCode,
+        pdf: Vec<u8>,
+    ) -> Result<commons_protocol::sharing::RequestView, SyncError> {
+        self.call(
+            self.librarian(
+                reqwest::Method::POST,
+                &routes::request_delivery(code),
+                session,
+            )?
+            .header(reqwest::header::CONTENT_TYPE, "application/pdf")
+            .body(pdf),
+        )
+    }
+
+    /// A delivered copy, with the request's code and the reader's email; `None` when there
+    /// is none (another email, expired).
+    pub fn open_copy(&self, code: &BookingCode, email: &str) -> Result<Option<Vec<u8>>, SyncError> {
+        let body = commons_protocol::sharing::RequestLookup {
+            email: email.to_owned(),
+        };
+        let response = self.send(
+            self.request(reqwest::Method::POST, &routes::request_delivery_open(code))?
+                .json(&body),
+        )?;
+        if response.status().is_success() {
+            let bytes = self.read_capped(response, DOCUMENT_BYTES_MAX)?;
+            if !bytes.starts_with(b"%PDF-") {
+                return Err(SyncError::Untrustworthy(
+                    "a delivered copy that is not a PDF".into(),
+                ));
+            }
+            return Ok(Some(bytes));
+        }
+        match self.answer::<serde_json::Value>(response, ANSWER_BYTES_MAX) {
+            Err(SyncError::Refused(e)) if e.code == ApiCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+            Ok(_) => Err(SyncError::Untrustworthy(
+                "an answer that is not a PDF".into(),
+            )),
+        }
+    }
+
     /// A desk action on the hub: the booking after it, or the hub's refusal as
     /// `Err(SyncError::Refused)`.
     pub fn desk_act(

@@ -151,7 +151,7 @@ impl Workstation {
         self.save_download(
             "consultation",
             "ics",
-            &bookings::ics(&found, Timestamp::now()),
+            bookings::ics(&found, Timestamp::now()),
         )
     }
 
@@ -246,7 +246,7 @@ impl Workstation {
         self.save_download(
             "my-consultations",
             "ics",
-            &bookings::ics(&upcoming, Timestamp::now()),
+            bookings::ics(&upcoming, Timestamp::now()),
         )
         .map_err(|e| BookingError::Download(e.to_string()))
     }
@@ -402,7 +402,7 @@ impl Workstation {
         self.signed_in().ok_or(BookingError::NotSignedIn)?;
         let from = since(days);
         let rows = self.with_store(|s| bookings::stats::rows(s, from))?;
-        self.save_download("consultations", "csv", &bookings::stats::csv(&rows))
+        self.save_download("consultations", "csv", bookings::stats::csv(&rows))
             .map_err(|e| BookingError::Download(e.to_string()))
     }
 }

@@ -62,7 +62,7 @@ impl Workstation {
         &self,
         base: &str,
         extension: &str,
-        text: &str,
+        text: impl AsRef<[u8]>,
     ) -> Result<PathBuf, ExportError> {
         let dir = &self.config.downloads_dir;
         let io = |source| ExportError::Write {

@@ -14,6 +14,10 @@ impl Workstation {
     /// file was evicted (or not yet fetched) is downloaded first. Opening counts as use for
     /// the store's least-recently-used eviction.
     pub fn document_bytes(&self, sha: &str) -> Result<Vec<u8>, documents::DocumentError> {
+        // A copy delivered to this patron session is served from memory, and not counted.
+        if let Some((_, bytes)) = self.copies_slot().get(sha) {
+            return Ok(bytes.clone());
+        }
         let dir = self.config.documents_dir();
         let missing = if documents::is_sha256(sha) {
             self.with_store(|s| documents::remote::missing(s, sha))

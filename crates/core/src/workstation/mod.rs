@@ -14,7 +14,7 @@ mod snapshot;
 mod sync;
 mod usage;
 
-pub use sharing::{Found, Placement, QueueEntry, SharingContext};
+pub use sharing::{Found, OpenedCopy, Placement, QueueEntry, SharingContext};
 pub use usage::{DocumentUse, ResourceUse, UsageEvent};
 
 use std::path::PathBuf;
@@ -70,6 +70,9 @@ pub struct Workstation {
     tally: Mutex<usage::Tally>,
     /// The last health checks (`commons doctor`'s), told to the hub after each sync.
     health: Mutex<Option<(Timestamp, Vec<crate::doctor::Check>)>>,
+    /// Delivered copies this patron session opened (SHA-256 → title and bytes): in memory
+    /// only, never in the store or the index, gone when the session finishes.
+    copies: Mutex<HashMap<String, (String, Vec<u8>)>>,
 }
 
 /// How syncing with the hub goes, for the status line.
@@ -124,6 +127,7 @@ impl Workstation {
             )),
             tally: Mutex::new(usage::Tally::default()),
             health: Mutex::new(None),
+            copies: Mutex::new(HashMap::new()),
         }
     }
 
@@ -332,6 +336,7 @@ impl Workstation {
     /// [`Workstation::finish_session`] at `now` (the end of the session's counted time).
     pub fn finish_session_at(&self, now: Timestamp) -> usize {
         let files = std::mem::take(&mut *self.session_files_slot());
+        self.copies_slot().clear();
         let mut deleted = 0;
         for f in &files {
             match std::fs::remove_file(f) {

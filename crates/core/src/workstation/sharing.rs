@@ -7,6 +7,7 @@ use commons_protocol::sharing::{RequestView, Status, Step, StepRequest};
 use rusqlite::OptionalExtension;
 
 use super::*;
+
 use crate::sharing::{self as share, RequestError, RequestForm};
 use crate::sync;
 
@@ -51,6 +52,16 @@ pub struct QueueEntry {
     pub call_number: Option<String>,
     /// The steps the signed-in librarian may take now.
     pub steps: Vec<Step>,
+    /// She may deliver the scanned copy (her library supplies a copy request still open).
+    pub can_deliver: bool,
+}
+
+/// A delivered copy opened for this patron session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedCopy {
+    /// Its SHA-256: the viewer opens it as `doc://localhost/<sha256>`.
+    pub sha256: String,
+    pub title: String,
 }
 
 /// A sharing request sent from the outbox: what the hub answered.
@@ -234,6 +245,7 @@ impl Workstation {
         };
         Ok(QueueEntry {
             steps: share::steps_for(library, &view),
+            can_deliver: share::can_deliver(library, &view),
             call_number,
             view,
         })
@@ -306,5 +318,78 @@ impl Workstation {
             .request_step(&session, &code, &body)
             .map_err(RequestError::from_hub)?;
         Ok(self.queue_entry(&library, view)?)
+    }
+
+    pub(super) fn copies_slot(&self) -> MutexGuard<'_, HashMap<String, (String, Vec<u8>)>> {
+        self.copies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The supplying library's librarian delivers the scanned copy (a PDF, as the page sends
+    /// it, base64): the request is complete, and its reader can open the copy at the pickup
+    /// library.
+    pub fn deliver_copy(&self, code: &str, base64_pdf: &str) -> Result<QueueEntry, RequestError> {
+        use base64::Engine as _;
+        let library = self.librarian_library()?;
+        let code = BookingCode::parse(code).ok_or(RequestError::NotFound)?;
+        let invalid = |c| RequestError::Invalid(vec![commons_protocol::FieldError::new("file", c)]);
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(base64_pdf.trim())
+            .map_err(|_| invalid("not_a_pdf"))?;
+        if !pdf.starts_with(b"%PDF-") {
+            return Err(invalid("not_a_pdf"));
+        }
+        if pdf.len() as u64 > commons_protocol::limits::DOCUMENT_BYTES_MAX {
+            return Err(invalid("too_large"));
+        }
+        let (hub, session) = self.hub_desk().ok_or(RequestError::NoHubSession)?;
+        let view = hub
+            .deliver_copy(&session, &code, pdf)
+            .map_err(|e| match e.code() {
+                Some(commons_protocol::ApiCode::TooLarge) => invalid("too_large"),
+                Some(commons_protocol::ApiCode::Invalid) => invalid("not_a_pdf"),
+                _ => RequestError::from_hub(e),
+            })?;
+        Ok(self.queue_entry(&library, view)?)
+    }
+
+    /// Opens a delivered copy for this patron session: fetched from the hub with the code
+    /// and email (at a workstation of the pickup library), kept in memory only, never in the
+    /// store or the search index.
+    pub fn open_copy(&self, code: &str, email: &str) -> Result<OpenedCopy, RequestError> {
+        let parsed = BookingCode::parse(code).ok_or(RequestError::NotFound)?;
+        let hub = match self.hub() {
+            Ok(Some(hub)) => hub,
+            Ok(None) => return Err(RequestError::NoHub),
+            Err(e) => return Err(RequestError::HubUnreachable(e.to_string())),
+        };
+        let title = match hub.find_request(&parsed, email.trim()) {
+            Ok(Some(view)) => view.title,
+            Ok(None) => return Err(RequestError::NotFound),
+            Err(e) => return Err(RequestError::from_hub(e)),
+        };
+        let bytes = hub
+            .open_copy(&parsed, email.trim())
+            .map_err(|e| match e.code() {
+                Some(commons_protocol::ApiCode::Forbidden) => RequestError::CopyElsewhere,
+                _ => RequestError::from_hub(e),
+            })?
+            .ok_or(RequestError::NotFound)?;
+        let sha = commons_protocol::Sha256::of(&bytes).to_string();
+        self.copies_slot()
+            .insert(sha.clone(), (title.clone(), bytes));
+        Ok(OpenedCopy { sha256: sha, title })
+    }
+
+    /// Saves a copy opened this session in the downloads folder (deleted when the session
+    /// finishes, as every file it saved).
+    pub fn save_copy(&self, sha: &str) -> Result<PathBuf, ExportError> {
+        let bytes = self
+            .copies_slot()
+            .get(sha)
+            .map(|(_, b)| b.clone())
+            .ok_or(ExportError::Nothing)?;
+        self.save_download("copy", "pdf", bytes)
     }
 }

@@ -78,6 +78,12 @@ impl Workstation {
         if !self.config.usage_counting.value || self.signed_in().is_some() {
             return;
         }
+        // A reader's own delivered copy is not the library's document: never counted.
+        if let UsageEvent::PageRead { sha, .. } = event
+            && self.copies_slot().contains_key(sha)
+        {
+            return;
+        }
         if let Err(e) = self.with_store(|store| self.count_in(store, now, event)) {
             tracing::warn!(error = %e, "a usage count could not be written");
         }

@@ -666,6 +666,17 @@ export const en = {
   "req.signInForQueue": "Sign in as a librarian to see your library's requests.",
   "req.refresh": "Refresh",
   "req.requestedBy": "For {library}",
+  "req.copyReady": "Your copy is ready. It can be opened at {library} until {date}.",
+  "req.openCopy": "Read the copy",
+  "req.saveCopy": "Save the copy to this session's files",
+  "req.copySaved": "Saved as {path}. It is deleted when you finish the session.",
+  "req.copyPrivate": "The copy is for you only: it is not added to the documents or the search on this workstation.",
+  "req.deliver": "Deliver the scanned copy (PDF)",
+  "req.deliverHint": "Choose the scan of the pages asked for. Delivering it completes the request; the reader can open it at the pickup library for a limited time.",
+  "req.delivering": "Delivering…",
+  "req.delivered": "{code}: copy delivered.",
+  "req.deliveredUntil": "Delivered copy available until {date}",
+  "error.copy_elsewhere": "This copy opens only at a workstation of the pickup library.",
 } as const;
 
 export type MessageKey = keyof typeof en;
