@@ -170,6 +170,19 @@ test("a request from North to South: placed, accepted, shipped, received; a copy
       await s.click(await s.find(`${card} [data-step="Received"]`));
       await s.waitFor("received", async () => (await attr(card, "data-pickup")) === "Received");
       await screenshot(s, "sharing-queue-north");
+      // North's statistics: both requests, supplied by South; a CSV of them.
+      await go("#/requests/stats");
+      await s.waitFor("the statistics", () => s.find('[data-testid="sharing-pairs"] tbody tr'), 30000);
+      const pairs = await s.execute(
+        "return [...document.querySelectorAll('[data-testid=\"sharing-pairs\"] tbody tr')].map(r => [r.dataset.supplier, r.dataset.borrower, Number(r.querySelector('[data-col=\"filled\"]').textContent)])",
+      );
+      assert.ok(pairs.every(([supplier, borrower]) => supplier === "south" && borrower === "north"), JSON.stringify(pairs));
+      assert.equal(pairs.reduce((n, [, , filled]) => n + filled, 0), 2, JSON.stringify(pairs));
+      assert.match(await s.textOf('[data-testid="sharing-totals"]'), /100%/);
+      await s.click(await s.find('[data-testid="sharing-csv"]'));
+      const csvNotice = await s.waitFor("the CSV saved", () => s.textOf('[data-testid="sharing-stats-notice"]'));
+      assert.match(csvNotice, /sharing-.*\.csv/);
+      await screenshot(s, "sharing-statistics");
       await s.click(await s.find('[data-testid="session"] button'));
 
       // The student looks it up: each step in its history.

@@ -35,6 +35,8 @@ pub enum RequestError {
     NotALibrarian,
     #[error("this librarian is signed in on this workstation only, not on the consortium hub")]
     NoHubSession,
+    #[error("the file could not be saved: {0}")]
+    Download(String),
     #[error("the consortium hub could not do this now: {0}")]
     HubUnreachable(String),
     /// The hub read the request and refused it (its reason): not a network problem.
@@ -55,6 +57,7 @@ impl RequestError {
             RequestError::NotSignedIn => "not_signed_in",
             RequestError::NotALibrarian => "not_a_librarian",
             RequestError::NoHubSession => "no_hub_session",
+            RequestError::Download(_) => "export_unwritable",
             RequestError::HubUnreachable(_) => "hub_unreachable",
             RequestError::HubRefused(_) => "hub_refused",
             RequestError::Store(e) => e.code(),
@@ -133,7 +136,7 @@ pub fn check(form: &RequestForm, members: &[String]) -> Vec<FieldError> {
 }
 
 /// The request the hub gets for a checked form, with a new idempotency key and code.
-pub fn new_request(form: &RequestForm) -> NewRequest {
+pub fn new_request(form: &RequestForm, discipline: Option<String>) -> NewRequest {
     let code = BookingCode::random();
     let key = format!(
         "request:{}{}:{}",
@@ -161,7 +164,24 @@ pub fn new_request(form: &RequestForm) -> NewRequest {
         citation: if copy { text(&form.citation) } else { None },
         copyright_accepted: copy && form.copyright_accepted,
         note: text(&form.note),
+        discipline: discipline.filter(|d| commons_protocol::sharing::is_discipline_id(d)),
     }
+}
+
+/// The discipline a record's request is counted under: the top of the first discipline it
+/// is classified in.
+pub fn record_discipline(store: &Store, record_id: &str) -> Result<Option<String>, StoreError> {
+    store
+        .conn()
+        .query_row(
+            "SELECT COALESCE(d.parent_id, d.id) FROM record_disciplines rd
+             JOIN disciplines d ON d.id = rd.discipline_id
+             WHERE rd.record_id = ?1 ORDER BY d.parent_id IS NOT NULL, d.position, d.id LIMIT 1",
+            [record_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| store.err(e))
 }
 
 /// The digest under which the outbox remembers an email once it no longer keeps it.
@@ -365,6 +385,46 @@ pub fn can_deliver(library: &str, v: &RequestView) -> bool {
         && transition(v.service, state, Step::Supplier(Status::CopyCompleted)).is_some()
 }
 
+/// Resource sharing's statistics as CSV, one line per pair of libraries and discipline.
+pub fn stats_csv(stats: &commons_protocol::sharing::SharingStats) -> String {
+    let header = [
+        "supplier",
+        "borrower",
+        "discipline",
+        "requests",
+        "filled",
+        "unfilled",
+        "cancelled",
+        "loans_received",
+        "copies_delivered",
+        "fill_rate",
+        "median_turnaround_hours",
+    ];
+    let rows = stats.rows.iter().map(|r| {
+        let answered = r.filled + r.unfilled;
+        vec![
+            r.supplier.clone(),
+            r.borrower.clone(),
+            r.discipline.clone().unwrap_or_default(),
+            r.requests.to_string(),
+            r.filled.to_string(),
+            r.unfilled.to_string(),
+            r.cancelled.to_string(),
+            r.loans.to_string(),
+            r.copies_delivered.to_string(),
+            if answered == 0 {
+                String::new()
+            } else {
+                format!("{:.2}", f64::from(r.filled) / f64::from(answered))
+            },
+            r.median_turnaround_minutes
+                .map(|m| format!("{:.1}", f64::from(m) / 60.0))
+                .unwrap_or_default(),
+        ]
+    });
+    crate::usage::csv_lines(&header, rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,16 +473,42 @@ mod tests {
             ]
         );
         // What the workstation accepts, the hub accepts.
-        let r = new_request(&form());
+        let r = new_request(&form(), None);
         assert!(r.problems().is_empty(), "{:?}", r.problems());
         assert!(r.code.is_some() && r.idempotency_key.starts_with("request:"));
+    }
+
+    #[test]
+    fn statistics_as_csv() {
+        use commons_protocol::sharing::{SharingPair, SharingStats};
+        let stats = SharingStats {
+            library: Some("north".into()),
+            days: 30,
+            rows: vec![SharingPair {
+                supplier: "south".into(),
+                borrower: "north".into(),
+                discipline: Some("american-literature".into()),
+                requests: 4,
+                filled: 3,
+                unfilled: 1,
+                cancelled: 0,
+                loans: 2,
+                copies_delivered: 1,
+                median_turnaround_minutes: Some(2 * 24 * 60 + 30),
+            }],
+        };
+        assert_eq!(
+            stats_csv(&stats),
+            "supplier,borrower,discipline,requests,filled,unfilled,cancelled,loans_received,copies_delivered,fill_rate,median_turnaround_hours\r\n\
+             south,north,american-literature,4,3,1,0,2,1,0.75,48.5\r\n"
+        );
     }
 
     #[test]
     fn the_outbox_keeps_details_only_until_sent() {
         let store = Store::open_in_memory().unwrap();
         let now = Timestamp::now();
-        let r = new_request(&form());
+        let r = new_request(&form(), None);
         enqueue(&store, &r, "Summerland", now).unwrap();
         assert_eq!(outbox(&store, None).unwrap(), vec![r.clone()]);
         assert_eq!(waiting(&store).unwrap(), 1);
@@ -448,7 +534,7 @@ mod tests {
         let later = now + jiff::SignedDuration::from_hours(24 * 31);
         assert_eq!(purge(&store, later, 30).unwrap(), 1);
         // Sent: nothing stays.
-        let r = new_request(&form());
+        let r = new_request(&form(), None);
         enqueue(&store, &r, "Summerland", now).unwrap();
         sent(&store, &r.idempotency_key).unwrap();
         let rows: i64 = store

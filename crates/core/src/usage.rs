@@ -387,7 +387,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv_lines(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+pub(crate) fn csv_lines(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut out = header.join(",");
     out.push_str("\r\n");
     for row in rows {

@@ -89,6 +89,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_deliveries",
         include_str!("../migrations/0018_deliveries.sql"),
     ),
+    (
+        "0019_sharing_disciplines",
+        include_str!("../migrations/0019_sharing_disciplines.sql"),
+    ),
 ];
 
 #[cfg(test)]

@@ -15,8 +15,9 @@
 //! walk of the table.
 
 use commons_protocol::sharing::{
-    NewRequest, Party, Patron, PickupStage, RequestEvent, RequestView, STEP_NOTE_MAX, ServiceType,
-    State, Status, Step, StepRequest, transition,
+    NewRequest, Party, Patron, PickupStage, RequestEvent, RequestView, STATS_DAYS_MAX,
+    STEP_NOTE_MAX, ServiceType, SharingPair, SharingStats, State, Status, Step, StepRequest,
+    transition,
 };
 use commons_protocol::{ApiCode, BookingCode, Sha256};
 use tokio_postgres::Transaction;
@@ -132,8 +133,8 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
         let inserted = tx
             .query_opt(
                 "INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
-                     requesting_library, pickup_library, status, pickup_stage)
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE $12 AND $13
+                     requesting_library, pickup_library, status, pickup_stage, discipline_id)
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14 WHERE $12 AND $13
                  ON CONFLICT DO NOTHING RETURNING id",
                 &[
                     &code.compact(),
@@ -149,6 +150,7 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
                     &PickupStage::Awaiting.as_str(),
                     &held,
                     &member,
+                    &r.discipline,
                 ],
             )
             .await?;
@@ -724,4 +726,87 @@ pub async fn expire_deliveries(db: &Db, dir: Option<&std::path::Path>) -> Result
         }
     }
     Ok(gone.len() as u64)
+}
+
+/// Why statistics were refused.
+#[derive(Debug)]
+pub enum StatsRefusal {
+    /// The account is a librarian's without a member library in the roster.
+    NoLibrary,
+    Days,
+}
+
+/// Resource sharing's statistics over requests placed in the last `days` days: for a
+/// librarian, the requests her library supplied or picked up; for the office, all. Counts
+/// per pair of libraries and discipline, nothing about a reader.
+pub async fn statistics(
+    db: &Db,
+    username: &str,
+    days: u32,
+) -> Result<Result<SharingStats, StatsRefusal>, HubError> {
+    if !(1..=STATS_DAYS_MAX).contains(&days) {
+        return Ok(Err(StatsRefusal::Days));
+    }
+    let client = db.pool.get().await?;
+    let Some(account) = client
+        .query_opt(
+            "SELECT a.role, l.library_id FROM librarian_accounts a
+             LEFT JOIN librarians l ON l.id = a.librarian_id AND l.left_at IS NULL
+             WHERE a.username = $1",
+            &[&username],
+        )
+        .await?
+    else {
+        return Ok(Err(StatsRefusal::NoLibrary));
+    };
+    let library: Option<String> = if account.get::<_, String>(0) == "office" {
+        None
+    } else {
+        match account.get::<_, Option<String>>(1) {
+            Some(l) => Some(l),
+            None => return Ok(Err(StatsRefusal::NoLibrary)),
+        }
+    };
+    let filled = "r.received_at IS NOT NULL OR r.status IN ('Loaned', 'Overdue', 'Recalled', 'LoanCompleted', 'CompletedWithoutReturn', 'CopyCompleted')";
+    let sql = format!(
+        "SELECT COALESCE(r.supplier, r.tried[cardinality(r.tried)], ''), r.pickup_library, r.discipline_id,
+                count(*), count(*) FILTER (WHERE {filled}),
+                count(*) FILTER (WHERE r.status = 'Unfilled'),
+                count(*) FILTER (WHERE r.status = 'Cancelled'),
+                count(*) FILTER (WHERE r.service <> 'Copy' AND r.received_at IS NOT NULL),
+                count(*) FILTER (WHERE r.status = 'CopyCompleted'),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
+                    CASE WHEN r.status = 'CopyCompleted' THEN r.closed_at ELSE r.received_at END - r.placed_at) / 60)
+         FROM sharing_requests r
+         WHERE r.placed_at >= now() - make_interval(days => $1)
+           AND ($2::text IS NULL OR r.supplier = $2 OR r.pickup_library = $2 OR $2 = ANY(r.tried))
+         GROUP BY 1, 2, 3
+         ORDER BY 1, 2, 3"
+    );
+    let rows = client
+        .query(&sql, &[&i32::try_from(days).unwrap_or(i32::MAX), &library])
+        .await?;
+    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let rows = rows
+        .iter()
+        .map(|r| SharingPair {
+            supplier: r.get(0),
+            borrower: r.get(1),
+            discipline: r.get(2),
+            requests: n(r.get(3)),
+            filled: n(r.get(4)),
+            unfilled: n(r.get(5)),
+            cancelled: n(r.get(6)),
+            loans: n(r.get(7)),
+            copies_delivered: n(r.get(8)),
+            median_turnaround_minutes: r
+                .get::<_, Option<f64>>(9)
+                .map(|m| m.max(0.0).round() as u32),
+        })
+        .collect();
+    Ok(Ok(SharingStats {
+        library,
+        days,
+        rows,
+    }))
 }

@@ -951,3 +951,139 @@ async fn a_delivered_copy_completes_the_request_and_expires() {
     // The request and its history stay, for the statistics.
     assert_eq!(view["status"], "CopyCompleted");
 }
+
+/// Statistics: per pair of libraries and discipline, lent, unfilled, turnaround; a
+/// librarian sees her library's, the office everyone's; nothing about a reader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_count_lending_per_pair_and_discipline() {
+    let s = sharing().await;
+    s.work(140, "Lent", &[("south", "available")]).await;
+    s.work(141, "Refused", &[("south", "available")]).await;
+    s.work(142, "Cancelled", &[("south", "available")]).await;
+    let place = |key: &'static str, work: i64, discipline: &'static str| {
+        let mut r = request(key, work, "Loan");
+        r["discipline"] = json!(discipline);
+        r
+    };
+    let (_, lent) = s.place(&place("s1", 140, "american-literature")).await;
+    let (_, refused) = s.place(&place("s2", 141, "american-literature")).await;
+    let (_, cancelled) = s.place(&place("s3", 142, "physics")).await;
+    let code = |v: &Value| v["code"].as_str().unwrap().to_owned();
+    for step in [
+        Step::Supplier(Status::WillSupply),
+        Step::Supplier(Status::Loaned),
+        Step::Requester(RequesterAction::Received),
+    ] {
+        let (status, body) = s.step(by(step), &code(&lent), &step_body(step)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let unfilled = Step::Supplier(Status::Unfilled);
+    let (status, body) = s.step("south", &code(&refused), &step_body(unfilled)).await;
+    assert_eq!(status, 200, "{body}");
+    let cancel = Step::Requester(RequesterAction::Cancel);
+    let (status, body) = s.step("north", &code(&cancelled), &step_body(cancel)).await;
+    assert_eq!(status, 200, "{body}");
+    // A discipline that is not an id is refused with the rest of the request.
+    let (status, _) = s.place(&place("s4", 140, "Physics; DROP TABLE")).await;
+    assert_eq!(status, 400);
+
+    let (status, north) = s
+        .call(
+            "GET",
+            "/api/v1/requests/statistics?days=30",
+            &s.north_token,
+            Some("north"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{north}");
+    assert_eq!(north["library"], "north");
+    let rows = north["rows"].as_array().unwrap();
+    let lit = rows
+        .iter()
+        .find(|r| r["discipline"] == "american-literature")
+        .unwrap();
+    assert_eq!(
+        (
+            &lit["supplier"],
+            &lit["borrower"],
+            &lit["requests"],
+            &lit["filled"],
+            &lit["unfilled"],
+            &lit["loans"]
+        ),
+        (
+            &json!("south"),
+            &json!("north"),
+            &json!(2),
+            &json!(1),
+            &json!(1),
+            &json!(1)
+        ),
+        "{lit}"
+    );
+    assert!(lit["median_turnaround_minutes"].as_u64().is_some(), "{lit}");
+    let physics = rows.iter().find(|r| r["discipline"] == "physics").unwrap();
+    assert_eq!(
+        (&physics["cancelled"], &physics["filled"]),
+        (&json!(1), &json!(0))
+    );
+    assert!(
+        !north.to_string().contains("Mei"),
+        "no reader in the statistics"
+    );
+    // East took no part: nothing. Out of range: refused.
+    let (_, east) = s
+        .call(
+            "GET",
+            "/api/v1/requests/statistics?days=30",
+            &s.north_token,
+            Some("east"),
+            None,
+        )
+        .await;
+    assert_eq!(east["rows"], json!([]));
+    let (status, _) = s
+        .call(
+            "GET",
+            "/api/v1/requests/statistics?days=0",
+            &s.north_token,
+            Some("north"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422);
+    // The office sees every library's.
+    commons_hub::librarians::add_with_role(
+        &s.hub.db,
+        "office",
+        "Consortium Office",
+        "",
+        PASSWORD,
+        commons_hub::librarians::Role::Office,
+    )
+    .await
+    .unwrap();
+    let (status, signed) = s
+        .hub
+        .post(
+            "/api/v1/sessions",
+            &json!({"username": "office", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 201, "{signed}");
+    let office = s
+        .hub
+        .http
+        .get(format!("{}/api/v1/requests/statistics?days=30", s.hub.url))
+        .bearer_auth(&s.north_token)
+        .header(SESSION_HEADER, signed["session"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(office["library"], Value::Null);
+    assert_eq!(office["rows"].as_array().unwrap().len(), 2, "{office}");
+}

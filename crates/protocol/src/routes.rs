@@ -16,6 +16,9 @@ pub const USAGE: &str = "api/v1/usage";
 /// `POST`: a reader's request for a loan or a copy from another member library; `GET`: the
 /// signed-in librarian's library's requests (supplied and picked up there).
 pub const REQUESTS: &str = "api/v1/requests";
+/// `GET` (a librarian's session, `?days=`): lending between member libraries, per pair and
+/// discipline: the librarian's library's, or every library's for the office.
+pub const REQUEST_STATISTICS: &str = "api/v1/requests/statistics";
 
 /// One path segment, percent-escaped as `url` escapes path segments.
 fn segment(s: &str) -> String {

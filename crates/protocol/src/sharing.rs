@@ -367,6 +367,16 @@ pub struct NewRequest {
     pub copyright_accepted: bool,
     #[serde(default)]
     pub note: Option<String>,
+    /// The record's discipline on the workstation (`[a-z0-9-]`, for the statistics).
+    #[serde(default)]
+    pub discipline: Option<String>,
+}
+
+/// A discipline id as requests carry it: 1 to 64 lower-case letters, digits or hyphens.
+pub fn is_discipline_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// A field of a request and why it cannot be used.
@@ -446,6 +456,16 @@ impl NewRequest {
         {
             say("note", format!("a note is at most {NOTE_MAX} characters"));
         }
+        if self
+            .discipline
+            .as_deref()
+            .is_some_and(|d| !is_discipline_id(d))
+        {
+            say(
+                "discipline",
+                "a discipline id is 1 to 64 lower-case letters, digits or hyphens".into(),
+            );
+        }
         out
     }
 }
@@ -518,6 +538,46 @@ pub struct StepRequest {
     /// Unfilled, RetryPossible: the reason, shown to the reader.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// `GET /api/v1/requests/statistics`: requests placed in the last `days` days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharingStatsQuery {
+    pub days: u32,
+}
+
+/// The most days one statistics query covers.
+pub const STATS_DAYS_MAX: u32 = 3660;
+
+/// Resource sharing's statistics for a librarian's library (requests it supplied or picked
+/// up) or, for the consortium office, every library: anonymous counts only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharingStats {
+    /// The librarian's library; `None`: the whole consortium (the office).
+    pub library: Option<String>,
+    pub days: u32,
+    pub rows: Vec<SharingPair>,
+}
+
+/// One pair of libraries (who supplied, who borrowed) and one discipline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharingPair {
+    /// The supplying library (for an unfilled request, the last one asked); empty when no
+    /// member held it.
+    pub supplier: String,
+    /// The borrowing (pickup) library.
+    pub borrower: String,
+    /// The record's discipline, as the placing workstation classified it.
+    pub discipline: Option<String>,
+    pub requests: u32,
+    /// Shipped or delivered.
+    pub filled: u32,
+    pub unfilled: u32,
+    pub cancelled: u32,
+    pub loans: u32,
+    pub copies_delivered: u32,
+    /// From placing to receipt at the pickup library (loans) or delivery (copies).
+    pub median_turnaround_minutes: Option<u32>,
 }
 
 /// The most characters of a librarian's reason or note on a step.
@@ -639,6 +699,7 @@ mod tests {
             citation: None,
             copyright_accepted: false,
             note: None,
+            discipline: Some("american-literature".into()),
         };
         assert_eq!(ok.problems(), vec![]);
         let bad = NewRequest {
@@ -646,12 +707,20 @@ mod tests {
             email: "mei at example".into(),
             note: Some("x".repeat(10_000)),
             service: ServiceType::Copy,
+            discipline: Some("Literature; DROP".into()),
             ..ok.clone()
         };
         let fields: Vec<String> = bad.problems().into_iter().map(|p| p.field).collect();
         assert_eq!(
             fields,
-            ["card_number", "email", "part", "copyright_accepted", "note"]
+            [
+                "card_number",
+                "email",
+                "part",
+                "copyright_accepted",
+                "note",
+                "discipline"
+            ]
         );
         for card in ["1234", "N-0012345", "A1B2C3D4E5F6G7H8I9J0"] {
             assert!(is_card_number(card), "{card}");

@@ -14,7 +14,7 @@ use commons_protocol::resources::{
 };
 use commons_protocol::sharing::{
     NewRequest, Patron, PickupStage, RequestEvent, RequestLookup, RequestView, RequesterAction,
-    ServiceType, Status, Step, StepRequest,
+    ServiceType, SharingPair, SharingStats, SharingStatsQuery, Status, Step, StepRequest,
 };
 use commons_protocol::{ApiCode, ApiError, BookingCode, Sha256};
 use serde::Serialize;
@@ -306,8 +306,26 @@ fn every_route_s_types_round_trip() {
             citation: Some("Chabon, M. (2000).".into()),
             copyright_accepted: true,
             note: None,
+            discipline: Some("american-literature".into()),
         });
     }
+    check(SharingStatsQuery { days: 365 });
+    check(SharingStats {
+        library: Some("north".into()),
+        days: 365,
+        rows: vec![SharingPair {
+            supplier: "south".into(),
+            borrower: "north".into(),
+            discipline: Some("american-literature".into()),
+            requests: 3,
+            filled: 2,
+            unfilled: 1,
+            cancelled: 0,
+            loans: 1,
+            copies_delivered: 1,
+            median_turnaround_minutes: Some(2880),
+        }],
+    });
     check(RequestLookup {
         email: "mei@students.example.edu".into(),
     });

@@ -62,6 +62,8 @@ command_list! {
     sharing::deliver_copy,
     sharing::open_copy,
     sharing::save_copy,
+    sharing::get_sharing_statistics,
+    sharing::export_sharing_statistics,
     sync::get_sync_status,
     sync::sync_now,
     usage::count_search,

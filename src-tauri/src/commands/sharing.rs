@@ -1,10 +1,10 @@
 //! Resource sharing: the request form's context, placing a request, finding one by code and
-//! email, and the librarian's queue and steps.
+//! email, the librarian's queue and steps, document delivery, and the statistics.
 
 use super::*;
 use crate::ipc::{
     DeliverOutcome, FoundRequest, OpenedCopyView, PlaceOutcome, QueueEntryView, RequestFormInput,
-    RequestQueueView, SharingContextView,
+    RequestQueueView, SharingContextView, SharingStatsView,
 };
 
 #[tauri::command]
@@ -110,6 +110,33 @@ pub async fn open_copy(
 pub async fn save_copy(state: State<'_, AppState>, sha256: String) -> Result<Exported, IpcError> {
     blocking(&state, move |ws| {
         let path = ws.save_copy(&sha256)?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            records: 0,
+        })
+    })
+    .await
+}
+
+/// Lending between member libraries over the last `days` days.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_sharing_statistics(
+    state: State<'_, AppState>,
+    days: u32,
+) -> Result<SharingStatsView, IpcError> {
+    blocking(&state, move |ws| Ok(ws.sharing_statistics(days)?.into())).await
+}
+
+/// The same as CSV in the downloads folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_sharing_statistics(
+    state: State<'_, AppState>,
+    days: u32,
+) -> Result<Exported, IpcError> {
+    blocking(&state, move |ws| {
+        let path = ws.sharing_statistics_csv(days)?;
         Ok(Exported {
             path: path.display().to_string(),
             records: 0,

@@ -333,3 +333,54 @@ pub struct OpenedCopyView {
     pub sha256: String,
     pub title: String,
 }
+
+/// Lending between member libraries, per pair and discipline (anonymous counts).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingStatsView {
+    /// The librarian's library; null: the whole consortium (the office).
+    pub library: Option<String>,
+    pub days: u32,
+    pub rows: Vec<SharingPairView>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingPairView {
+    /// The supplying library (for an unfilled request, the last asked); empty: none held it.
+    pub supplier: String,
+    pub borrower: String,
+    pub discipline: Option<String>,
+    pub requests: u32,
+    pub filled: u32,
+    pub unfilled: u32,
+    pub cancelled: u32,
+    pub loans: u32,
+    pub copies_delivered: u32,
+    pub median_turnaround_minutes: Option<u32>,
+}
+
+impl From<commons_protocol::sharing::SharingStats> for SharingStatsView {
+    fn from(s: commons_protocol::sharing::SharingStats) -> Self {
+        SharingStatsView {
+            library: s.library,
+            days: s.days,
+            rows: s
+                .rows
+                .into_iter()
+                .map(|r| SharingPairView {
+                    supplier: r.supplier,
+                    borrower: r.borrower,
+                    discipline: r.discipline,
+                    requests: r.requests,
+                    filled: r.filled,
+                    unfilled: r.unfilled,
+                    cancelled: r.cancelled,
+                    loans: r.loans,
+                    copies_delivered: r.copies_delivered,
+                    median_turnaround_minutes: r.median_turnaround_minutes,
+                })
+                .collect(),
+        }
+    }
+}

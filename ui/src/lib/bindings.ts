@@ -111,6 +111,10 @@ export const commands = {
 	openCopy: (code: string, email: string) => __TAURI_INVOKE<OpenedCopyView>("open_copy", { code, email }),
 	/**  Saves a copy opened this session in the downloads folder (a file of the session). */
 	saveCopy: (sha256: string) => __TAURI_INVOKE<Exported>("save_copy", { sha256 }),
+	/**  Lending between member libraries over the last `days` days. */
+	getSharingStatistics: (days: number) => __TAURI_INVOKE<SharingStatsView>("get_sharing_statistics", { days }),
+	/**  The same as CSV in the downloads folder. */
+	exportSharingStatistics: (days: number) => __TAURI_INVOKE<Exported>("export_sharing_statistics", { days }),
 	/**  How syncing with the hub goes. */
 	getSyncStatus: () => __TAURI_INVOKE<SyncStatusView>("get_sync_status"),
 	/**  Sync with the hub now. */
@@ -746,6 +750,28 @@ export type SharingContextView = {
 	members: MemberLibrary[],
 	/**  Requests placed here that wait for the hub. */
 	waiting: number,
+};
+
+export type SharingPairView = {
+	/**  The supplying library (for an unfilled request, the last asked); empty: none held it. */
+	supplier: string,
+	borrower: string,
+	discipline: string | null,
+	requests: number,
+	filled: number,
+	unfilled: number,
+	cancelled: number,
+	loans: number,
+	copiesDelivered: number,
+	medianTurnaroundMinutes: number | null,
+};
+
+/**  Lending between member libraries, per pair and discipline (anonymous counts). */
+export type SharingStatsView = {
+	/**  The librarian's library; null: the whole consortium (the office). */
+	library: string | null,
+	days: number,
+	rows: SharingPairView[],
 };
 
 export type SlotView = {

@@ -60,3 +60,16 @@ export function defaultDue(now: Date = new Date()): string {
   const d = new Date(now.getTime() + 28 * 86_400_000);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
+
+/** Filled of answered requests, as a percentage ("–" when none was answered). */
+export function fillRate(filled: number, unfilled: number): string {
+  const answered = filled + unfilled;
+  return answered === 0 ? "–" : `${Math.round((filled / answered) * 100)}%`;
+}
+
+/** A median turnaround in hours under two days, else in days ("–" when unknown). */
+export function turnaround(minutes: number | null, language: Language): string {
+  if (minutes === null) return "–";
+  const hours = minutes / 60;
+  return hours < 48 ? t("req.stats.hours", { n: new Intl.NumberFormat(language, { maximumFractionDigits: 1 }).format(hours) }) : t("req.stats.days", { n: new Intl.NumberFormat(language, { maximumFractionDigits: 1 }).format(hours / 24) });
+}

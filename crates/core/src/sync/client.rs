@@ -688,6 +688,24 @@ impl Hub {
         }
     }
 
+    /// Resource sharing's statistics for the signed-in librarian's library (all, for the
+    /// office); `None` when the session has ended.
+    pub fn sharing_statistics(
+        &self,
+        session: &str,
+        days: u32,
+    ) -> Result<Option<commons_protocol::sharing::SharingStats>, SyncError> {
+        let query = commons_protocol::sharing::SharingStatsQuery { days };
+        match self.call(
+            self.librarian(reqwest::Method::GET, routes::REQUEST_STATISTICS, session)?
+                .query(&query),
+        ) {
+            Ok(stats) => Ok(Some(stats)),
+            Err(SyncError::Refused(e)) if e.code == ApiCode::NotSignedIn => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A desk action on the hub: the booking after it, or the hub's refusal as
     /// `Err(SyncError::Refused)`.
     pub fn desk_act(

@@ -107,7 +107,8 @@ impl Workstation {
         if !problems.is_empty() {
             return Err(RequestError::Invalid(problems));
         }
-        let request = share::new_request(form);
+        let discipline = self.with_store(|s| share::record_discipline(s, &form.record_id))?;
+        let request = share::new_request(form, discipline);
         let title = record.description.title.clone();
         self.with_store(|s| share::enqueue(s, &request, &title, Timestamp::now()))?;
         let elsewhere = || {
@@ -391,5 +392,28 @@ impl Workstation {
             .map(|(_, b)| b.clone())
             .ok_or(ExportError::Nothing)?;
         self.save_download("copy", "pdf", bytes)
+    }
+
+    /// Lending between member libraries over the last `days` days, from the hub: the
+    /// signed-in librarian's library's, or every library's for the consortium office.
+    pub fn sharing_statistics(
+        &self,
+        days: u32,
+    ) -> Result<commons_protocol::sharing::SharingStats, RequestError> {
+        self.signed_in().ok_or(RequestError::NotSignedIn)?;
+        let (hub, session) = self.hub_desk().ok_or(RequestError::NoHubSession)?;
+        hub.sharing_statistics(&session, days)
+            .map_err(RequestError::from_hub)?
+            .ok_or(RequestError::NotSignedIn)
+    }
+
+    /// The same as CSV in the downloads folder (a file of the session).
+    pub fn sharing_statistics_csv(&self, days: u32) -> Result<PathBuf, RequestError> {
+        let stats = self.sharing_statistics(days)?;
+        self.save_download("sharing", "csv", share::stats_csv(&stats))
+            .map_err(|e| match e {
+                ExportError::Store(s) => RequestError::Store(s),
+                other => RequestError::Download(other.to_string()),
+            })
     }
 }

@@ -10,9 +10,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use commons_protocol::ApiCode;
-use commons_protocol::sharing::{NewRequest, RequestLookup, RequestView, StepRequest};
+use commons_protocol::sharing::{
+    NewRequest, RequestLookup, RequestView, STATS_DAYS_MAX, SharingStats, SharingStatsQuery,
+    StepRequest,
+};
 
-use super::{ApiError, ApiJson, Librarian, Shared, Workstation};
+use super::{ApiError, ApiJson, ApiQuery, Librarian, Shared, Workstation};
 use crate::api::Delivery;
 use crate::db::Db;
 use crate::sharing::{self, Placed, Refused};
@@ -84,6 +87,25 @@ async fn step(
     ))
 }
 
+/// Lending between member libraries: the librarian's library's, or all for the office.
+async fn statistics(
+    Librarian(me): Librarian,
+    State(db): State<Db>,
+    ApiQuery(query): ApiQuery<SharingStatsQuery>,
+) -> Result<Json<SharingStats>, ApiError> {
+    match sharing::statistics(&db, &me.username, query.days).await? {
+        Ok(stats) => Ok(Json(stats)),
+        Err(sharing::StatsRefusal::NoLibrary) => Err(ApiError::new(
+            ApiCode::Forbidden,
+            "this account is not tied to a member library in the roster; ask the consortium office",
+        )),
+        Err(sharing::StatsRefusal::Days) => Err(ApiError::new(
+            ApiCode::Unacceptable,
+            format!("days: 1 to {STATS_DAYS_MAX}"),
+        )),
+    }
+}
+
 fn documents_dir(shared: &Shared) -> Result<std::sync::Arc<std::path::PathBuf>, ApiError> {
     shared.documents.clone().ok_or_else(|| {
         ApiError::new(
@@ -147,6 +169,10 @@ pub(super) fn routes(delivery: Delivery) -> Router<Shared> {
         .saturating_add(1);
     Router::new()
         .route("/api/v1/requests", post(place).get(queue))
+        .route(
+            "/api/v1/requests/statistics",
+            axum::routing::get(statistics),
+        )
         .route("/api/v1/requests/{code}/lookup", post(lookup))
         .route("/api/v1/requests/{code}/steps", post(step))
         .route(
