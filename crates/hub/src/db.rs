@@ -93,6 +93,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0019_sharing_disciplines",
         include_str!("../migrations/0019_sharing_disciplines.sql"),
     ),
+    (
+        "0020_sharing_order",
+        include_str!("../migrations/0020_sharing_order.sql"),
+    ),
 ];
 
 #[cfg(test)]

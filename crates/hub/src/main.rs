@@ -185,6 +185,11 @@ enum Command {
         #[command(subcommand)]
         action: RosterAction,
     },
+    /// Resource sharing between member libraries
+    Sharing {
+        #[command(subcommand)]
+        action: SharingAction,
+    },
     /// The consortium's name, shown on every workstation's home screen
     Consortium {
         #[command(subcommand)]
@@ -226,6 +231,16 @@ enum ConsortiumAction {
         #[arg(long = "name-zh")]
         name_zh: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum SharingAction {
+    /// Set the order in which member libraries are asked to supply a request (among those
+    /// holding an available copy, then among the rest); with no library, clear it: fewest
+    /// open requests first
+    Order { libraries: Vec<String> },
+    /// Print the order of supplying libraries
+    ShowOrder,
 }
 
 #[derive(Debug, Subcommand)]
@@ -384,6 +399,34 @@ async fn main() -> ExitCode {
                     })
                     .await
                     .map_err(|e| e.to_string())?;
+            }
+            Command::Sharing {
+                action: SharingAction::Order { libraries },
+            } => {
+                commons_hub::sharing::set_supplier_order(&db, &libraries)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if libraries.is_empty() {
+                    println!("no order of suppliers: the library with the fewest open requests is asked first");
+                } else {
+                    println!(
+                        "suppliers are asked in this order: {} (then the rest, fewest open requests first)",
+                        libraries.join(", ")
+                    );
+                }
+            }
+            Command::Sharing {
+                action: SharingAction::ShowOrder,
+            } => {
+                let order = commons_hub::sharing::supplier_order(&db)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if order.is_empty() {
+                    println!("(none: fewest open requests first)");
+                }
+                for library in order {
+                    println!("{library}");
+                }
             }
             Command::Consortium {
                 action: ConsortiumAction::Set { name, name_zh },

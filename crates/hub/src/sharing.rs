@@ -5,7 +5,8 @@
 //!
 //! **Routing.** The supplier is a member library holding the work, never the pickup
 //! library: those with an available copy first, then the others (the reader waits or the
-//! copy is recalled), each group by fewest open requests, then by id. A supplier's Unfilled
+//! copy is recalled); within each group, the consortium's order of suppliers
+//! ([`set_supplier_order`]) first, then fewest open requests, then by id. A supplier's Unfilled
 //! sends the request to the next one; when none is left the request ends Unfilled, with
 //! the last reason given.
 //!
@@ -245,6 +246,7 @@ async fn route(
                  WHERE s.work_id = $2 AND s.library_id <> $3 AND NOT (s.library_id = ANY($4))
                  GROUP BY s.library_id
                  ORDER BY COALESCE(bool_or(h->>'status' = 'available'), false) DESC,
+                          (SELECT position FROM sharing_supplier_order p WHERE p.library_id = s.library_id) ASC NULLS LAST,
                           (SELECT count(*) FROM sharing_requests o WHERE o.supplier = s.library_id AND o.closed_at IS NULL) ASC,
                           s.library_id
                  LIMIT 1),
@@ -809,4 +811,51 @@ pub async fn statistics(
         days,
         rows,
     }))
+}
+
+/// Sets the consortium's order of supplying libraries (empty: none, fewest open requests
+/// decide alone). Every id must be a member library; nothing changes otherwise.
+pub async fn set_supplier_order(db: &Db, libraries: &[String]) -> Result<(), HubError> {
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = libraries.iter().find(|l| !seen.insert(l.as_str())) {
+        return Err(HubError::Invalid(format!("{twice} is named twice")));
+    }
+    let mut client = db.pool.get().await?;
+    let tx = client.transaction().await?;
+    let known: Vec<String> = tx
+        .query("SELECT id FROM libraries WHERE id = ANY($1)", &[&libraries])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if let Some(unknown) = libraries.iter().find(|l| !known.contains(l)) {
+        return Err(HubError::Invalid(format!(
+            "{unknown} is not a member library"
+        )));
+    }
+    tx.execute("DELETE FROM sharing_supplier_order", &[])
+        .await?;
+    for (i, library) in libraries.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO sharing_supplier_order(library_id, position) VALUES ($1, $2)",
+            &[library, &i32::try_from(i).unwrap_or(i32::MAX)],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The consortium's order of supplying libraries.
+pub async fn supplier_order(db: &Db) -> Result<Vec<String>, HubError> {
+    let client = db.pool.get().await?;
+    Ok(client
+        .query(
+            "SELECT library_id FROM sharing_supplier_order ORDER BY position",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
 }

@@ -1087,3 +1087,84 @@ async fn statistics_count_lending_per_pair_and_discipline() {
     assert_eq!(office["library"], Value::Null);
     assert_eq!(office["rows"].as_array().unwrap().len(), 2, "{office}");
 }
+
+/// The consortium's order of suppliers: among members with an available copy, those it
+/// lists are asked first, in its order; without one, fewest open requests (then id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consortium_orders_its_suppliers() {
+    let s = sharing().await;
+    s.work(
+        150,
+        "Held by two",
+        &[("south", "available"), ("east", "available")],
+    )
+    .await;
+    s.work(
+        151,
+        "Only on loan at South",
+        &[("south", "on_loan"), ("east", "available")],
+    )
+    .await;
+    let supplier = |v: &Value| v["supplier"].as_str().unwrap().to_owned();
+    let (_, first) = s.place(&request("o1", 150, "Loan")).await;
+    assert_eq!(
+        supplier(&first),
+        "east",
+        "no order: equal open requests, then by id"
+    );
+    let (_, second) = s.place(&request("o2", 150, "Loan")).await;
+    assert_eq!(supplier(&second), "south", "east has one open request now");
+
+    commons_hub::sharing::set_supplier_order(&s.hub.db, &["south".into(), "east".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        commons_hub::sharing::supplier_order(&s.hub.db)
+            .await
+            .unwrap(),
+        ["south", "east"]
+    );
+    let (_, third) = s.place(&request("o3", 150, "Loan")).await;
+    assert_eq!(supplier(&third), "south", "first in the consortium's order");
+    // An available copy still comes first: South's is on loan.
+    let (_, fourth) = s.place(&request("o4", 151, "Loan")).await;
+    assert_eq!(supplier(&fourth), "east");
+    // South declines: the next in order is asked.
+    let unfilled = Step::Supplier(Status::Unfilled);
+    let (status, after) = s
+        .step(
+            "south",
+            third["code"].as_str().unwrap(),
+            &step_body(unfilled),
+        )
+        .await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(supplier(&after), "east");
+
+    // An unknown library or one named twice changes nothing; none clears the order.
+    for bad in [
+        vec!["south".to_owned(), "mars".to_owned()],
+        vec!["east".into(), "east".into()],
+    ] {
+        assert!(
+            commons_hub::sharing::set_supplier_order(&s.hub.db, &bad)
+                .await
+                .is_err()
+        );
+    }
+    assert_eq!(
+        commons_hub::sharing::supplier_order(&s.hub.db)
+            .await
+            .unwrap(),
+        ["south", "east"]
+    );
+    commons_hub::sharing::set_supplier_order(&s.hub.db, &[])
+        .await
+        .unwrap();
+    assert!(
+        commons_hub::sharing::supplier_order(&s.hub.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
