@@ -24,6 +24,7 @@ test("open a document, go to page 3, find a word and jump between its hits", asy
     });
     assert.equal(pages, 6);
     await s.waitFor("page 1 drawn", () => s.find('.pdf-page[data-page="1"] canvas'));
+    await s.waitFor("laid out", async () => (await s.execute("return document.querySelector('.viewer')?.dataset.ready")) === "true");
 
     // Page 3 through the page box.
     const box = await s.find('[data-testid="page-input"]');

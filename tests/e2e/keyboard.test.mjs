@@ -85,7 +85,7 @@ test("keyboard only: search, facet, record and export; a document's page and hit
     await headingFocused(s, "documents");
     await tabTo(s, '.document-list a[aria-label^="Open Questions at the Reference Desk"]');
     await s.keys(ENTER);
-    await s.waitFor("the document open", async () => Number(await attr(s, ".viewer", "data-pages")) === 6, 30000);
+    await s.waitFor("the document open", async () => Number(await attr(s, ".viewer", "data-pages")) === 6 && (await attr(s, ".viewer", "data-ready")) === "true", 30000);
     await headingFocused(s, "the viewer");
     await tabTo(s, '[data-testid="page-input"]');
     await s.keys(END, BACKSPACE, BACKSPACE, BACKSPACE, "3");

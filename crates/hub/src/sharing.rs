@@ -21,7 +21,7 @@ use commons_protocol::sharing::{
     transition,
 };
 use commons_protocol::{ApiCode, BookingCode, Sha256};
-use tokio_postgres::Transaction;
+use deadpool_postgres::Transaction;
 
 use crate::db::{Db, HubError};
 
@@ -104,11 +104,11 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
     let work = work_id(&r.record_id);
     let found = tx
         .query_one(
-            "SELECT (SELECT record->'description'->>'title' FROM source_records WHERE work_id = $1
+            &tx.prepare_cached("SELECT (SELECT record->'description'->>'title' FROM source_records WHERE work_id = $1
                      ORDER BY library_id, oai_id LIMIT 1),
                     EXISTS (SELECT 1 FROM source_records WHERE work_id = $1),
                     EXISTS (SELECT 1 FROM libraries WHERE id = $2),
-                    (SELECT library_id FROM tokens WHERE hash = $3 AND revoked_at IS NULL)",
+                    (SELECT library_id FROM tokens WHERE hash = $3 AND revoked_at IS NULL)").await?,
             &[&work.unwrap_or(0), &r.pickup_library, &token_hash],
         )
         .await?;
@@ -133,10 +133,10 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
         let code = chosen.take().unwrap_or_else(BookingCode::random);
         let inserted = tx
             .query_opt(
-                "INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
+                &tx.prepare_cached("INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
                      requesting_library, pickup_library, status, pickup_stage, discipline_id)
                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14 WHERE $12 AND $13
-                 ON CONFLICT DO NOTHING RETURNING id",
+                 ON CONFLICT DO NOTHING RETURNING id").await?,
                 &[
                     &code.compact(),
                     &token_hash,
@@ -160,7 +160,7 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
         }
         if let Some(row) = tx
             .query_opt(
-                "SELECT id, body_hash FROM sharing_requests WHERE token_hash = $1 AND idempotency_key = $2",
+                &tx.prepare_cached("SELECT id, body_hash FROM sharing_requests WHERE token_hash = $1 AND idempotency_key = $2").await?,
                 &[&token_hash, &r.idempotency_key],
             )
             .await?
@@ -202,10 +202,10 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
         // The code was drawn before: draw another.
     };
     tx.execute(
-        "WITH p AS (INSERT INTO sharing_patrons(request_id, name, card_number, email, note, part, citation)
+        &tx.prepare_cached("WITH p AS (INSERT INTO sharing_patrons(request_id, name, card_number, email, note, part, citation)
                     VALUES ($1, $2, $3, $4, $5, $6, $7))
          INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what)
-         VALUES ($1, NULL, $8, $9, 'placed')",
+         VALUES ($1, NULL, $8, $9, 'placed')").await?,
         &[
             &id,
             &r.name.trim(),
@@ -238,7 +238,7 @@ async fn route(
     // Chosen, sent and written in the history in one statement (one round trip).
     let next: Option<String> = tx
         .query_opt(
-            "WITH next AS (
+            &tx.prepare_cached("WITH next AS (
                  SELECT s.library_id
                  FROM source_records s
                  LEFT JOIN LATERAL jsonb_array_elements(
@@ -254,7 +254,7 @@ async fn route(
                    FROM next WHERE id = $1 RETURNING next.library_id),
              e AS (INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what)
                    SELECT $1, library_id, $5, $6, 'routed' FROM u)
-             SELECT library_id FROM u",
+             SELECT library_id FROM u").await?,
             &[
                 &id,
                 &work,
@@ -277,8 +277,8 @@ async fn route(
                 (false, None) => "No member library could supply it.".to_owned(),
             };
             tx.execute(
-                "UPDATE sharing_requests SET supplier = NULL, status = $2, unfilled_reason = $3,
-                     updated_at = now(), closed_at = now() WHERE id = $1",
+                &tx.prepare_cached("UPDATE sharing_requests SET supplier = NULL, status = $2, unfilled_reason = $3,
+                     updated_at = now(), closed_at = now() WHERE id = $1").await?,
                 &[&id, &Status::Unfilled.as_str(), &reason],
             )
             .await?;
@@ -303,8 +303,8 @@ async fn event(
     by: Option<&str>,
 ) -> Result<(), HubError> {
     tx.execute(
-        "INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what, note, by_username)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &tx.prepare_cached("INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what, note, by_username)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)").await?,
         &[&id, &supplier, &state.status.as_str(), &state.pickup.as_str(), &what, &note, &by],
     )
     .await?;
@@ -426,8 +426,11 @@ async fn take(
     let tx = client.transaction().await?;
     let Some(row) = tx
         .query_opt(
-            "SELECT id, service, supplier, pickup_library, status, pickup_stage
+            &tx.prepare_cached(
+                "SELECT id, service, supplier, pickup_library, status, pickup_stage
              FROM sharing_requests WHERE code = $1 FOR UPDATE",
+            )
+            .await?,
             &[&code.compact()],
         )
         .await?
@@ -504,8 +507,8 @@ async fn take(
         let supplier = supplier.unwrap_or_default();
         let row = tx
             .query_one(
-                "UPDATE sharing_requests SET tried = array_append(tried, $2), updated_at = now() WHERE id = $1
-                 RETURNING work_id, tried",
+                &tx.prepare_cached("UPDATE sharing_requests SET tried = array_append(tried, $2), updated_at = now() WHERE id = $1
+                 RETURNING work_id, tried").await?,
                 &[&id, &supplier],
             )
             .await?;
@@ -516,10 +519,10 @@ async fn take(
         let received =
             s.step == Step::Requester(commons_protocol::sharing::RequesterAction::Received);
         tx.execute(
-            "UPDATE sharing_requests SET status = $2, pickup_stage = $3, due = COALESCE($4::text::date, due), updated_at = now(),
+            &tx.prepare_cached("UPDATE sharing_requests SET status = $2, pickup_stage = $3, due = COALESCE($4::text::date, due), updated_at = now(),
                  received_at = CASE WHEN $5 THEN now() ELSE received_at END,
                  closed_at = CASE WHEN $6 THEN now() ELSE NULL END
-             WHERE id = $1",
+             WHERE id = $1").await?,
             &[
                 &id,
                 &to.status.as_str(),
@@ -532,8 +535,11 @@ async fn take(
         .await?;
         if let Some(d) = delivered {
             tx.execute(
-                "INSERT INTO sharing_deliveries(request_id, sha256, bytes, expires_at)
+                &tx.prepare_cached(
+                    "INSERT INTO sharing_deliveries(request_id, sha256, bytes, expires_at)
                  VALUES ($1, $2, $3, now() + make_interval(days => $4))",
+                )
+                .await?,
                 &[
                     &id,
                     &d.sha256,
@@ -570,8 +576,11 @@ pub async fn lookup(db: &Db, code: &str, email: &str) -> Result<Option<RequestVi
     let tx = client.transaction().await?;
     let Some(row) = tx
         .query_opt(
-            "SELECT r.id FROM sharing_requests r JOIN sharing_patrons p ON p.request_id = r.id
+            &tx.prepare_cached(
+                "SELECT r.id FROM sharing_requests r JOIN sharing_patrons p ON p.request_id = r.id
              WHERE r.code = $1 AND lower(p.email) = lower($2)",
+            )
+            .await?,
             &[&code.compact(), &email.trim()],
         )
         .await?
@@ -590,8 +599,11 @@ pub async fn queue(db: &Db, library: &str) -> Result<Vec<RequestView>, HubError>
     let tx = client.transaction().await?;
     let ids: Vec<i64> = tx
         .query(
-            "SELECT id FROM sharing_requests WHERE supplier = $1 OR pickup_library = $1
+            &tx.prepare_cached(
+                "SELECT id FROM sharing_requests WHERE supplier = $1 OR pickup_library = $1
              ORDER BY closed_at IS NOT NULL, placed_at, id LIMIT 500",
+            )
+            .await?,
             &[&library],
         )
         .await?
@@ -612,7 +624,7 @@ async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<Reques
     // One round trip: the request, its history and (for librarians) its reader.
     let r = tx
         .query_one(
-            "SELECT code, work_id, title, service, requesting_library, pickup_library, supplier, status, pickup_stage,
+            &tx.prepare_cached("SELECT code, work_id, title, service, requesting_library, pickup_library, supplier, status, pickup_stage,
                     due::text, placed_at, unfilled_reason,
                     (SELECT COALESCE(json_agg(json_build_object(
                          'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
@@ -624,7 +636,7 @@ async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<Reques
                      FROM sharing_patrons p WHERE p.request_id = r.id AND $2),
                     (SELECT to_char(d.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
                      FROM sharing_deliveries d WHERE d.request_id = r.id AND d.expires_at > now())
-             FROM sharing_requests r WHERE r.id = $1",
+             FROM sharing_requests r WHERE r.id = $1").await?,
             &[&id, &with_patron],
         )
         .await?;
@@ -823,7 +835,11 @@ pub async fn set_supplier_order(db: &Db, libraries: &[String]) -> Result<(), Hub
     let mut client = db.pool.get().await?;
     let tx = client.transaction().await?;
     let known: Vec<String> = tx
-        .query("SELECT id FROM libraries WHERE id = ANY($1)", &[&libraries])
+        .query(
+            &tx.prepare_cached("SELECT id FROM libraries WHERE id = ANY($1)")
+                .await?,
+            &[&libraries],
+        )
         .await?
         .iter()
         .map(|r| r.get(0))
@@ -833,11 +849,18 @@ pub async fn set_supplier_order(db: &Db, libraries: &[String]) -> Result<(), Hub
             "{unknown} is not a member library"
         )));
     }
-    tx.execute("DELETE FROM sharing_supplier_order", &[])
-        .await?;
+    tx.execute(
+        &tx.prepare_cached("DELETE FROM sharing_supplier_order")
+            .await?,
+        &[],
+    )
+    .await?;
     for (i, library) in libraries.iter().enumerate() {
         tx.execute(
-            "INSERT INTO sharing_supplier_order(library_id, position) VALUES ($1, $2)",
+            &tx.prepare_cached(
+                "INSERT INTO sharing_supplier_order(library_id, position) VALUES ($1, $2)",
+            )
+            .await?,
             &[library, &i32::try_from(i).unwrap_or(i32::MAX)],
         )
         .await?;

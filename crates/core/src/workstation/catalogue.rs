@@ -77,7 +77,17 @@ impl Workstation {
             path = dir.join(format!("{base}-{stamp}-{n}.{extension}"));
             n += 1;
         }
-        std::fs::write(&path, text).map_err(io)?;
+        // Written aside, then renamed: the file appears whole or not at all.
+        let part = dir.join(format!(
+            ".{}.part",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        std::fs::write(&part, text)
+            .and_then(|()| std::fs::rename(&part, &path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&part);
+                io(e)
+            })?;
         self.session_files_slot().push(path.clone());
         Ok(path)
     }
