@@ -3,6 +3,8 @@
 //! a real PostgreSQL with fsync on (started here in a temporary directory).
 //!
 //! `cargo bench -p commons-hub --bench sharing -- [REQUESTS] [CLIENTS]` (default 5000, 32).
+//! The requests come from as many North workstations as their hourly share needs (84 for
+//! 5,000 at 60 an hour), each within it.
 //! Every request is new (each is routed: the holders ranked by availability and open
 //! requests), so every one commits; then each request gets two supplier steps (WillSupply,
 //! then Loaned with a due date), each checked against the table under its row's lock.
@@ -24,12 +26,12 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 const WORKS: i64 = 200;
 
-/// Sends `total` requests from `clients` concurrent clients: `make(i)` gives each its
-/// method path, session and body; returns the seconds taken, the sorted latencies and the
+/// Sends `total` requests from `clients` concurrent clients, the `i`th with workstation
+/// token `tokens[i % tokens.len()]`: `make(i)` gives each its path, session and body; returns the seconds taken, the sorted latencies and the
 /// answers' bodies by index.
 async fn load(
     url: &str,
-    token: &str,
+    tokens: Arc<Vec<String>>,
     total: usize,
     clients: usize,
     make: Arc<dyn Fn(usize) -> (String, Option<String>, Value) + Send + Sync>,
@@ -39,11 +41,11 @@ async fn load(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (http, next, url, token, make) = (
+        let (http, next, url, tokens, make) = (
             http.clone(),
             next.clone(),
             url.to_owned(),
-            token.to_owned(),
+            tokens.clone(),
             make.clone(),
         );
         tasks.push(tokio::spawn(async move {
@@ -57,7 +59,7 @@ async fn load(
                 let (path, session, body) = make(i);
                 let mut r = http
                     .post(format!("{url}{path}"))
-                    .bearer_auth(&token)
+                    .bearer_auth(&tokens[i % tokens.len()])
                     .json(&body);
                 if let Some(s) = session {
                     r = r.header(commons_protocol::accounts::SESSION_HEADER, s);
@@ -126,6 +128,14 @@ fn main() {
         }
         drop(client);
         let token = tokens::create_for(&db, "bench", Some("north")).await.unwrap();
+        // The requests come from the consortium's North workstations, each within its hourly
+        // share (`sharing::REQUESTS_PER_HOUR`), as a busy day's would.
+        let stations = total.div_ceil(commons_hub::sharing::REQUESTS_PER_HOUR as usize).max(1);
+        let mut workstations = Vec::with_capacity(stations);
+        for n in 0..stations {
+            workstations.push(tokens::create_for(&db, &format!("North IC-{n:03}"), Some("north")).await.unwrap());
+        }
+        let workstations = Arc::new(workstations);
         let password = "interlibrary-loan-bench-2026";
         for l in libraries {
             commons_hub::librarians::add(&db, l, l, &format!("lib-{l}"), password).await.unwrap();
@@ -150,7 +160,7 @@ fn main() {
             sessions.insert(l.to_owned(), r["session"].as_str().unwrap().to_owned());
         }
 
-        println!("sharing: {total} requests from {clients} concurrent clients, PostgreSQL fsync on, hub and database on this machine");
+        println!("sharing: {total} requests from {} workstations through {clients} concurrent clients, PostgreSQL fsync on, hub and database on this machine", workstations.len());
         let place = Arc::new(|i: usize| {
             let body = json!({
                 "idempotency_key": format!("k{i}"),
@@ -163,7 +173,7 @@ fn main() {
             });
             ("/api/v1/requests".to_owned(), None, body)
         });
-        let (secs, lat, placed) = load(&url, &token, total, clients, place).await;
+        let (secs, lat, placed) = load(&url, workstations.clone(), total, clients, place).await;
         println!(
             "requests placed: {:.0}/s · latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             total as f64 / secs,
@@ -199,7 +209,7 @@ fn main() {
             let step = step.clone();
             let offset = half * n;
             let make: Arc<dyn Fn(usize) -> (String, Option<String>, Value) + Send + Sync> = Arc::new(move |i| step(i + offset));
-            let (secs, lat, _) = load(&url, &token, n, clients, make).await;
+            let (secs, lat, _) = load(&url, Arc::new(vec![token.clone()]), n, clients, make).await;
             secs_all += secs;
             lat_all.extend(lat);
         }

@@ -97,6 +97,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_sharing_order",
         include_str!("../migrations/0020_sharing_order.sql"),
     ),
+    (
+        "0021_sharing_placing_limit",
+        include_str!("../migrations/0021_sharing_placing_limit.sql"),
+    ),
 ];
 
 #[cfg(test)]

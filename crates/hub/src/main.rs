@@ -69,6 +69,8 @@ struct SharingConfig {
     delivery_days: u32,
     /// The largest delivered copy taken, in MiB.
     delivery_max_mb: u64,
+    /// Requests one workstation may place in any hour.
+    requests_per_hour: u32,
 }
 
 impl Default for SharingConfig {
@@ -77,6 +79,7 @@ impl Default for SharingConfig {
         SharingConfig {
             delivery_days: d.days,
             delivery_max_mb: d.max_bytes / (1024 * 1024),
+            requests_per_hour: commons_hub::sharing::REQUESTS_PER_HOUR,
         }
     }
 }
@@ -119,6 +122,12 @@ fn file_config(path: Option<&PathBuf>) -> Result<FileConfig, String> {
     if !(1..=365).contains(&config.sharing.delivery_days) {
         return Err(format!(
             "{}: sharing.delivery_days is 1 to 365",
+            path.display()
+        ));
+    }
+    if !(1..=100_000).contains(&config.sharing.requests_per_hour) {
+        return Err(format!(
+            "{}: sharing.requests_per_hour is 1 to 100000",
             path.display()
         ));
     }
@@ -392,6 +401,7 @@ async fn main() -> ExitCode {
                         days: file.sharing.delivery_days,
                         max_bytes: file.sharing.delivery_max_mb * 1024 * 1024,
                     },
+                    requests_per_hour: file.sharing.requests_per_hour,
                 };
                 axum::serve(listener, server::router_with(shared))
                     .with_graceful_shutdown(async {

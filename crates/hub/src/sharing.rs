@@ -29,6 +29,8 @@ use crate::db::{Db, HubError};
 #[derive(Debug)]
 pub enum Refused {
     Api(ApiCode, String),
+    /// Not now: the seconds to wait, and why.
+    Wait(u64, String),
     Hub(HubError),
 }
 
@@ -82,9 +84,58 @@ fn work_id(record_id: &str) -> Option<i64> {
         .filter(|n| *n > 0)
 }
 
+/// The member library to ask next for work `$2`, picked up at `$3`, already refused by the
+/// libraries in `$4`: the holders with an available copy first, then the consortium's
+/// order, then fewest open requests, then by id. Placing and re-routing rank alike.
+macro_rules! next_supplier {
+    () => {
+        "SELECT s.library_id
+         FROM source_records s
+         LEFT JOIN LATERAL jsonb_array_elements(
+             CASE WHEN jsonb_typeof(s.record->'holdings') = 'array' THEN s.record->'holdings' ELSE '[]'::jsonb END) h ON true
+         WHERE s.work_id = $2 AND s.library_id <> $3 AND NOT (s.library_id = ANY($4))
+         GROUP BY s.library_id
+         ORDER BY COALESCE(bool_or(h->>'status' = 'available'), false) DESC,
+                  (SELECT position FROM sharing_supplier_order p WHERE p.library_id = s.library_id) ASC NULLS LAST,
+                  (SELECT count(*) FROM sharing_requests o WHERE o.supplier = s.library_id AND o.closed_at IS NULL) ASC,
+                  s.library_id
+         LIMIT 1"
+    };
+}
+
+/// One event of a request's history as JSON (`e` is a row of `sharing_events`), as
+/// [`RequestEvent`] reads it.
+macro_rules! history_event {
+    () => {
+        "json_build_object(
+             'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+             'supplier', e.supplier, 'status', e.status, 'pickup', e.pickup_stage,
+             'what', e.what, 'note', e.note)"
+    };
+}
+
+/// Requests a workstation may place in any hour unless `[sharing] requests_per_hour` says
+/// otherwise: one a minute is more than a reader at a public workstation needs.
+pub const REQUESTS_PER_HOUR: u32 = 60;
+
+/// Why a request ends Unfilled when no member but the pickup library holds it.
+const NO_OTHER_HOLDER: &str = "No other member library holds it.";
+
 /// Places a reader's request from the workstation whose token's SHA-256 is `token_hash`; the
-/// member library its token names is the requesting library.
-pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, Refused> {
+/// member library its token names is the requesting library. A workstation places at most
+/// `per_hour` requests in any hour (a key sent again is still answered): whoever is at its
+/// keyboard cannot flood the suppliers' queues.
+///
+/// A new request is one statement, so one round trip and its own transaction: the facts it
+/// depends on are read, the supplier chosen, the request, its reader and its first two
+/// events written, and the answer returned from what was written. Anything else (a key sent
+/// again, a refusal, a code drawn twice) is told apart afterwards from what it returned.
+pub async fn place(
+    db: &Db,
+    token_hash: &str,
+    per_hour: u32,
+    r: &NewRequest,
+) -> Result<Placed, Refused> {
     let problems = r.problems();
     if !problems.is_empty() {
         let said: Vec<String> = problems
@@ -99,82 +150,155 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
             .as_bytes(),
     )
     .to_string();
-    let mut client = db.pool.get().await?;
-    let tx = client.transaction().await?;
-    let work = work_id(&r.record_id);
-    let found = tx
-        .query_one(
-            &tx.prepare_cached("SELECT (SELECT record->'description'->>'title' FROM source_records WHERE work_id = $1
-                     ORDER BY library_id, oai_id LIMIT 1),
-                    EXISTS (SELECT 1 FROM source_records WHERE work_id = $1),
-                    EXISTS (SELECT 1 FROM libraries WHERE id = $2),
-                    (SELECT library_id FROM tokens WHERE hash = $3 AND revoked_at IS NULL)").await?,
-            &[&work.unwrap_or(0), &r.pickup_library, &token_hash],
-        )
+    let client = db.pool.get().await?;
+    let statement = client
+        .prepare_cached(concat!(
+            "WITH facts AS (
+                 SELECT (SELECT record->'description'->>'title' FROM source_records WHERE work_id = $2
+                         ORDER BY library_id, oai_id LIMIT 1) AS title,
+                        EXISTS (SELECT 1 FROM source_records WHERE work_id = $2) AS held,
+                        EXISTS (SELECT 1 FROM libraries WHERE id = $3) AS member,
+                        (SELECT library_id FROM tokens WHERE hash = $5 AND revoked_at IS NULL) AS requesting,
+                        (SELECT ceil(EXTRACT(EPOCH FROM placed_at + interval '1 hour' - now()))::bigint
+                         FROM sharing_requests WHERE token_hash = $5 AND placed_at > now() - interval '1 hour'
+                         ORDER BY placed_at DESC OFFSET $20::bigint - 1 LIMIT 1) AS wait),
+             next AS (",
+            next_supplier!(),
+            "),
+             r AS (
+                 INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
+                     requesting_library, pickup_library, supplier, status, pickup_stage, discipline_id,
+                     unfilled_reason, closed_at)
+                 SELECT $1, $5, $6, $7, $2, COALESCE(f.title, ''), $8, f.requesting, $3, n.library_id,
+                        CASE WHEN n.library_id IS NULL THEN $17 ELSE $16 END, $18, $9,
+                        CASE WHEN n.library_id IS NULL THEN $19 END,
+                        CASE WHEN n.library_id IS NULL THEN now() END
+                 FROM facts f LEFT JOIN next n ON true
+                 WHERE f.held AND f.member AND f.requesting IS NOT NULL AND f.wait IS NULL
+                 ON CONFLICT DO NOTHING
+                 RETURNING id, supplier, status, unfilled_reason, placed_at),
+             reader AS (
+                 INSERT INTO sharing_patrons(request_id, name, card_number, email, note, part, citation)
+                 SELECT id, $10, $11, $12, $13, $14, $15 FROM r),
+             e AS (
+                 INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what, note)
+                 SELECT r.id, x.supplier, x.status, $18, x.what, x.note
+                 FROM r CROSS JOIN LATERAL (VALUES
+                     (1, NULL::text, $16::text, 'placed', NULL::text),
+                     (2, r.supplier, r.status, CASE WHEN r.supplier IS NULL THEN 'unfilled' ELSE 'routed' END,
+                      r.unfilled_reason)) x(n, supplier, status, what, note)
+                 ORDER BY x.n
+                 RETURNING id, at, supplier, status, pickup_stage, what, note)
+             SELECT f.title, f.held, f.member, f.requesting, r.supplier, r.status, r.unfilled_reason, r.placed_at,
+                    (SELECT json_agg(",
+            history_event!(),
+            " ORDER BY e.id) FROM e), f.wait
+             FROM facts f LEFT JOIN r ON true"
+        ))
         .await?;
-    let (title, held, member): (Option<String>, bool, bool) =
-        (found.get(0), found.get(1), found.get(2));
-    let Some(requesting) = found.get::<_, Option<String>>(3) else {
-        return refuse(
-            ApiCode::Forbidden,
-            "this workstation's token names no member library: requests are placed at a member library's workstation",
-        );
-    };
+    let work = work_id(&r.record_id).unwrap_or(0);
     let trimmed = |s: &Option<String>| {
         s.as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
+    let tried: &[String] = &[];
+    let (name, card, email) = (r.name.trim(), r.card_number.trim(), r.email.trim());
+    let (note, part, citation) = (trimmed(&r.note), trimmed(&r.part), trimmed(&r.citation));
     // The same key again (an outbox sending once more) meets the unique index: a request
     // still being placed with it is waited for, then answered from.
     let mut chosen = r.code;
-    let id = loop {
+    loop {
         let code = chosen.take().unwrap_or_else(BookingCode::random);
-        let inserted = tx
-            .query_opt(
-                &tx.prepare_cached("INSERT INTO sharing_requests(code, token_hash, idempotency_key, body_hash, work_id, title, service,
-                     requesting_library, pickup_library, status, pickup_stage, discipline_id)
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14 WHERE $12 AND $13
-                 ON CONFLICT DO NOTHING RETURNING id").await?,
+        let row = client
+            .query_one(
+                &statement,
                 &[
                     &code.compact(),
+                    &work,
+                    &r.pickup_library,
+                    &tried,
                     &token_hash,
                     &r.idempotency_key,
                     &body_hash,
-                    &work.unwrap_or(0),
-                    &title.clone().unwrap_or_default(),
                     &r.service.as_str(),
-                    &requesting,
-                    &r.pickup_library,
-                    &Status::RequestReceived.as_str(),
-                    &PickupStage::Awaiting.as_str(),
-                    &held,
-                    &member,
                     &r.discipline,
+                    &name,
+                    &card,
+                    &email,
+                    &note,
+                    &part,
+                    &citation,
+                    &Status::RequestReceived.as_str(),
+                    &Status::Unfilled.as_str(),
+                    &PickupStage::Awaiting.as_str(),
+                    &NO_OTHER_HOLDER,
+                    &i64::from(per_hour.max(1)),
                 ],
             )
             .await?;
-        if let Some(row) = inserted {
-            break row.get::<_, i64>(0);
+        let (title, held, member): (Option<String>, bool, bool) =
+            (row.get(0), row.get(1), row.get(2));
+        let Some(requesting) = row.get::<_, Option<String>>(3) else {
+            return refuse(
+                ApiCode::Forbidden,
+                "this workstation's token names no member library: requests are placed at a member library's workstation",
+            );
+        };
+        if let Some(history) = row.get::<_, Option<serde_json::Value>>(8) {
+            let bad = |what: &str| HubError::Internal(format!("a placed request's {what}"));
+            let status: String = row.get(5);
+            let placed: std::time::SystemTime = row.get(7);
+            return Ok(Placed::New(RequestView {
+                code,
+                record_id: format!("hub:{work}"),
+                title: title.unwrap_or_default(),
+                service: r.service,
+                requesting_library: requesting,
+                pickup_library: r.pickup_library.clone(),
+                supplier: row.get(4),
+                status: Status::parse(&status).ok_or_else(|| bad("status"))?,
+                pickup: PickupStage::Awaiting,
+                due: None,
+                placed_at: jiff::Timestamp::try_from(placed).map_err(|_| bad("time"))?,
+                history: serde_json::from_value(history)
+                    .map_err(|e| HubError::Internal(format!("a placed request's history: {e}")))?,
+                patron: None,
+                unfilled_reason: row.get(6),
+                delivered_until: None,
+            }));
         }
-        if let Some(row) = tx
+        if let Some(found) = client
             .query_opt(
-                &tx.prepare_cached("SELECT id, body_hash FROM sharing_requests WHERE token_hash = $1 AND idempotency_key = $2").await?,
+                &client
+                    .prepare_cached("SELECT id, body_hash FROM sharing_requests WHERE token_hash = $1 AND idempotency_key = $2")
+                    .await?,
                 &[&token_hash, &r.idempotency_key],
             )
             .await?
         {
-            let (id, hash): (i64, String) = (row.get(0), row.get(1));
+            let (id, hash): (i64, String) = (found.get(0), found.get(1));
             if hash != body_hash {
                 return refuse(
                     ApiCode::IdempotencyKeyReused,
                     "this idempotency key was used for another request",
                 );
             }
+            drop(client);
+            let mut client = db.pool.get().await?;
+            let tx = client.transaction().await?;
             let view = view(&tx, id, false).await?;
             tx.commit().await?;
             return Ok(Placed::Replayed(view));
+        }
+        if let Some(wait) = row.get::<_, Option<i64>>(9) {
+            return Err(Refused::Wait(
+                u64::try_from(wait).unwrap_or(0).max(1),
+                format!(
+                    "this workstation has placed {per_hour} requests in the last hour, as many as the consortium allows; the request is sent when the hour has passed"
+                ),
+            ));
         }
         if !held {
             return refuse(
@@ -200,29 +324,7 @@ pub async fn place(db: &Db, token_hash: &str, r: &NewRequest) -> Result<Placed, 
             );
         }
         // The code was drawn before: draw another.
-    };
-    tx.execute(
-        &tx.prepare_cached("WITH p AS (INSERT INTO sharing_patrons(request_id, name, card_number, email, note, part, citation)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7))
-         INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what)
-         VALUES ($1, NULL, $8, $9, 'placed')").await?,
-        &[
-            &id,
-            &r.name.trim(),
-            &r.card_number.trim(),
-            &r.email.trim(),
-            &trimmed(&r.note),
-            &trimmed(&r.part),
-            &trimmed(&r.citation),
-            &Status::RequestReceived.as_str(),
-            &PickupStage::Awaiting.as_str(),
-        ],
-    )
-    .await?;
-    route(&tx, id, work.unwrap_or(0), &r.pickup_library, &[], None).await?;
-    let view = view(&tx, id, false).await?;
-    tx.commit().await?;
-    Ok(Placed::New(view))
+    }
 }
 
 /// Sends request `id` (of `work`, picked up at `pickup`, already refused by `tried`) to
@@ -238,23 +340,12 @@ async fn route(
     // Chosen, sent and written in the history in one statement (one round trip).
     let next: Option<String> = tx
         .query_opt(
-            &tx.prepare_cached("WITH next AS (
-                 SELECT s.library_id
-                 FROM source_records s
-                 LEFT JOIN LATERAL jsonb_array_elements(
-                     CASE WHEN jsonb_typeof(s.record->'holdings') = 'array' THEN s.record->'holdings' ELSE '[]'::jsonb END) h ON true
-                 WHERE s.work_id = $2 AND s.library_id <> $3 AND NOT (s.library_id = ANY($4))
-                 GROUP BY s.library_id
-                 ORDER BY COALESCE(bool_or(h->>'status' = 'available'), false) DESC,
-                          (SELECT position FROM sharing_supplier_order p WHERE p.library_id = s.library_id) ASC NULLS LAST,
-                          (SELECT count(*) FROM sharing_requests o WHERE o.supplier = s.library_id AND o.closed_at IS NULL) ASC,
-                          s.library_id
-                 LIMIT 1),
+            &tx.prepare_cached(concat!("WITH next AS (", next_supplier!(), "),
              u AS (UPDATE sharing_requests SET supplier = next.library_id, status = $5, updated_at = now()
                    FROM next WHERE id = $1 RETURNING next.library_id),
              e AS (INSERT INTO sharing_events(request_id, supplier, status, pickup_stage, what)
                    SELECT $1, library_id, $5, $6, 'routed' FROM u)
-             SELECT library_id FROM u").await?,
+             SELECT library_id FROM u")).await?,
             &[
                 &id,
                 &work,
@@ -270,7 +361,7 @@ async fn route(
         Some(_) => {}
         None => {
             let reason = match (tried.is_empty(), last_reason) {
-                (true, _) => "No other member library holds it.".to_owned(),
+                (true, _) => NO_OTHER_HOLDER.to_owned(),
                 (false, Some(r)) => {
                     format!("No member library could supply it (last answer: {r}).")
                 }
@@ -624,19 +715,16 @@ async fn view(tx: &Transaction<'_>, id: i64, with_patron: bool) -> Result<Reques
     // One round trip: the request, its history and (for librarians) its reader.
     let r = tx
         .query_one(
-            &tx.prepare_cached("SELECT code, work_id, title, service, requesting_library, pickup_library, supplier, status, pickup_stage,
+            &tx.prepare_cached(concat!("SELECT code, work_id, title, service, requesting_library, pickup_library, supplier, status, pickup_stage,
                     due::text, placed_at, unfilled_reason,
-                    (SELECT COALESCE(json_agg(json_build_object(
-                         'at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
-                         'supplier', e.supplier, 'status', e.status, 'pickup', e.pickup_stage,
-                         'what', e.what, 'note', e.note) ORDER BY e.id), '[]'::json)
+                    (SELECT COALESCE(json_agg(", history_event!(), " ORDER BY e.id), '[]'::json)
                      FROM sharing_events e WHERE e.request_id = r.id),
                     (SELECT json_build_object('name', p.name, 'card_number', p.card_number, 'email', p.email,
                          'note', p.note, 'part', p.part, 'citation', p.citation)
                      FROM sharing_patrons p WHERE p.request_id = r.id AND $2),
                     (SELECT to_char(d.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
                      FROM sharing_deliveries d WHERE d.request_id = r.id AND d.expires_at > now())
-             FROM sharing_requests r WHERE r.id = $1").await?,
+             FROM sharing_requests r WHERE r.id = $1")).await?,
             &[&id, &with_patron],
         )
         .await?;

@@ -89,6 +89,7 @@ async fn documents_arrive_resume_are_checked_and_evicted_least_recently_used() {
         db: db.clone(),
         documents: Some(std::sync::Arc::new(hub_docs.path().to_owned())),
         delivery: server::Delivery::default(),
+        requests_per_hour: commons_hub::sharing::REQUESTS_PER_HOUR,
     };
     tokio::spawn(async move { axum::serve(listener, server::router_with(shared)).await });
 

@@ -837,6 +837,7 @@ async fn a_delivered_copy_completes_the_request_and_expires() {
             days: 14,
             max_bytes: 1024 * 1024,
         },
+        requests_per_hour: commons_hub::sharing::REQUESTS_PER_HOUR,
     };
     tokio::spawn(
         async move { axum::serve(listener, commons_hub::server::router_with(shared)).await },
@@ -1167,4 +1168,87 @@ async fn the_consortium_orders_its_suppliers() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A workstation places at most `requests_per_hour` requests in any hour: the next is
+/// refused with the seconds to wait (429, Retry-After), nothing stored; a key sent again
+/// is still answered; another workstation is not held back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_places_at_most_its_hourly_share() {
+    let s = sharing().await;
+    s.work(140, "Hourly Record", &[("south", "available")])
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let shared = commons_hub::server::Shared {
+        db: s.hub.db.clone(),
+        documents: None,
+        delivery: commons_hub::server::Delivery::default(),
+        requests_per_hour: 3,
+    };
+    tokio::spawn(
+        async move { axum::serve(listener, commons_hub::server::router_with(shared)).await },
+    );
+    let place = |token: String, body: Value| {
+        let (http, url) = (s.hub.http.clone(), url.clone());
+        async move {
+            let r = http
+                .post(format!("{url}/api/v1/requests"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let wait = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            (status, wait, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    for i in 0..3 {
+        let (status, _, body) = place(
+            s.north_token.clone(),
+            request(&format!("hour-{i}"), 140, "Loan"),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let count = || async {
+        let client = s.hub.db.pool.get().await.unwrap();
+        client
+            .query_one("SELECT count(*) FROM sharing_requests", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    assert_eq!(count().await, 3);
+    let (status, wait, body) = place(s.north_token.clone(), request("hour-3", 140, "Loan")).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "too_many_attempts", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 requests in the last hour"),
+        "{body}"
+    );
+    let wait = wait.expect("Retry-After");
+    assert!(
+        (3500..=3600).contains(&wait),
+        "waits until the hour has passed: {wait}"
+    );
+    assert_eq!(body["retry_after"], wait, "{body}");
+    assert_eq!(count().await, 3, "nothing stored");
+    // Sent again (an outbox that did not hear the answer): answered from the first.
+    let (status, _, body) = place(s.north_token.clone(), request("hour-0", 140, "Loan")).await;
+    assert_eq!(status, 200, "{body}");
+    // Another workstation of the same library has its own share.
+    let other = commons_hub::tokens::create_for(&s.hub.db, "North IC-02", Some("north"))
+        .await
+        .unwrap();
+    let (status, _, body) = place(other, request("hour-other", 140, "Loan")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(count().await, 4);
 }

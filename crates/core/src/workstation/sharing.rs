@@ -2,8 +2,8 @@
 //! or waiting in the outbox while it is out of reach), found again by code and email, and
 //! the signed-in librarian's queue of her library's requests with the steps she may take.
 
-use commons_protocol::BookingCode;
 use commons_protocol::sharing::{RequestView, Status, Step, StepRequest};
+use commons_protocol::{ApiCode, BookingCode};
 use rusqlite::OptionalExtension;
 
 use super::*;
@@ -160,6 +160,12 @@ impl Workstation {
                     self.with_store(|s| share::sent(s, &r.idempotency_key))?;
                     tracing::info!("a request to another library reached the hub");
                     Sent::Placed(Box::new(view))
+                }
+                Err(e) if e.code() == Some(ApiCode::TooManyAttempts) => {
+                    // This workstation placed its hourly share: the request waits in the
+                    // outbox and goes with a sync once the hour has passed.
+                    tracing::warn!(error = %e, "the hub asks this workstation to wait before placing more requests");
+                    Sent::Failed(e.to_string())
                 }
                 Err(e) if e.is_refusal() => {
                     let reason = e
@@ -348,8 +354,8 @@ impl Workstation {
         let view = hub
             .deliver_copy(&session, &code, pdf)
             .map_err(|e| match e.code() {
-                Some(commons_protocol::ApiCode::TooLarge) => invalid("too_large"),
-                Some(commons_protocol::ApiCode::Invalid) => invalid("not_a_pdf"),
+                Some(ApiCode::TooLarge) => invalid("too_large"),
+                Some(ApiCode::Invalid) => invalid("not_a_pdf"),
                 _ => RequestError::from_hub(e),
             })?;
         Ok(self.queue_entry(&library, view)?)
@@ -373,7 +379,7 @@ impl Workstation {
         let bytes = hub
             .open_copy(&parsed, email.trim())
             .map_err(|e| match e.code() {
-                Some(commons_protocol::ApiCode::Forbidden) => RequestError::CopyElsewhere,
+                Some(ApiCode::Forbidden) => RequestError::CopyElsewhere,
                 _ => RequestError::from_hub(e),
             })?
             .ok_or(RequestError::NotFound)?;

@@ -203,6 +203,8 @@ pub struct Shared {
     pub db: Db,
     pub documents: Option<Arc<PathBuf>>,
     pub delivery: Delivery,
+    /// Requests a workstation may place in any hour (`[sharing] requests_per_hour`).
+    pub requests_per_hour: u32,
 }
 
 /// How delivered copies (document delivery) are kept: days, and the largest file taken.
@@ -242,6 +244,7 @@ pub fn router(db: Db) -> Router {
         db,
         documents: None,
         delivery: Delivery::default(),
+        requests_per_hour: crate::sharing::REQUESTS_PER_HOUR,
     })
 }
 

@@ -24,6 +24,11 @@ impl From<Refused> for ApiError {
     fn from(r: Refused) -> ApiError {
         match r {
             Refused::Api(code, message) => ApiError::new(code, message),
+            Refused::Wait(secs, message) => {
+                let mut e = ApiError::new(ApiCode::TooManyAttempts, message);
+                e.0.retry_after = Some(secs);
+                e
+            }
             Refused::Hub(e) => e.into(),
         }
     }
@@ -31,10 +36,10 @@ impl From<Refused> for ApiError {
 
 async fn place(
     Workstation(token): Workstation,
-    State(db): State<Db>,
+    State(shared): State<Shared>,
     ApiJson(request): ApiJson<NewRequest>,
 ) -> Result<(StatusCode, Json<RequestView>), ApiError> {
-    match sharing::place(&db, &token, &request).await? {
+    match sharing::place(&shared.db, &token, shared.requests_per_hour, &request).await? {
         Placed::New(v) => Ok((StatusCode::CREATED, Json(v))),
         Placed::Replayed(v) => Ok((StatusCode::OK, Json(v))),
     }
