@@ -150,7 +150,7 @@ pub async fn place(
             .as_bytes(),
     )
     .to_string();
-    let client = db.pool.get().await?;
+    let mut client = db.pool.get().await?;
     let statement = client
         .prepare_cached(concat!(
             "WITH facts AS (
@@ -285,8 +285,6 @@ pub async fn place(
                     "this idempotency key was used for another request",
                 );
             }
-            drop(client);
-            let mut client = db.pool.get().await?;
             let tx = client.transaction().await?;
             let view = view(&tx, id, false).await?;
             tx.commit().await?;

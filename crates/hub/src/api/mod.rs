@@ -42,10 +42,15 @@ impl ApiError {
     /// Too many attempts: wait `wait` (rounded up to a second, sent as `Retry-After`).
     pub fn too_many(wait: std::time::Duration) -> ApiError {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut e = ApiError::new(
-            ApiCode::TooManyAttempts,
+        ApiError::wait(
+            secs,
             format!("too many failed sign-ins; try again in {secs} s"),
-        );
+        )
+    }
+
+    /// `too_many_attempts`: try again in `secs` seconds (also sent as `Retry-After`).
+    pub fn wait(secs: u64, message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(ApiCode::TooManyAttempts, message);
         e.0.retry_after = Some(secs);
         e
     }

@@ -24,11 +24,7 @@ impl From<Refused> for ApiError {
     fn from(r: Refused) -> ApiError {
         match r {
             Refused::Api(code, message) => ApiError::new(code, message),
-            Refused::Wait(secs, message) => {
-                let mut e = ApiError::new(ApiCode::TooManyAttempts, message);
-                e.0.retry_after = Some(secs);
-                e
-            }
+            Refused::Wait(secs, message) => ApiError::wait(secs, message),
             Refused::Hub(e) => e.into(),
         }
     }
