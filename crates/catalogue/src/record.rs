@@ -100,6 +100,26 @@ pub struct Description {
     pub romanized: Vec<String>,
 }
 
+impl Description {
+    /// The record's standard numbers as the cache keeps them: ISBNs, ISSNs, the LCCN and
+    /// OCLC numbers, each scheme's in order and once.
+    pub fn identifiers(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for scheme in [
+            &self.isbns[..],
+            &self.issns[..],
+            self.lccn.as_slice(),
+            &self.oclc[..],
+        ] {
+            let mut values: Vec<&str> = scheme.iter().map(String::as_str).collect();
+            values.sort_unstable();
+            values.dedup();
+            out.extend(values);
+        }
+        out
+    }
+}
+
 /// A bibliographic record as an import maps it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CatalogueRecord {

@@ -171,11 +171,36 @@ fn ascii_tokens(text: &str) -> Vec<Token> {
 
 /// The tokens of `text` joined by spaces, as stored in the index's whitespace-tokenized fields.
 pub fn normalized(text: &str) -> String {
-    tokens(text)
-        .into_iter()
-        .map(|t| t.text)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// Appends the tokens of `text` to `out`, each after a space unless `out` is empty: what
+/// [`normalized`] returns, without a string per token. Tokens never span a space, so the
+/// tokens of `a b` are those of `a` then those of `b`.
+pub fn normalize_into(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        let mut in_word = false;
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() {
+                if !in_word && !out.is_empty() {
+                    out.push(' ');
+                }
+                in_word = true;
+                out.push(char::from(b.to_ascii_lowercase()));
+            } else if b != b'\'' {
+                in_word = false;
+            }
+        }
+        return;
+    }
+    for t in tokens(text) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t.text);
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +230,30 @@ mod tests {
             };
             let fast: Vec<String> = tokens(s).into_iter().map(|t| t.text).collect();
             assert_eq!(fast, slow, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn normalizing_into_a_buffer_agrees_with_the_tokens() {
+        for s in [
+            "O'Connell, Patrick",
+            "'quoted' and  spaced ",
+            "Café Society",
+            "上海图书馆 藏書",
+            "",
+            "  ",
+            "x",
+        ] {
+            let tokens: Vec<String> = tokens(s).into_iter().map(|t| t.text).collect();
+            assert_eq!(normalized(s), tokens.join(" "), "{s:?}");
+            let mut out = String::from("before");
+            normalize_into(s, &mut out);
+            let expected = if tokens.is_empty() {
+                "before".to_owned()
+            } else {
+                format!("before {}", tokens.join(" "))
+            };
+            assert_eq!(out, expected, "{s:?}");
         }
     }
 

@@ -578,33 +578,36 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    // Import with the real importer, then index.
+    // Import with the real importer, the search index following the records as they are
+    // written (what `commons import` does), then the index alone rebuilt from the cache.
     let store = Store::open(&dir.path().join("commons.db")).expect("cache");
+    let index_dir = dir.path().join("index");
+    let (index, _) = SearchIndex::open(&index_dir, &store, &mut |_, _| {}).expect("index");
     let started = Instant::now();
-    let report = import_file(&store, &file, &mut |_| {}).expect("import");
+    let mut indexing = index.indexing(&store).expect("indexing");
+    let report = import_file(&store, &file, &mut |_| {}, &mut indexing).expect("import");
     let import_s = started.elapsed().as_secs_f64();
+    indexing.commit(&store, &index).expect("index commit");
+    let both_s = started.elapsed().as_secs_f64();
     assert_eq!(report.imported, records, "{:?}", report.rejected.first());
+    let cache_mib = mib(&dir.path().join("commons.db"));
+    let index_mib = mib(&index_dir);
+    drop(index);
     let started = Instant::now();
-    let index =
-        SearchIndex::rebuild(&dir.path().join("index"), &store, &mut |_, _| {}).expect("index");
-    let index_s = started.elapsed().as_secs_f64();
+    let index = SearchIndex::rebuild(&index_dir, &store, &mut |_, _| {}).expect("index");
+    let rebuild_s = started.elapsed().as_secs_f64();
     println!("## Catalogue benchmark: {records} records\n");
     println!("| step | time | throughput | size |");
     println!("|---|---|---|---|");
     println!(
-        "| import (ISO 2709 → cache) | {import_s:.1} s | {:.0} records/s | cache {:.0} MiB |",
-        records as f64 / import_s,
-        mib(&dir.path().join("commons.db"))
+        "| import + index (ISO 2709 → cache and index) | {both_s:.1} s | **{:.0} records/s** | cache {cache_mib:.0} MiB, index {index_mib:.0} MiB |",
+        records as f64 / both_s
     );
+    println!("| of which the cache's transaction | {import_s:.1} s | | |");
     println!(
-        "| tantivy index build | {index_s:.1} s | {:.0} records/s | index {:.0} MiB |",
-        records as f64 / index_s,
-        mib(&dir.path().join("index"))
-    );
-    println!(
-        "| import + index | {:.1} s | **{:.0} records/s** | |",
-        import_s + index_s,
-        records as f64 / (import_s + index_s)
+        "| index rebuilt from the cache (`commons reindex`) | {rebuild_s:.1} s | {:.0} records/s | index {:.0} MiB |",
+        records as f64 / rebuild_s,
+        mib(&index_dir)
     );
 
     let mix = run_queries(&vocab, &store, &index, &mut Rng(QUERY_SEED));

@@ -38,7 +38,7 @@ fn every_corpus_file_is_imported_or_explained() {
     for sub in ["marc", "oai", "sru"] {
         for path in files(&corpus.join(sub)) {
             let store = Store::open_in_memory().unwrap();
-            let report = import_file(&store, &path, &mut |_| {}).unwrap();
+            let report = import_file(&store, &path, &mut |_| {}, &mut ()).unwrap();
             for r in &report.rejected {
                 assert!(
                     !r.reason.trim().is_empty(),
@@ -63,7 +63,7 @@ fn every_corpus_file_is_imported_or_explained() {
                 path.display()
             );
             // Importing the same file again changes nothing.
-            let again = import_file(&store, &path, &mut |_| {}).unwrap();
+            let again = import_file(&store, &path, &mut |_| {}, &mut ()).unwrap();
             assert_eq!(
                 again.imported + again.updated,
                 0,
@@ -139,7 +139,7 @@ fn import_one(name: &str) -> Option<(Store, commons_core::catalogue::ImportRepor
     let corpus = corpus()?;
     let path = corpus.join(name);
     let store = Store::open_in_memory().unwrap();
-    let report = import_file(&store, &path, &mut |_| {}).unwrap();
+    let report = import_file(&store, &path, &mut |_| {}, &mut ()).unwrap();
     Some((store, report))
 }
 

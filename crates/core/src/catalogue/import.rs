@@ -13,6 +13,23 @@ use super::record::CatalogueRecord;
 use super::xml::{self, Item};
 use crate::store::{Store, StoreError};
 
+/// Told of every record a write to the cache makes, as it makes it: the search index
+/// follows the cache this way ([`crate::search::index::Indexing`]). Calls come inside the
+/// cache's transaction; what they build must not be visible before it commits.
+pub trait Follow {
+    /// `record` was written as `id` (`new`: the cache did not hold it before), assigned to
+    /// `disciplines`.
+    fn written(&mut self, id: &str, record: &CatalogueRecord, new: bool, disciplines: &[&str]);
+    /// `id` was changed otherwise (holdings attached) or removed: read it back afterwards.
+    fn touched(&mut self, id: &str);
+}
+
+/// Follows nothing (a write whose index is brought up to date otherwise).
+impl Follow for () {
+    fn written(&mut self, _: &str, _: &CatalogueRecord, _: bool, _: &[&str]) {}
+    fn touched(&mut self, _: &str) {}
+}
+
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -105,6 +122,7 @@ pub fn import_file(
     store: &Store,
     path: &Path,
     progress: &mut dyn FnMut(usize),
+    follow: &mut dyn Follow,
 ) -> Result<ImportReport, ImportError> {
     let size = std::fs::metadata(path)
         .map_err(|source| ImportError::Read {
@@ -122,7 +140,7 @@ pub fn import_file(
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(import_bytes(store, path, &data, progress)?)
+    Ok(import_data(store, path, &data, progress, follow)?)
 }
 
 struct Incoming {
@@ -209,6 +227,17 @@ pub fn import_bytes(
     file: &Path,
     data: &[u8],
     progress: &mut dyn FnMut(usize),
+) -> Result<ImportReport, StoreError> {
+    import_data(store, file, data, progress, &mut ())
+}
+
+/// Imports the records in `data` (read from `file`), telling `follow` of each write.
+pub fn import_data(
+    store: &Store,
+    file: &Path,
+    data: &[u8],
+    progress: &mut dyn FnMut(usize),
+    follow: &mut dyn Follow,
 ) -> Result<ImportReport, StoreError> {
     let mut report = ImportReport::default();
     let reject = |report: &mut ImportReport, position: String, reason: String| {
@@ -428,12 +457,14 @@ pub fn import_bytes(
                 continue;
             }
         }
+        follow.written(&id, &item.record, saved == Saved::New, &assigned);
         // Holdings records that came in an earlier import belong to it (this file's are
         // attached below).
         if waiting_holdings && let Some(control) = &item.control {
             attach_holdings(&tx, &id, control, &mut libraries).map_err(|e| store.err(e))?;
+            follow.touched(&id);
         }
-        report.unclassified += usize::from(assigned == 0);
+        report.unclassified += usize::from(assigned.is_empty());
         report.changed.push(id);
         if done % 1000 == 999 {
             progress(done + 1);
@@ -486,6 +517,7 @@ pub fn import_bytes(
             Some(record) if !unchanged => {
                 attach_holdings(&tx, &record, &h.target, &mut libraries)
                     .map_err(|e| store.err(e))?;
+                follow.touched(&record);
                 if !report.changed.contains(&record) {
                     report.changed.push(record);
                 }
@@ -508,6 +540,7 @@ pub fn import_bytes(
             .map_err(|e| store.err(e))?;
         if n > 0 {
             report.deleted += n;
+            follow.touched(&id);
             report.changed.push(id);
         }
     }
@@ -562,7 +595,7 @@ fn json(list: &[String]) -> String {
 }
 
 /// Writes one record, its identifiers, holdings and original, and assigns its disciplines
-/// (returns how many). Libraries named by holdings that the cache does not know are added.
+/// (returns them). Libraries named by holdings that the cache does not know are added.
 pub(crate) fn save(
     tx: &Transaction<'_>,
     id: &str,
@@ -571,13 +604,13 @@ pub(crate) fn save(
     original: &Original<'_>,
     now: &str,
     libraries: &mut std::collections::HashSet<String>,
-) -> rusqlite::Result<(Saved, usize)> {
+) -> rusqlite::Result<(Saved, Vec<&'static str>)> {
     let existing: Option<String> = tx
         .prepare_cached("SELECT sha256 FROM record_originals WHERE record_id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
     if existing.as_deref() == Some(original.sha256) {
-        return Ok((Saved::Unchanged, 0));
+        return Ok((Saved::Unchanged, Vec::new()));
     }
     let r = &record.description;
     let format = record.format.map_or("other", |f| f.as_str());

@@ -38,23 +38,34 @@ pub fn ensure_taxonomy(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
 }
 
 /// Assigns a record to the disciplines its classification numbers name (replacing what it
-/// had); returns how many. Disciplines the cache does not know are skipped.
+/// had); returns them. Disciplines the cache does not know are skipped.
 pub fn assign(
     tx: &Transaction<'_>,
     record_id: &str,
     lcc: Option<&str>,
     ddc: Option<&str>,
     clc: Option<&str>,
-) -> rusqlite::Result<usize> {
+) -> rusqlite::Result<Vec<&'static str>> {
     tx.prepare_cached("DELETE FROM record_disciplines WHERE record_id = ?1")?
         .execute([record_id])?;
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO record_disciplines(record_id, discipline_id)
          SELECT ?1, id FROM disciplines WHERE id = ?2",
     )?;
-    let mut n = 0;
+    let mut assigned = Vec::new();
     for d in classify::classify(lcc, ddc, clc) {
-        n += insert.execute((record_id, d))?;
+        if insert.execute((record_id, d))? > 0 {
+            assigned.push(d);
+        }
     }
-    Ok(n)
+    Ok(assigned)
+}
+
+/// The parent of every discipline in the cache (`None` for a top-level one).
+pub fn parents(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<std::collections::HashMap<String, Option<String>>> {
+    let mut stmt = conn.prepare("SELECT id, parent_id FROM disciplines")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
 }

@@ -9,4 +9,6 @@ pub mod index;
 pub mod query;
 pub use commons_catalogue::text;
 
-pub use index::{FacetCount, Hit, SearchError, SearchIndex, SearchRequest, SearchResults, Sort};
+pub use index::{
+    FacetCount, Hit, Indexing, SearchError, SearchIndex, SearchRequest, SearchResults, Sort,
+};

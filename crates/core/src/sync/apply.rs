@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use commons_protocol::feed::{Change, ChangeBody, Cursor, Page};
 
 use super::SyncError;
-use crate::catalogue::import::{Original, Saved, save};
+use crate::catalogue::import::{Follow, Original, Saved, save};
 use crate::store::{Store, StoreError};
 
 /// The cursor of the last page applied, empty before the first.
@@ -36,6 +36,17 @@ pub struct Applied {
 /// Applies a page and stores its cursor, in one transaction. `since` is the cursor the page
 /// was asked with; a page whose `next` is before it is refused.
 pub fn apply(store: &Store, since: &str, page: &Page) -> Result<Applied, SyncError> {
+    apply_following(store, since, page, &mut ())
+}
+
+/// [`apply`], telling `follow` of every record written or removed (a first sync's index
+/// follows the pages this way).
+pub fn apply_following(
+    store: &Store,
+    since: &str,
+    page: &Page,
+    follow: &mut dyn Follow,
+) -> Result<Applied, SyncError> {
     let before = Cursor::parse(since)
         .ok_or_else(|| SyncError::Untrustworthy(format!("a stored cursor `{since}`")))?;
     let next = Cursor::parse(&page.next)
@@ -53,7 +64,7 @@ pub fn apply(store: &Store, since: &str, page: &Page) -> Result<Applied, SyncErr
     let mut libraries = HashSet::new();
     let mut dirty = false;
     for change in &page.changes {
-        let result = apply_change(&tx, change, &now, &mut libraries, &mut applied);
+        let result = apply_change(&tx, change, &now, &mut libraries, &mut applied, follow);
         match result {
             Ok(changed) => dirty |= changed,
             Err(ChangeError::Store(e)) => return Err(store.err(e).into()),
@@ -101,6 +112,7 @@ fn apply_change(
     now: &str,
     libraries: &mut HashSet<String>,
     applied: &mut Applied,
+    follow: &mut dyn Follow,
 ) -> Result<bool, ChangeError> {
     let key = change.key.as_str();
     match change.decode().map_err(ChangeError::Unreadable)? {
@@ -112,16 +124,23 @@ fn apply_change(
                 body: &json,
                 sha256: sha.as_str(),
             };
-            let (saved, _) = save(
+            let catalogue_record = record.to_catalogue_record();
+            let (saved, disciplines) = save(
                 tx,
                 &record.id,
                 "hub",
-                &record.to_catalogue_record(),
+                &catalogue_record,
                 &original,
                 now,
                 libraries,
             )?;
             if saved != Saved::Unchanged {
+                follow.written(
+                    &record.id,
+                    &catalogue_record,
+                    saved == Saved::New,
+                    &disciplines,
+                );
                 applied.changed.push(record.id);
                 return Ok(true);
             }
@@ -133,6 +152,7 @@ fn apply_change(
                 [key],
             )?;
             if n > 0 {
+                follow.touched(key);
                 applied.changed.push(key.to_owned());
             }
             Ok(n > 0)

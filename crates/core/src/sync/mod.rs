@@ -9,7 +9,7 @@
 mod apply;
 mod client;
 
-pub use apply::{Applied, apply, cursor};
+pub use apply::{Applied, apply, apply_following, cursor};
 pub use client::{Hub, HubBooking, Refusal, Transport, install_tls_provider};
 pub use commons_protocol::bookings::DeskBooking;
 pub use commons_protocol::feed::{Change, Page};

@@ -105,12 +105,19 @@ impl Workstation {
         path: &Path,
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportReport, ImportError> {
-        let report = self.with_store(|store| catalogue::import_file(store, path, progress))?;
-        if !report.changed.is_empty() {
-            self.with_index(|store, index| index.update(store, &report.changed))
-                .map_err(|e| ImportError::Index(e.to_string()))?;
-        }
-        Ok(report)
+        // The index is written as the records are (see `Indexing`) and committed after them.
+        let mut imported = None;
+        self.with_index(|store, index| {
+            let mut indexing = index.indexing(store)?;
+            let report = catalogue::import_file(store, path, progress, &mut indexing);
+            if report.as_ref().is_ok_and(|r| !r.changed.is_empty()) {
+                indexing.commit(store, index)?;
+            }
+            imported = Some(report);
+            Ok(())
+        })
+        .map_err(|e| ImportError::Index(e.to_string()))?;
+        imported.unwrap_or_else(|| unreachable!("the import ran"))
     }
 
     /// Rebuilds the search index from the cache.

@@ -3,6 +3,7 @@
 
 use super::sharing;
 use super::*;
+use crate::search::Indexing;
 use crate::{bookings, documents, sync};
 
 /// Records a sync applies before the search index follows them.
@@ -189,10 +190,21 @@ impl Workstation {
                 detail: error.clone(),
             });
         }
-        // A first sync (never synced before) builds the index once, at its end, and asks
-        // for the largest pages the hub gives.
+        // A first sync (never synced before) asks for the largest pages the hub gives, and
+        // its index follows the pages as they are written (documents built from the records
+        // applied, indexed on tantivy's thread while the next page is written), committed
+        // once at the end. Should the sync stop on the way, that is dropped and the records
+        // applied are indexed from the cache instead (`pending`).
         let start = self.with_store(sync::cursor)?;
         let first = start.is_empty();
+        let mut indexing = if first {
+            Some(
+                self.with_index(|store, index| index.indexing(store))
+                    .map_err(|e| sync::SyncError::Index(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         let limit = if first {
             commons_protocol::limits::FEED_PAGE_MAX
         } else {
@@ -222,9 +234,12 @@ impl Workstation {
             for fetched in pages {
                 let (since, page) = fetched?;
                 if page.changes.is_empty() {
-                    return self.caught_up(hub, &since, &page, pending, report);
+                    return self.caught_up(hub, &since, &page, pending, indexing, report);
                 }
-                let applied = self.with_store(|store| sync::apply(store, &since, &page))?;
+                let applied = self.with_store(|store| match indexing.as_mut() {
+                    Some(follow) => sync::apply_following(store, &since, &page, follow),
+                    None => sync::apply(store, &since, &page),
+                })?;
                 report.pages += 1;
                 report.records += applied.changed.len();
                 pending.extend(applied.changed);
@@ -255,9 +270,15 @@ impl Workstation {
         since: &str,
         page: &commons_protocol::feed::Page,
         pending: &mut Vec<String>,
+        indexing: Option<Indexing>,
         mut report: SyncReport,
     ) -> Result<SyncReport, sync::SyncError> {
         self.with_store(|store| sync::apply(store, since, page))?;
+        if let Some(indexing) = indexing {
+            self.with_index(|store, index| indexing.commit(store, index))
+                .map_err(|e| sync::SyncError::Index(e.to_string()))?;
+            pending.clear();
+        }
         self.index_changed(pending)?;
         report.documents = self.fetch_documents(hub)?;
         // Usage counts go last: a hub that refuses them (an older one) holds up nothing

@@ -3,25 +3,28 @@
 
 use std::collections::HashMap;
 
+use commons_catalogue::Description;
 use rusqlite::OptionalExtension;
 use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
 
 use super::facets::{FacetSlots, WORDS};
-use super::{Fields, Hit, SearchError, pair};
-use crate::search::text::normalized;
+use super::{Fields, Hit, SearchError, push_pair};
+use crate::search::text::normalize_into;
 use crate::store::Store;
 
-/// Edge n-grams (1 to 3 characters) of every token, for type-ahead of short prefixes.
-fn prefixes(normalized: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
+/// Appends the edge n-grams (1 to 3 characters) of every token of `normalized` to `out`,
+/// for type-ahead of short prefixes.
+fn prefixes_into(normalized: &str, out: &mut String) {
     for token in normalized.split(' ') {
-        let chars: Vec<char> = token.chars().collect();
-        for n in 1..=3.min(chars.len().saturating_sub(1)) {
-            out.push(chars[..n].iter().collect());
+        // Up to three prefixes, each shorter than the token.
+        for (end, _) in token.char_indices().skip(1).take(3) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&token[..end]);
         }
     }
-    out.join(" ")
 }
 
 pub(super) type DocSink<'a> = dyn FnMut(TantivyDocument) -> Result<(), SearchError> + 'a;
@@ -108,94 +111,225 @@ pub(super) fn for_each_document(
     }
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT r.id, r.title, coalesce(r.subtitle, ''), r.authors, r.subjects, coalesce(r.publisher, ''),
-                    r.series, coalesce(r.summary, ''), coalesce(r.contents, ''), r.year, r.language, r.format,
-                    coalesce(r.lcc, ''), coalesce(r.ddc, ''), coalesce(r.clc, ''), coalesce(r.responsibility, ''),
-                    r.romanized
+            "SELECT r.id, r.title, r.subtitle, r.authors, r.subjects, r.publisher,
+                    r.series, r.summary, r.contents, r.year, r.language, r.format,
+                    r.lcc, r.ddc, r.clc, r.responsibility, r.romanized
              FROM records r {filter}"
         ))
         .map_err(sql)?;
     let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
+    let mut buffers = Buffers::default();
     while let Some(row) = rows.next().map_err(sql)? {
-        let get =
-            |i: usize| -> Result<String, SearchError> { row.get::<_, String>(i).map_err(sql) };
         let list = |i: usize| -> Result<Vec<String>, SearchError> {
-            Ok(serde_json::from_str(&get(i)?).unwrap_or_default())
+            Ok(serde_json::from_str(&row.get::<_, String>(i).map_err(sql)?).unwrap_or_default())
         };
-        let id = get(0)?;
-        // The romanized forms (pinyin of a Chinese title) count as title words.
-        let title = format!("{} {} {}", get(1)?, get(2)?, list(16)?.join(" "));
-        let authors = list(3)?.join(" ; ");
-        let subjects = list(4)?.join(" ; ");
+        let id: String = row.get(0).map_err(sql)?;
+        let description = Description {
+            title: row.get(1).map_err(sql)?,
+            subtitle: row.get(2).map_err(sql)?,
+            authors: list(3)?,
+            subjects: list(4)?,
+            publisher: row.get(5).map_err(sql)?,
+            series: list(6)?,
+            summary: row.get(7).map_err(sql)?,
+            contents: row.get(8).map_err(sql)?,
+            year: row.get(9).map_err(sql)?,
+            language: row.get(10).map_err(sql)?,
+            lcc: row.get(12).map_err(sql)?,
+            ddc: row.get(13).map_err(sql)?,
+            clc: row.get(14).map_err(sql)?,
+            responsibility: row.get(15).map_err(sql)?,
+            romanized: list(16)?,
+            ..Description::default()
+        };
+        let format: String = row.get(11).map_err(sql)?;
         let holds = holdings.remove(&id).unwrap_or_default();
-        let calls: Vec<String> = holds.iter().map(|h| h.2.clone()).collect();
-        let classes = format!("{} {} {}", get(12)?, get(13)?, get(14)?);
-        let call_text = normalized(&format!("{} {classes}", calls.join(" ")));
-        let title_n = normalized(&title);
-        let all = normalized(&format!(
-            "{title} {authors} {} {subjects} {} {} {} {} {}",
-            get(15)?,
-            get(5)?,
-            list(6)?.join(" "),
-            get(7)?,
-            get(8)?,
-            idents.get(&id).map(|v| v.join(" ")).unwrap_or_default()
-        ));
-        let mut doc = TantivyDocument::default();
-        doc.add_text(f.id, &id);
-        doc.add_text(f.prefix, prefixes(&all));
-        let all = format!("{all} {call_text}");
-        let words: Vec<&str> = all.split(' ').filter(|w| !w.is_empty()).collect();
-        let pairs: Vec<String> = words.windows(2).map(|w| pair(w[0], w[1])).collect();
-        doc.add_text(f.pairs, pairs.join(" "));
-        doc.add_text(f.all, &all);
-        doc.add_text(f.title, &title_n);
-        doc.add_text(f.author, normalized(&authors));
-        doc.add_text(f.subject, normalized(&subjects));
-        doc.add_text(f.call, &call_text);
-        doc.add_text(f.title_sort, title_n.chars().take(64).collect::<String>());
-        for i in idents.remove(&id).unwrap_or_default() {
-            doc.add_text(f.ident, i);
-        }
-        let mut words = [0u64; WORDS];
-        let mut facet = |doc: &mut TantivyDocument, group: &str, value: &str| {
-            doc.add_facet(f.facet, Facet::from_path([group, value]));
-            slots.mark(&mut words, group, value);
-        };
-        let year: Option<i64> = row.get(9).map_err(sql)?;
-        if let Some(y) = year {
-            doc.add_i64(f.year, y);
-            facet(&mut doc, "decade", &format!("{}", y / 10 * 10));
-        }
-        facet(&mut doc, "language", &get(10)?);
-        facet(&mut doc, "format", &get(11)?);
-        let mut libs: Vec<&str> = holds.iter().map(|h| h.0.as_str()).collect();
-        libs.sort_unstable();
-        libs.dedup();
-        for l in libs {
-            facet(&mut doc, "library", l);
-        }
-        if holds.iter().any(|h| h.1 == "available") {
-            facet(&mut doc, "available", "yes");
-        }
-        let mut discs = disciplines.remove(&id).unwrap_or_default();
-        discs.sort_unstable();
-        discs.dedup();
-        for d in discs {
-            facet(&mut doc, "discipline", &d);
-        }
-        let mut subs = subdisciplines.remove(&id).unwrap_or_default();
-        subs.sort_unstable();
-        subs.dedup();
-        for d in subs {
-            facet(&mut doc, "subdiscipline", &d);
-        }
-        for (field, word) in f.slots.iter().zip(words) {
-            doc.add_u64(*field, word);
-        }
+        let identifiers = idents.remove(&id).unwrap_or_default();
+        let discs = disciplines.remove(&id).unwrap_or_default();
+        let subs = subdisciplines.remove(&id).unwrap_or_default();
+        let doc = document(
+            f,
+            slots,
+            &mut buffers,
+            &Indexed {
+                id: &id,
+                description: &description,
+                format: &format,
+                holdings: holds
+                    .iter()
+                    .map(|(library, status, call)| {
+                        (library.as_str(), status.as_str(), call.as_str())
+                    })
+                    .collect(),
+                identifiers: identifiers.iter().map(String::as_str).collect(),
+                disciplines: discs.iter().map(String::as_str).collect(),
+                subdisciplines: subs.iter().map(String::as_str).collect(),
+            },
+        );
         sink(doc)?;
     }
     Ok(())
+}
+
+/// What the index reads of one record: from the cache (a rebuild), or from the record as it
+/// is written to the cache (an import or a sync), so both make the same document.
+pub(crate) struct Indexed<'a> {
+    pub id: &'a str,
+    pub description: &'a Description,
+    /// `book`, `ebook`, … (`other` when the record names none).
+    pub format: &'a str,
+    /// `(library, status, call number)` of each copy.
+    pub holdings: Vec<(&'a str, &'a str, &'a str)>,
+    /// ISBNs, ISSNs, LCCN and OCLC numbers.
+    pub identifiers: Vec<&'a str>,
+    /// Top-level disciplines, and the sub-disciplines below them.
+    pub disciplines: Vec<&'a str>,
+    pub subdisciplines: Vec<&'a str>,
+}
+
+fn opt(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("")
+}
+
+/// Scratch space reused from one document to the next.
+#[derive(Default)]
+pub(super) struct Buffers {
+    title: String,
+    authors: String,
+    subjects: String,
+    call: String,
+    all: String,
+    prefixes: String,
+    pairs: String,
+}
+
+/// Appends `part` to `out`, after a space unless either is empty.
+fn join(out: &mut String, part: &str) {
+    if !part.is_empty() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+}
+
+/// Builds the index document of one record. Each part is normalized once (tokens never span
+/// the space between parts, so the parts joined are the whole normalized).
+pub(super) fn document(
+    f: Fields,
+    slots: &mut FacetSlots,
+    b: &mut Buffers,
+    r: &Indexed<'_>,
+) -> TantivyDocument {
+    let d = r.description;
+    for buffer in [
+        &mut b.title,
+        &mut b.authors,
+        &mut b.subjects,
+        &mut b.call,
+        &mut b.all,
+        &mut b.prefixes,
+        &mut b.pairs,
+    ] {
+        buffer.clear();
+    }
+    // The romanized forms (pinyin of a Chinese title) count as title words.
+    normalize_into(&d.title, &mut b.title);
+    normalize_into(opt(&d.subtitle), &mut b.title);
+    for s in &d.romanized {
+        normalize_into(s, &mut b.title);
+    }
+    for s in &d.authors {
+        normalize_into(s, &mut b.authors);
+    }
+    for s in &d.subjects {
+        normalize_into(s, &mut b.subjects);
+    }
+    for (_, _, call) in &r.holdings {
+        normalize_into(call, &mut b.call);
+    }
+    for class in [&d.lcc, &d.ddc, &d.clc] {
+        normalize_into(opt(class), &mut b.call);
+    }
+    join(&mut b.all, &b.title);
+    join(&mut b.all, &b.authors);
+    normalize_into(opt(&d.responsibility), &mut b.all);
+    join(&mut b.all, &b.subjects);
+    normalize_into(opt(&d.publisher), &mut b.all);
+    for s in &d.series {
+        normalize_into(s, &mut b.all);
+    }
+    normalize_into(opt(&d.summary), &mut b.all);
+    normalize_into(opt(&d.contents), &mut b.all);
+    for s in &r.identifiers {
+        normalize_into(s, &mut b.all);
+    }
+    prefixes_into(&b.all, &mut b.prefixes);
+    // Call numbers and classes are searched everywhere but not typed ahead.
+    join(&mut b.all, &b.call);
+    let mut previous: Option<&str> = None;
+    for word in b.all.split(' ').filter(|w| !w.is_empty()) {
+        if let Some(first) = previous {
+            if !b.pairs.is_empty() {
+                b.pairs.push(' ');
+            }
+            push_pair(&mut b.pairs, first, word);
+        }
+        previous = Some(word);
+    }
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, r.id);
+    doc.add_text(f.prefix, &b.prefixes);
+    doc.add_text(f.pairs, &b.pairs);
+    doc.add_text(f.all, &b.all);
+    doc.add_text(f.title, &b.title);
+    doc.add_text(f.author, &b.authors);
+    doc.add_text(f.subject, &b.subjects);
+    doc.add_text(f.call, &b.call);
+    let sort_end = b
+        .title
+        .char_indices()
+        .nth(64)
+        .map_or(b.title.len(), |(i, _)| i);
+    doc.add_text(f.title_sort, &b.title[..sort_end]);
+    for i in &r.identifiers {
+        doc.add_text(f.ident, i);
+    }
+    let mut words = [0u64; WORDS];
+    let mut facet = |doc: &mut TantivyDocument, group: &str, value: &str| {
+        doc.add_facet(f.facet, Facet::from_path([group, value]));
+        slots.mark(&mut words, group, value);
+    };
+    if let Some(y) = d.year {
+        doc.add_i64(f.year, y);
+        facet(&mut doc, "decade", &format!("{}", y / 10 * 10));
+    }
+    facet(&mut doc, "language", &d.language);
+    facet(&mut doc, "format", r.format);
+    let mut libs: Vec<&str> = r.holdings.iter().map(|h| h.0).collect();
+    libs.sort_unstable();
+    libs.dedup();
+    for l in libs {
+        facet(&mut doc, "library", l);
+    }
+    if r.holdings.iter().any(|h| h.1 == "available") {
+        facet(&mut doc, "available", "yes");
+    }
+    for (group, values) in [
+        ("discipline", &r.disciplines),
+        ("subdiscipline", &r.subdisciplines),
+    ] {
+        let mut values = values.clone();
+        values.sort_unstable();
+        values.dedup();
+        for v in values {
+            facet(&mut doc, group, v);
+        }
+    }
+    for (field, word) in f.slots.iter().zip(words) {
+        doc.add_u64(*field, word);
+    }
+    doc
 }
 
 /// Reads the displayed fields of `ids` from the cache, in the given order.

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::OptionalExtension;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::indexer::UserOperation;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
 };
@@ -23,7 +24,8 @@ use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocume
 mod documents;
 mod facets;
 
-use documents::{for_each_document, hydrate};
+pub(crate) use documents::Indexed;
+use documents::{Buffers, document, for_each_document, hydrate};
 use facets::{FIELD_NAMES, FacetSlots, SlotCounts, WORDS};
 
 use super::query::{Clause, Scope, parse};
@@ -297,14 +299,22 @@ impl SearchIndex {
                 .map_err(|e| store.err(e))?
                 .unsigned_abs();
             let mut done = 0;
+            let mut batch = Vec::with_capacity(BATCH);
             for_each_document(store, None, fields, &mut slots, &mut |doc| {
-                writer.add_document(doc).map_err(|e| fail(&e))?;
+                batch.push(UserOperation::Add(doc));
+                if batch.len() == BATCH {
+                    writer
+                        .run(std::mem::take(&mut batch))
+                        .map_err(|e| fail(&e))?;
+                    batch.reserve(BATCH);
+                }
                 done += 1;
                 if done % 5000 == 0 {
                     progress(done, total);
                 }
                 Ok(())
             })?;
+            writer.run(batch).map_err(|e| fail(&e))?;
             slots.save(&building).map_err(|e| fail(&e))?;
             writer.commit().map_err(|e| fail(&e))?;
             writer.wait_merging_threads().map_err(|e| fail(&e))?;
@@ -341,6 +351,33 @@ impl SearchIndex {
             .map_err(|e| self.err(e))?;
         *self.slots.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(slots);
         self.reader.reload().map_err(|e| self.err(e))
+    }
+
+    /// Starts index writes that follow the cache's writes as they are made (an import, a
+    /// sync): see [`Indexing`].
+    pub fn indexing(&self, store: &Store) -> Result<Indexing, SearchError> {
+        let writer = self
+            .index
+            .writer_with_num_threads(1, 100_000_000)
+            .map_err(|e| self.err(e))?;
+        // A discipline the write adds to the cache comes from the shipped tree.
+        let mut parents: std::collections::HashMap<String, Option<String>> =
+            crate::disciplines::taxonomy()
+                .into_iter()
+                .map(|d| (d.id, d.parent))
+                .collect();
+        parents.extend(crate::disciplines::parents(store.conn()).map_err(|e| store.err(e))?);
+        Ok(Indexing {
+            dir: self.dir.clone(),
+            fields: self.fields,
+            writer,
+            slots: FacetSlots::clone(&self.slots()),
+            buffers: Buffers::default(),
+            parents,
+            reread: Vec::new(),
+            ops: Vec::with_capacity(BATCH),
+            failed: None,
+        })
     }
 
     fn slots(&self) -> Arc<FacetSlots> {
@@ -675,8 +712,151 @@ impl SearchIndex {
 }
 
 /// The token for two adjacent words in the `pairs` field (tokens never contain `_`).
+/// Index writes that follow the cache's writes as they are made (an import, a sync): each
+/// record's document is built from the record being written, not read back from the cache,
+/// and tantivy indexes it on its own thread while the cache goes on being written. Nothing
+/// is visible until [`Indexing::commit`], called once the cache's transaction has committed;
+/// dropped without it, the index stays as it was (and the generation check repairs it if the
+/// cache did commit).
+pub struct Indexing {
+    dir: PathBuf,
+    fields: Fields,
+    writer: tantivy::IndexWriter<TantivyDocument>,
+    slots: FacetSlots,
+    buffers: Buffers,
+    /// The parent of every discipline (`None` at the top).
+    parents: std::collections::HashMap<String, Option<String>>,
+    /// Records changed otherwise (holdings attached, deleted): read back at the commit.
+    reread: Vec<String>,
+    /// Operations not yet handed to tantivy's thread: a batch at a time wakes it less.
+    ops: Vec<UserOperation<TantivyDocument>>,
+    failed: Option<SearchError>,
+}
+
+/// Operations handed to tantivy's indexing thread at a time.
+const BATCH: usize = 256;
+
+impl std::fmt::Debug for Indexing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Indexing").field("dir", &self.dir).finish()
+    }
+}
+
+impl Indexing {
+    fn err(&self, e: impl std::fmt::Display) -> SearchError {
+        SearchError::Index {
+            path: self.dir.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    fn push(&mut self, op: UserOperation<TantivyDocument>) {
+        self.ops.push(op);
+        if self.ops.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.ops.is_empty() || self.failed.is_some() {
+            return;
+        }
+        if let Err(e) = self.writer.run(std::mem::take(&mut self.ops)) {
+            self.failed = Some(self.err(e));
+        }
+        self.ops.reserve(BATCH);
+    }
+
+    /// Brings `index` (the one this was started on) up to the cache: the records to read
+    /// back, then one commit.
+    pub fn commit(mut self, store: &Store, index: &SearchIndex) -> Result<(), SearchError> {
+        let mut reread = std::mem::take(&mut self.reread);
+        reread.sort_unstable();
+        reread.dedup();
+        let mut slots = std::mem::take(&mut self.slots);
+        for chunk in reread.chunks(500) {
+            for_each_document(store, Some(chunk), self.fields, &mut slots, &mut |doc| {
+                self.push(UserOperation::Add(doc));
+                Ok(())
+            })?;
+        }
+        self.flush();
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        // The table first: a committed document never carries a slot it does not name.
+        slots.save(&self.dir).map_err(|e| self.err(e))?;
+        self.writer.commit().map_err(|e| self.err(e))?;
+        std::fs::write(self.dir.join("generation"), generation(store)?.to_string())
+            .map_err(|e| self.err(e))?;
+        *index.slots.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(slots);
+        index.reader.reload().map_err(|e| index.err(e))
+    }
+}
+
+impl crate::catalogue::Follow for Indexing {
+    fn written(
+        &mut self,
+        id: &str,
+        record: &commons_catalogue::CatalogueRecord,
+        new: bool,
+        disciplines: &[&str],
+    ) {
+        if self.failed.is_some() {
+            return;
+        }
+        let fields = self.fields;
+        if !new {
+            self.push(UserOperation::Delete(Term::from_field_text(fields.id, id)));
+        }
+        let (mut tops, mut subs) = (Vec::new(), Vec::new());
+        for d in disciplines {
+            match self.parents.get(*d) {
+                Some(Some(parent)) => {
+                    tops.push(parent.as_str());
+                    subs.push(*d);
+                }
+                _ => tops.push(*d),
+            }
+        }
+        let doc = document(
+            fields,
+            &mut self.slots,
+            &mut self.buffers,
+            &Indexed {
+                id,
+                description: &record.description,
+                format: record.format.map_or("other", |f| f.as_str()),
+                holdings: record
+                    .holdings
+                    .iter()
+                    .map(|h| (h.library.as_str(), h.status, h.call_number.as_str()))
+                    .collect(),
+                identifiers: record.description.identifiers(),
+                disciplines: tops,
+                subdisciplines: subs,
+            },
+        );
+        self.push(UserOperation::Add(doc));
+    }
+
+    fn touched(&mut self, id: &str) {
+        self.push(UserOperation::Delete(Term::from_field_text(self.fields.id, id)));
+        self.reread.push(id.to_owned());
+    }
+}
+
 fn pair(first: &str, second: &str) -> String {
-    format!("{first}_{second}")
+    let mut out = String::with_capacity(first.len() + second.len() + 1);
+    push_pair(&mut out, first, second);
+    out
+}
+
+/// Appends the word-pair token of `first` then `second` to `out`.
+fn push_pair(out: &mut String, first: &str, second: &str) {
+    out.push_str(first);
+    out.push('_');
+    out.push_str(second);
 }
 
 /// The addresses of a page of hits, in the order ranked.

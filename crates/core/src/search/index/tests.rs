@@ -375,3 +375,137 @@ fn sub_disciplines_filter_exactly_and_an_older_format_is_rebuilt() {
         "an index of an older format is rebuilt"
     );
 }
+
+/// Every (field, term) with the number of live documents holding it: two indexes with the
+/// same fingerprint hold the same postings.
+fn fingerprint(index: &SearchIndex) -> std::collections::BTreeMap<(u32, Vec<u8>), u32> {
+    use tantivy::DocSet;
+    let mut out = std::collections::BTreeMap::new();
+    let searcher = index.reader.searcher();
+    let (schema, _) = schema();
+    for segment in searcher.segment_readers() {
+        for (field, entry) in schema.fields() {
+            if !entry.is_indexed() {
+                continue;
+            }
+            let inverted = segment.inverted_index(field).unwrap();
+            let mut terms = inverted.terms().stream().unwrap();
+            while terms.advance() {
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .unwrap();
+                let mut alive = 0;
+                while postings.doc() != tantivy::TERMINATED {
+                    alive += u32::from(!segment.is_deleted(postings.doc()));
+                    postings.advance();
+                }
+                if alive > 0 {
+                    *out.entry((field.field_id(), terms.key().to_vec()))
+                        .or_default() += alive;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A MARC 21 record in ISO 2709 with a title, author, ISBN, LCC number and holdings.
+fn marc21(control: &str, title: &str, lcc: &str, library: &str) -> Vec<u8> {
+    use commons_catalogue::marc::{Field, Record, iso2709};
+    let data = |tag: &str, subfields: Vec<(char, &str)>| Field::Data {
+        tag: tag.into(),
+        ind1: ' ',
+        ind2: ' ',
+        subfields: subfields
+            .into_iter()
+            .map(|(c, v)| (c, v.to_owned()))
+            .collect(),
+    };
+    iso2709::write(&Record {
+        leader: "00000nam a2200000 a 4500".into(),
+        fields: vec![
+            Field::Control {
+                tag: "001".into(),
+                value: control.into(),
+            },
+            Field::Control {
+                tag: "008".into(),
+                value: "000101s1999    xx            000 0 eng d".into(),
+            },
+            data("020", vec![('a', "9780306406157")]),
+            data("050", vec![('a', lcc)]),
+            data("100", vec![('a', "Okafor, Ngozi")]),
+            data("245", vec![('a', title)]),
+            data("852", vec![('a', library), ('h', lcc)]),
+        ],
+    })
+}
+
+#[test]
+fn an_index_written_with_an_import_equals_one_rebuilt_from_the_cache() {
+    let f = fixture();
+    let cnmarc: &[u8] = include_bytes!("../../../../../assets/demo/shanghai.cnmarc");
+    // The demo's Chinese records again with letters of their data changed (updated
+    // records), then new records with holdings and disciplines.
+    let mut file = Vec::new();
+    for record in cnmarc.split_inclusive(|b| *b == 0x1d) {
+        let base: usize = std::str::from_utf8(&record[12..17])
+            .unwrap()
+            .parse()
+            .unwrap();
+        file.extend(record.iter().enumerate().map(|(i, b)| {
+            // Letters of the data, never a subfield code.
+            if i > base && *b == b'a' && record[i - 1] != 0x1f {
+                b'e'
+            } else {
+                *b
+            }
+        }));
+    }
+    for n in 0..40 {
+        file.extend(marc21(
+            &format!("t{n}"),
+            &format!("Tidal energy and the sea volume {n}"),
+            ["QC 176", "TK 1081", "HB 171", "PL 1171"][n % 4],
+            ["central", "north", "east"][n % 3],
+        ));
+    }
+    let mut indexing = f.index.indexing(&f.store).unwrap();
+    let report = crate::catalogue::import_data(
+        &f.store,
+        Path::new("t.mrc"),
+        &file,
+        &mut |_| {},
+        &mut indexing,
+    )
+    .unwrap();
+    assert_eq!(report.imported, 40, "{:?}", report.rejected);
+    assert!(report.updated > 0, "{report:?}");
+    indexing.commit(&f.store, &f.index).unwrap();
+    assert_eq!(f.search("tidal energy").total, 40);
+
+    let rebuilt =
+        SearchIndex::rebuild(&f.dir.path().join("rebuilt"), &f.store, &mut |_, _| {}).unwrap();
+    let (written, expected) = (fingerprint(&f.index), fingerprint(&rebuilt));
+    assert!(expected.len() > 1000, "{}", expected.len());
+    let differ: Vec<_> = expected
+        .iter()
+        .filter(|(k, v)| written.get(*k) != Some(*v))
+        .map(|((field, term), n)| (field, String::from_utf8_lossy(term).into_owned(), n))
+        .take(10)
+        .collect();
+    assert!(differ.is_empty(), "{differ:?}");
+    assert_eq!(written.len(), expected.len());
+    for q in ["", "tidal", "sea vol", "上海", "author:okafor"] {
+        let req = SearchRequest {
+            query: q.into(),
+            limit: 20,
+            ..SearchRequest::default()
+        };
+        assert_eq!(
+            f.index.search(&f.store, &req).unwrap(),
+            rebuilt.search(&f.store, &req).unwrap(),
+            "{q:?}"
+        );
+    }
+}
