@@ -423,6 +423,7 @@ pub fn seed(
             crate::disciplines::assign(
                 &tx,
                 &r.id,
+                true,
                 r.lcc.as_deref(),
                 r.ddc.as_deref(),
                 r.clc.as_deref(),

@@ -239,6 +239,16 @@ pub fn import_data(
     progress: &mut dyn FnMut(usize),
     follow: &mut dyn Follow,
 ) -> Result<ImportReport, StoreError> {
+    store.bulk_checked_by_caller(|| import_in_bulk(store, file, data, progress, follow))
+}
+
+fn import_in_bulk(
+    store: &Store,
+    file: &Path,
+    data: &[u8],
+    progress: &mut dyn FnMut(usize),
+    follow: &mut dyn Follow,
+) -> Result<ImportReport, StoreError> {
     let mut report = ImportReport::default();
     let reject = |report: &mut ImportReport, position: String, reason: String| {
         report.rejected.push(Rejection {
@@ -573,6 +583,17 @@ fn marc_id(m: &marc::Record) -> Option<String> {
     )
 }
 
+/// The formats `record_originals` allows.
+const ORIGINAL_FORMATS: [&str; 5] = ["marc21", "marcxml", "marc-in-json", "oai_dc", "hub"];
+
+/// The error SQLite gives for a failed CHECK constraint.
+fn check_failed(what: String) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_CHECK),
+        Some(format!("CHECK constraint failed: {what}")),
+    )
+}
+
 /// What became of a record written to the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Saved {
@@ -605,12 +626,24 @@ pub(crate) fn save(
     now: &str,
     libraries: &mut std::collections::HashSet<String>,
 ) -> rusqlite::Result<(Saved, Vec<&'static str>)> {
-    let existing: Option<String> = tx
-        .prepare_cached("SELECT sha256 FROM record_originals WHERE record_id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
+    // Whether the cache holds the record (with an original or not: the demo's have none),
+    // and the checksum of its original.
+    let (exists, existing): (bool, Option<String>) = tx
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM records WHERE id = ?1),
+                    (SELECT sha256 FROM record_originals WHERE record_id = ?1)",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if existing.as_deref() == Some(original.sha256) {
         return Ok((Saved::Unchanged, Vec::new()));
+    }
+    // What the cache's CHECK constraints ask, checked here: a bulk import does not have
+    // SQLite evaluate them (`Store::bulk_checked_by_caller`).
+    if !ORIGINAL_FORMATS.contains(&original.format) {
+        return Err(check_failed(format!(
+            "an original in format `{}`",
+            original.format
+        )));
     }
     let r = &record.description;
     let format = record.format.map_or("other", |f| f.as_str());
@@ -654,7 +687,7 @@ pub(crate) fn save(
             source,
             json(&r.romanized)
         ])?;
-    if existing.is_some() {
+    if exists {
         tx.prepare_cached("DELETE FROM record_identifiers WHERE record_id = ?1")?
             .execute([id])?;
         tx.prepare_cached("DELETE FROM holdings WHERE record_id = ?1")?
@@ -691,7 +724,7 @@ pub(crate) fn save(
                 &h.library,
                 &h.call_number,
                 &h.location,
-                h.status,
+                commons_catalogue::record::known_status(h.status),
                 &h.due_date,
             ))?;
         }
@@ -703,13 +736,15 @@ pub(crate) fn save(
              sha256 = excluded.sha256, imported_at = excluded.imported_at",
     )?
     .execute((id, original.format, original.body, original.sha256, now))?;
-    let assigned =
-        crate::disciplines::assign(tx, id, r.lcc.as_deref(), r.ddc.as_deref(), r.clc.as_deref())?;
-    let saved = if existing.is_some() {
-        Saved::Updated
-    } else {
-        Saved::New
-    };
+    let assigned = crate::disciplines::assign(
+        tx,
+        id,
+        !exists,
+        r.lcc.as_deref(),
+        r.ddc.as_deref(),
+        r.clc.as_deref(),
+    )?;
+    let saved = if exists { Saved::Updated } else { Saved::New };
     Ok((saved, assigned))
 }
 
@@ -827,6 +862,60 @@ mod tests {
                 .collect(),
         };
         iso2709::write(&record)
+    }
+
+    #[test]
+    fn a_bulk_write_checks_what_the_cache_constrains_itself() {
+        let store = Store::open_in_memory().unwrap();
+        let record = CatalogueRecord {
+            description: crate::catalogue::Description {
+                title: "Tides".into(),
+                language: "eng".into(),
+                ..Default::default()
+            },
+            format: None,
+            holdings: vec![crate::catalogue::Holding {
+                library: "central".into(),
+                call_number: "GC 301".into(),
+                location: String::new(),
+                status: "lost",
+                due_date: None,
+            }],
+        };
+        let write = |format: &str| {
+            store.bulk_checked_by_caller(|| {
+                let tx = store.write().unwrap();
+                let saved = save(
+                    &tx,
+                    "src:t1",
+                    "import",
+                    &record,
+                    &Original {
+                        format,
+                        body: b"x",
+                        sha256: format,
+                    },
+                    "2026-12-02T00:00:00Z",
+                    &mut std::collections::HashSet::new(),
+                );
+                tx.commit().unwrap();
+                saved
+            })
+        };
+        let refused = write("bogus").unwrap_err().to_string();
+        assert!(refused.contains("CHECK constraint failed"), "{refused}");
+        assert_eq!(write("marc21").unwrap().0, Saved::New);
+        let status: String = store
+            .conn()
+            .query_row("SELECT status FROM holdings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(status, "unknown", "a status the cache does not know");
+        // Outside a bulk write SQLite checks again.
+        let err = store
+            .conn()
+            .execute("UPDATE holdings SET status = 'lost'", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("CHECK"), "{err}");
     }
 
     fn holdings_of(store: &Store, record: &str) -> Vec<(String, String, String)> {

@@ -38,16 +38,20 @@ pub fn ensure_taxonomy(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
 }
 
 /// Assigns a record to the disciplines its classification numbers name (replacing what it
-/// had); returns them. Disciplines the cache does not know are skipped.
+/// had, unless it is `new` to the cache); returns them. Disciplines the cache does not know
+/// are skipped.
 pub fn assign(
     tx: &Transaction<'_>,
     record_id: &str,
+    new: bool,
     lcc: Option<&str>,
     ddc: Option<&str>,
     clc: Option<&str>,
 ) -> rusqlite::Result<Vec<&'static str>> {
-    tx.prepare_cached("DELETE FROM record_disciplines WHERE record_id = ?1")?
-        .execute([record_id])?;
+    if !new {
+        tx.prepare_cached("DELETE FROM record_disciplines WHERE record_id = ?1")?
+            .execute([record_id])?;
+    }
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO record_disciplines(record_id, discipline_id)
          SELECT ?1, id FROM disciplines WHERE id = ?2",

@@ -36,12 +36,22 @@ pub struct Applied {
 /// Applies a page and stores its cursor, in one transaction. `since` is the cursor the page
 /// was asked with; a page whose `next` is before it is refused.
 pub fn apply(store: &Store, since: &str, page: &Page) -> Result<Applied, SyncError> {
-    apply_following(store, since, page, &mut ())
+    apply_page(store, since, page, &mut ())
 }
 
-/// [`apply`], telling `follow` of every record written or removed (a first sync's index
-/// follows the pages this way).
+/// [`apply`] for a first sync's large pages, telling `follow` of every record written or
+/// removed (the index follows the pages this way), with room for a large write
+/// ([`Store::bulk`]).
 pub fn apply_following(
+    store: &Store,
+    since: &str,
+    page: &Page,
+    follow: &mut dyn Follow,
+) -> Result<Applied, SyncError> {
+    store.bulk(|| apply_page(store, since, page, follow))
+}
+
+fn apply_page(
     store: &Store,
     since: &str,
     page: &Page,

@@ -841,7 +841,10 @@ impl crate::catalogue::Follow for Indexing {
     }
 
     fn touched(&mut self, id: &str) {
-        self.push(UserOperation::Delete(Term::from_field_text(self.fields.id, id)));
+        self.push(UserOperation::Delete(Term::from_field_text(
+            self.fields.id,
+            id,
+        )));
         self.reread.push(id.to_owned());
     }
 }
