@@ -787,8 +787,14 @@ impl Indexing {
         // The table first: a committed document never carries a slot it does not name.
         slots.save(&self.dir).map_err(|e| self.err(e))?;
         self.writer.commit().map_err(|e| self.err(e))?;
-        std::fs::write(self.dir.join("generation"), generation(store)?.to_string())
-            .map_err(|e| self.err(e))?;
+        // The merges the commit started finish before the searches see the index: a large
+        // import otherwise leaves many small segments behind, each searched on its own.
+        let dir = self.dir.clone();
+        self.writer
+            .wait_merging_threads()
+            .map_err(|e| index.err(e))?;
+        std::fs::write(dir.join("generation"), generation(store)?.to_string())
+            .map_err(|e| index.err(e))?;
         *index.slots.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(slots);
         index.reader.reload().map_err(|e| index.err(e))
     }
