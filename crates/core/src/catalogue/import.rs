@@ -480,6 +480,13 @@ fn import_in_bulk(
             progress(done + 1);
         }
     }
+    // The records reported changed, to add each once (a lookup, not a scan per holdings
+    // record).
+    let mut reported: std::collections::HashSet<String> = if held.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        report.changed.iter().cloned().collect()
+    };
     for h in held {
         report.holdings_records += 1;
         let sha = hex(&Sha256::digest(&h.body));
@@ -528,7 +535,7 @@ fn import_in_bulk(
                 attach_holdings(&tx, &record, &h.target, &mut libraries)
                     .map_err(|e| store.err(e))?;
                 follow.touched(&record);
-                if !report.changed.contains(&record) {
+                if reported.insert(record.clone()) {
                     report.changed.push(record);
                 }
             }
