@@ -140,7 +140,7 @@ pub fn import_file(
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(import_data(store, path, &data, progress, follow)?)
+    Ok(import_bytes(store, path, &data, progress, follow)?)
 }
 
 struct Incoming {
@@ -221,18 +221,9 @@ fn route(
     family == commons_catalogue::unimarc::Family::Unimarc
 }
 
-/// Imports the records in `data` (read from `file`, named in the report).
+/// Imports the records in `data` (read from `file`, named in the report), telling `follow`
+/// of each write.
 pub fn import_bytes(
-    store: &Store,
-    file: &Path,
-    data: &[u8],
-    progress: &mut dyn FnMut(usize),
-) -> Result<ImportReport, StoreError> {
-    import_data(store, file, data, progress, &mut ())
-}
-
-/// Imports the records in `data` (read from `file`), telling `follow` of each write.
-pub fn import_data(
     store: &Store,
     file: &Path,
     data: &[u8],
@@ -835,7 +826,7 @@ mod tests {
 
     fn import(data: &[u8]) -> ImportReport {
         let store = Store::open_in_memory().unwrap();
-        import_bytes(&store, Path::new("input"), data, &mut |_| {}).unwrap()
+        import_bytes(&store, Path::new("input"), data, &mut |_| {}, &mut ()).unwrap()
     }
 
     fn marc(leader6: char, fields: &[(&str, &str)]) -> Vec<u8> {
@@ -974,7 +965,7 @@ mod tests {
             hold("h2", "b1", "west"),
         ]
         .concat();
-        let r = import_bytes(&store, file, &one_file, &mut |_| {}).unwrap();
+        let r = import_bytes(&store, file, &one_file, &mut |_| {}, &mut ()).unwrap();
         assert_eq!((r.read, r.imported, r.holdings_records), (3, 1, 2), "{r:?}");
         assert!(r.rejected.is_empty() && r.warnings.is_empty(), "{r:?}");
         assert_eq!(
@@ -994,7 +985,14 @@ mod tests {
             ]
         );
         // Across imports: the holdings record first is an orphan, kept and reported ...
-        let r = import_bytes(&store, file, &hold("h3", "b2", "north"), &mut |_| {}).unwrap();
+        let r = import_bytes(
+            &store,
+            file,
+            &hold("h3", "b2", "north"),
+            &mut |_| {},
+            &mut (),
+        )
+        .unwrap();
         assert_eq!(
             (r.imported, r.holdings_records, r.warnings.len()),
             (0, 1, 1),
@@ -1007,6 +1005,7 @@ mod tests {
             file,
             &bib("b2", "Concrete Mathematics"),
             &mut |_| {},
+            &mut (),
         )
         .unwrap();
         assert_eq!(holdings_of(&store, "src:b2")[1].0, "north");
@@ -1016,14 +1015,22 @@ mod tests {
             file,
             &bib("b1", "The Art of Computer Programming, 3rd ed."),
             &mut |_| {},
+            &mut (),
         )
         .unwrap();
         assert_eq!(holdings_of(&store, "src:b1").len(), 3);
         // The same holdings record again changes nothing; one without a 004 is refused.
-        let again = import_bytes(&store, file, &hold("h2", "b1", "west"), &mut |_| {}).unwrap();
+        let again = import_bytes(
+            &store,
+            file,
+            &hold("h2", "b1", "west"),
+            &mut |_| {},
+            &mut (),
+        )
+        .unwrap();
         assert_eq!(holdings_of(&store, "src:b1").len(), 3, "{again:?}");
         let bad = marc('y', &[("001", "h9"), ("852", "$aeast")]);
-        let r = import_bytes(&store, file, &bad, &mut |_| {}).unwrap();
+        let r = import_bytes(&store, file, &bad, &mut |_| {}, &mut ()).unwrap();
         assert!(r.rejected[0].reason.contains("without a 004"), "{r:?}");
     }
 

@@ -8,7 +8,5 @@ pub mod import;
 pub use commons_catalogue::{ident, marc, record, union, xml};
 pub use detail::{HoldingDetail, RecordDetail};
 pub use export::{ExportFormat, export};
-pub use import::{
-    Follow, ImportError, ImportReport, Rejection, import_bytes, import_data, import_file,
-};
+pub use import::{Follow, ImportError, ImportReport, Rejection, import_bytes, import_file};
 pub use record::{CatalogueRecord, Description, Format, Holding};

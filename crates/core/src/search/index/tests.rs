@@ -471,7 +471,7 @@ fn an_index_written_with_an_import_equals_one_rebuilt_from_the_cache() {
         ));
     }
     let mut indexing = f.index.indexing(&f.store).unwrap();
-    let report = crate::catalogue::import_data(
+    let report = crate::catalogue::import_bytes(
         &f.store,
         Path::new("t.mrc"),
         &file,
