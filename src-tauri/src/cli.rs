@@ -35,6 +35,12 @@ pub enum Command {
     },
     /// Rebuild the catalogue's search index from the cache
     Reindex,
+    /// Write a catalogue record's original, byte for byte as its source sent it, to standard
+    /// output (ID as the catalogue shows it, e.g. src:ocm12345)
+    Original { id: String },
+    /// Compress the originals of records an earlier version stored as sent, then give the
+    /// cache's free space back to the disk
+    Compact,
     /// Extract the text of documents not yet extracted, and index it
     Extract,
     /// Extract one PDF's text and print it as JSON; without a file, serve one file path per
@@ -317,6 +323,56 @@ pub fn reindex(config: &Config) -> ExitCode {
         }
         Err(e) => {
             eprintln!("\ncommons: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `commons original ID`: the record's original on standard output.
+pub fn original(config: &Config, id: &str) -> ExitCode {
+    let ws = Workstation::new(config.clone());
+    match ws.original(id) {
+        Ok(Some(original)) => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(&original.body).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("commons: writing the original: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Ok(None) => {
+            eprintln!("commons: the cache holds no original for {id}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("commons: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `commons compact`: compresses what is stored as sent and shrinks the cache file.
+pub fn compact(config: &Config) -> ExitCode {
+    let ws = Workstation::new(config.clone());
+    let started = std::time::Instant::now();
+    match ws.compact() {
+        Ok(done) => {
+            let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+            println!(
+                "{} originals stored as sent compressed, {} now with a dictionary ({} trained); cache {:.1} MiB -> {:.1} MiB in {:.1} s",
+                done.as_sent,
+                done.with_dictionary,
+                done.dictionaries,
+                mib(done.bytes_before),
+                mib(done.bytes_after),
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("commons: {e}");
             ExitCode::FAILURE
         }
     }

@@ -70,6 +70,8 @@ pub fn run() -> ExitCode {
         Some(cli::Command::Doctor) => cli::doctor(&config),
         Some(cli::Command::Import { files }) => cli::import(&config, &files),
         Some(cli::Command::Reindex) => cli::reindex(&config),
+        Some(cli::Command::Original { id }) => cli::original(&config, &id),
+        Some(cli::Command::Compact) => cli::compact(&config),
         Some(cli::Command::Account { action }) => cli::account(&config, &action),
         Some(cli::Command::Extract) => cli::extract(&config),
         Some(cli::Command::Sync) => cli::sync(&config),

@@ -600,6 +600,11 @@ fn main() {
         records as f64 / both_s
     );
     println!("| of which the cache's transaction | {import_s:.1} s | | |");
+    println!(
+        "\ncache and index: {:.0} MiB per million records",
+        (cache_mib + index_mib) * 1e6 / records as f64
+    );
+    cache_by_table(&store, records);
 
     // The searches run on the index the import wrote, as the app's do.
     let mix = run_queries(&vocab, &store, &index, &mut Rng(QUERY_SEED));
@@ -616,6 +621,45 @@ fn main() {
         return;
     }
     fts5(&store, records, &mix);
+}
+
+/// Where the cache's bytes are: each table and index, from SQLite's `dbstat`.
+fn cache_by_table(store: &Store, records: usize) {
+    let rows: Vec<(String, f64)> = match store.conn().prepare(
+        "SELECT name, sum(pgsize) FROM dbstat GROUP BY name HAVING sum(pgsize) > 1048576
+         ORDER BY 2 DESC",
+    ) {
+        Ok(mut stmt) => stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as f64)))
+            .and_then(|rows| rows.collect())
+            .unwrap_or_default(),
+        Err(e) => {
+            eprintln!("no dbstat: {e}");
+            return;
+        }
+    };
+    let originals: f64 = store
+        .conn()
+        .query_row("SELECT sum(length(original)) FROM records", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .ok()
+        .flatten()
+        .unwrap_or(0) as f64;
+    println!("\n| table or index | MiB | bytes per record |");
+    println!("|---|---|---|");
+    for (name, bytes) in rows {
+        println!(
+            "| {name} | {:.1} | {:.0} |",
+            bytes / 1048576.0,
+            bytes / records as f64
+        );
+    }
+    println!(
+        "| (originals, compressed, within records) | {:.1} | {:.0} |",
+        originals / 1048576.0,
+        originals / records as f64
+    );
 }
 
 fn run_queries(

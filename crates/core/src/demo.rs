@@ -247,8 +247,8 @@ pub const DATA_TABLES: [&str; 21] = [
     "holdings_records",
     "record_disciplines",
     "record_identifiers",
-    "record_originals",
     "records",
+    "original_dictionaries",
     "libraries",
 ];
 
@@ -451,7 +451,7 @@ pub fn seed(
     // The Shanghai centre library catalogues in CNMARC: its records go through the reader and
     // mapping imports use.
     {
-        let mut libraries = std::collections::HashSet::new();
+        let mut saving = crate::catalogue::import::Saving::new(&tx).map_err(sql)?;
         for (i, raw) in crate::catalogue::marc::iso2709::split(SHANGHAI_CNMARC).enumerate() {
             let parsed = crate::catalogue::marc::iso2709::parse(raw.bytes).map_err(|detail| {
                 SeedError::Asset {
@@ -461,7 +461,6 @@ pub fn seed(
             })?;
             let record = crate::catalogue::CatalogueRecord::from_record(&parsed.record);
             let control = parsed.record.control("001").unwrap_or_default().to_owned();
-            let sha = commons_protocol::Sha256::of(raw.bytes).to_string();
             crate::catalogue::import::save(
                 &tx,
                 &format!("src:{control}"),
@@ -470,10 +469,9 @@ pub fn seed(
                 &crate::catalogue::import::Original {
                     format: "marc21",
                     body: raw.bytes,
-                    sha256: &sha,
                 },
                 &now,
-                &mut libraries,
+                &mut saving,
             )
             .map_err(sql)?;
             report(SeedStage::Catalogue, 1, false);

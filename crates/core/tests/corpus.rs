@@ -62,6 +62,32 @@ fn every_corpus_file_is_imported_or_explained() {
                 "{}: {report:?}",
                 path.display()
             );
+            // Every record's original reads back as its source sent it: for ISO 2709, one of
+            // the file's records byte for byte.
+            let data = std::fs::read(&path).unwrap();
+            let raw: Vec<&[u8]> = commons_core::catalogue::marc::iso2709::split(&data)
+                .map(|r| r.bytes)
+                .collect();
+            let ids: Vec<String> = store
+                .conn()
+                .prepare("SELECT id FROM records")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            for id in &ids {
+                let original = commons_core::catalogue::originals::original(store.conn(), id)
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{}: {id} has no original", path.display()));
+                if original.format == "marc21" {
+                    assert!(
+                        raw.contains(&original.body.as_slice()),
+                        "{}: the original of {id} is not one of the file's records",
+                        path.display()
+                    );
+                }
+            }
             // Importing the same file again changes nothing.
             let again = import_file(&store, &path, &mut |_| {}, &mut ()).unwrap();
             assert_eq!(

@@ -4,6 +4,7 @@
 pub mod detail;
 pub mod export;
 pub mod import;
+pub mod originals;
 
 pub use commons_catalogue::{ident, marc, record, union, xml};
 pub use detail::{HoldingDetail, RecordDetail};

@@ -71,4 +71,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "resource sharing: requests waiting to reach the hub",
         sql: include_str!("../../migrations/0014_sharing_outbox.sql"),
     },
+    Migration {
+        name: "originals of records compressed in their row, with trained dictionaries",
+        sql: include_str!("../../migrations/0015_packed_originals.sql"),
+    },
 ];

@@ -72,6 +72,7 @@ const SHIPPED: &[u64] = &[
     0x6cde295d77a02cb9,
     0x488bae4093dd55fb,
     0xb87d0af2c9cbd363,
+    0x04fdf85fbec478dd,
 ];
 
 fn fingerprint(sql: &str) -> u64 {

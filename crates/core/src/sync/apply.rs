@@ -4,12 +4,10 @@
 //! Applying a change twice leaves the cache as applying it once (records are upserted by id,
 //! deletions of what is gone do nothing).
 
-use std::collections::HashSet;
-
 use commons_protocol::feed::{Change, ChangeBody, Cursor, Page};
 
 use super::SyncError;
-use crate::catalogue::import::{Follow, Original, Saved, save};
+use crate::catalogue::import::{Follow, Original, Saved, Saving, save};
 use crate::store::{Store, StoreError};
 
 /// The cursor of the last page applied, empty before the first.
@@ -71,10 +69,10 @@ fn apply_page(
     let mut applied = Applied::default();
     let tx = store.write().map_err(|e| store.err(e))?;
     let now = jiff::Timestamp::now().to_string();
-    let mut libraries = HashSet::new();
+    let mut saving = Saving::new(&tx).map_err(|e| store.err(e))?;
     let mut dirty = false;
     for change in &page.changes {
-        let result = apply_change(&tx, change, &now, &mut libraries, &mut applied, follow);
+        let result = apply_change(&tx, change, &now, &mut saving, &mut applied, follow);
         match result {
             Ok(changed) => dirty |= changed,
             Err(ChangeError::Store(e)) => return Err(store.err(e).into()),
@@ -120,7 +118,7 @@ fn apply_change(
     tx: &rusqlite::Transaction<'_>,
     change: &Change,
     now: &str,
-    libraries: &mut HashSet<String>,
+    saving: &mut Saving,
     applied: &mut Applied,
     follow: &mut dyn Follow,
 ) -> Result<bool, ChangeError> {
@@ -128,11 +126,9 @@ fn apply_change(
     match change.decode().map_err(ChangeError::Unreadable)? {
         ChangeBody::Record(record) => {
             let json = serde_json::to_vec(&record).unwrap_or_default();
-            let sha = commons_protocol::Sha256::of(&json);
             let original = Original {
                 format: "hub",
                 body: &json,
-                sha256: sha.as_str(),
             };
             let catalogue_record = record.to_catalogue_record();
             let (saved, disciplines) = save(
@@ -142,7 +138,7 @@ fn apply_change(
                 &catalogue_record,
                 &original,
                 now,
-                libraries,
+                saving,
             )?;
             if saved != Saved::Unchanged {
                 follow.written(
@@ -192,7 +188,7 @@ fn apply_change(
                     &library.time_zone,
                 ),
             )?;
-            libraries.insert(library.id);
+            saving.libraries.insert(library.id);
             applied.libraries += 1;
             Ok(false)
         }

@@ -143,4 +143,35 @@ impl Workstation {
             Ok(total)
         })
     }
+
+    /// The original of catalogue record `id`, byte for byte as its source sent it.
+    pub fn original(
+        &self,
+        id: &str,
+    ) -> Result<Option<catalogue::originals::Original>, catalogue::originals::OriginalError> {
+        self.with_store(|store| catalogue::originals::original(store.conn(), id))
+    }
+
+    /// Compresses the originals stored as sent or without a dictionary, then gives the
+    /// cache's free pages back to the disk (`VACUUM`).
+    pub fn compact(
+        &self,
+    ) -> Result<catalogue::originals::Repacked, catalogue::originals::OriginalError> {
+        self.with_store(|store| {
+            let size = || std::fs::metadata(store.path()).map_or(0, |m| m.len());
+            let bytes_before = size();
+            let mut done = store.bulk(|| {
+                let tx = store.write()?;
+                let done = catalogue::originals::repack(&tx)?;
+                tx.commit()?;
+                Ok::<_, catalogue::originals::OriginalError>(done)
+            })?;
+            store
+                .conn()
+                .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            done.bytes_before = bytes_before;
+            done.bytes_after = size();
+            Ok(done)
+        })
+    }
 }
