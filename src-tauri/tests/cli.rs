@@ -1,5 +1,5 @@
-//! The command line as IT staff use it: `commons config` and `commons doctor`, run as real
-//! processes with their own configuration and data directories.
+//! The command line as IT staff use it: `commons config`, `doctor`, `import`, `original` and
+//! `compact`, run as real processes with their own configuration and data directories.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -230,4 +230,33 @@ fn pdf_readers_are_confined_to_their_files() {
         }
         other => panic!("the cache was read: {other:?}"),
     }
+}
+
+#[test]
+fn an_imported_record_gives_back_its_original_byte_for_byte() {
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/marc/marc4j-185258.mrc");
+    assert!(file.exists(), "{} is missing", file.display());
+    let sent = std::fs::read(&file).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = commons(dir.path(), &["import", file.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+
+    let out = commons(dir.path(), &["original", "src:185258"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, sent);
+
+    let out = commons(dir.path(), &["original", "src:nowhere"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no original for src:nowhere"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = commons(dir.path(), &["compact"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("MiB ->"), "{}", stdout(&out));
+    let out = commons(dir.path(), &["original", "src:185258"], &[]);
+    assert_eq!(out.stdout, sent, "the same bytes after compacting");
 }
