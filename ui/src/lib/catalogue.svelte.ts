@@ -1,8 +1,10 @@
 // The catalogue screen's search, kept outside the component so it survives a visit to a
 // record's page and the way back.
+import { tick } from "svelte";
 import { commands, type SearchPage, type Sort } from "./bindings";
 import type { IpcError } from "./bindings";
-import { Latest } from "./latest";
+import { Latest, OneAtATime } from "./latest";
+import { current, drawn, keystroke } from "./typing";
 import { disciplineOf, SearchTally } from "./usage";
 
 export const PAGE_SIZE = 20;
@@ -24,11 +26,10 @@ const latest = new Latest();
 export const tally = new SearchTally((text, found, discipline) => {
   void commands.countSearch(text, found, discipline).catch(() => {});
 });
-let timer: ReturnType<typeof setTimeout> | undefined;
-
 /** Runs the current search; answers to older requests that arrive late are dropped. */
 export async function run(): Promise<void> {
   const query = search.query;
+  const asked = current();
   search.busy = true;
   const answer = await latest.run(() =>
     commands.searchCatalogue({
@@ -45,6 +46,7 @@ export async function run(): Promise<void> {
       search.answered = query;
       search.error = null;
       tally.shown(query, answer.value.total, disciplineOf(search.filters));
+      void tick().then(() => drawn(asked));
       break;
     case "error":
       search.error = answer.error;
@@ -55,12 +57,17 @@ export async function run(): Promise<void> {
   search.busy = false;
 }
 
-/** Search-as-you-type: waits for a short pause in typing. */
-export function typed(query: string): void {
+const asYouType = new OneAtATime(run);
+
+/**
+ * Search-as-you-type: every keystroke asks at once, unless a search is under way; then the
+ * newest text is asked for as soon as it answers. `at` is when the keystroke happened.
+ */
+export function typed(query: string, at: number = performance.now()): void {
   search.query = query;
   search.offset = 0;
-  clearTimeout(timer);
-  timer = setTimeout(() => void run(), 120);
+  keystroke(at);
+  asYouType.request();
 }
 
 export function toggleFilter(filter: string): void {

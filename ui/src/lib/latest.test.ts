@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Latest } from "./latest";
+import { Latest, OneAtATime } from "./latest";
 
 function later<T>(value: T, ms: number, fail = false): Promise<T> {
   return new Promise((resolve, reject) =>
@@ -30,5 +30,41 @@ describe("Latest", () => {
     expect(a()).toBe(true);
     const b = latest.begin();
     expect([a(), b()]).toEqual([false, true]);
+  });
+});
+
+describe("OneAtATime", () => {
+  it("asks at once, folds the changes made while waiting into one more request, and ends on the newest", async () => {
+    let text = "";
+    const asked: string[] = [];
+    const one = new OneAtATime(async () => {
+      asked.push(text);
+      await later(null, 10);
+    });
+    for (const letter of "hist") {
+      text += letter;
+      one.request();
+    }
+    expect(asked).toEqual(["h"]);
+    await later(null, 15);
+    expect(asked).toEqual(["h", "hist"]);
+    await later(null, 15);
+    expect(asked).toEqual(["h", "hist"]);
+    text += "o";
+    one.request();
+    expect(asked).toEqual(["h", "hist", "histo"]);
+  });
+
+  it("goes on asking after a request that failed", async () => {
+    let calls = 0;
+    const one = new OneAtATime(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error("the cache is busy");
+    });
+    one.request();
+    await later(null, 1);
+    one.request();
+    await later(null, 1);
+    expect(calls).toBe(2);
   });
 });

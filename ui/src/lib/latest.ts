@@ -29,3 +29,45 @@ export class Latest {
     }
   }
 }
+
+/**
+ * Asking while the user types, without waiting for a pause: the first change asks at once;
+ * changes that come while an answer is awaited only note that there is something newer, and
+ * when the answer comes the newest state is asked for. One request at a time, never a queue
+ * of texts nobody wants any more; each answer is drawn as it comes (so typing shows
+ * progress), and the last one always answers the last change.
+ */
+export class OneAtATime {
+  #running = false;
+  #again = false;
+  readonly #ask: () => Promise<void>;
+
+  constructor(ask: () => Promise<void>) {
+    this.#ask = ask;
+  }
+
+  /** Asks now, or as soon as the answer being awaited has come. */
+  request(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    void this.#loop();
+  }
+
+  async #loop(): Promise<void> {
+    this.#running = true;
+    try {
+      do {
+        this.#again = false;
+        try {
+          await this.#ask();
+        } catch {
+          // The asker shows its own errors; the next change still asks.
+        }
+      } while (this.#again);
+    } finally {
+      this.#running = false;
+    }
+  }
+}

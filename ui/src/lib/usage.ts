@@ -1,5 +1,5 @@
-// When a search counts for usage statistics. Search-as-you-type asks core at every pause in
-// typing; a search counts once its results have stayed on screen for a moment (or the
+// When a search counts for usage statistics. Search-as-you-type asks core as the patron types;
+// a search counts once its results have stayed on screen for a moment (or the
 // patron pressed Enter), and the same text again (another page, a sort, a facet) is not a
 // new search. What is counted is core's business; the text leaves the page only to be
 // normalised and, if it found nothing, counted per session.
