@@ -607,7 +607,10 @@ mod tests {
         {
             // A cache at the schema before originals moved into their rows.
             let conn = Connection::open(&path).unwrap();
-            let before = crate::store::MIGRATIONS.len() - 1;
+            let before = crate::store::MIGRATIONS
+                .iter()
+                .position(|m| m.sql.contains("DROP TABLE record_originals"))
+                .unwrap();
             for m in &crate::store::MIGRATIONS[..before] {
                 conn.execute_batch(m.sql).unwrap();
             }

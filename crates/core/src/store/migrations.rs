@@ -75,4 +75,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "originals of records compressed in their row, with trained dictionaries",
         sql: include_str!("../../migrations/0015_packed_originals.sql"),
     },
+    Migration {
+        name: "holdings kept in their record's order, without a rowid",
+        sql: include_str!("../../migrations/0016_holdings_by_record.sql"),
+    },
 ];

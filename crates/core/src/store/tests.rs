@@ -73,6 +73,7 @@ const SHIPPED: &[u64] = &[
     0x488bae4093dd55fb,
     0xb87d0af2c9cbd363,
     0x04fdf85fbec478dd,
+    0xd6058461070a3023,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
