@@ -41,13 +41,15 @@ export async function run(): Promise<void> {
     }),
   );
   switch (answer.kind) {
-    case "value":
+    case "value": {
+      const arrived = performance.now();
       search.page = answer.value;
       search.answered = query;
       search.error = null;
       tally.shown(query, answer.value.total, disciplineOf(search.filters));
-      void tick().then(() => drawn(asked));
+      void tick().then(() => drawn(asked, arrived));
       break;
+    }
     case "error":
       search.error = answer.error;
       break;

@@ -1,8 +1,17 @@
 // Numbers, dates and times shown the way the reader's language writes them.
 import type { Language } from "./bindings";
 
+// One formatter per language: making one costs far more than using it, and a page of results
+// formats a hundred counts each time it is drawn.
+const counts = new Map<Language, Intl.NumberFormat>();
+
 export function formatCount(n: number, language: Language): string {
-  return new Intl.NumberFormat(language).format(n);
+  let format = counts.get(language);
+  if (!format) {
+    format = new Intl.NumberFormat(language);
+    counts.set(language, format);
+  }
+  return format.format(n);
 }
 
 /** An instant (RFC 3339) in this workstation's local time, or null when unparseable. */

@@ -10,14 +10,23 @@ const MARC_TO_BCP47: Record<string, string> = {
   heb: "he", hin: "hi", tur: "tr", cze: "cs", dan: "da", fin: "fi", nor: "no", hun: "hu",
 };
 
+/** Language names already looked up, per language of the screen (a few dozen at most). */
+const names = new Map<string, string>();
+
 export function languageName(code: string, language: Language): string {
   if (code === "und" || !code) return "—";
+  const key = `${language}/${code}`;
+  const known = names.get(key);
+  if (known !== undefined) return known;
   const tag = MARC_TO_BCP47[code] ?? code;
+  let name = code;
   try {
-    return new Intl.DisplayNames([language], { type: "language" }).of(tag) ?? code;
+    name = new Intl.DisplayNames([language], { type: "language" }).of(tag) ?? code;
   } catch {
-    return code;
+    // not a language tag Intl knows: the code itself
   }
+  if (names.size < 1000) names.set(key, name);
+  return name;
 }
 
 /**
