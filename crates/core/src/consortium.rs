@@ -80,7 +80,16 @@ pub fn overview(store: &Store) -> Result<Overview, StoreError> {
     };
     let counts = Counts {
         records: count("records")?,
-        items: count("holdings")?,
+        // Kept per library as holdings are written (`library_holdings`): counting the
+        // holdings themselves reads every one of them.
+        items: conn
+            .query_row(
+                "SELECT coalesce(sum(items), 0) FROM library_holdings",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.unsigned_abs())
+            .map_err(sql)?,
         libraries: count("libraries")?,
         disciplines: count("disciplines")?,
         resources: count("resources")?,
@@ -90,9 +99,8 @@ pub fn overview(store: &Store) -> Result<Overview, StoreError> {
     let mut stmt = conn
         .prepare(
             "SELECT l.id, l.parent_id, l.kind, l.name, l.name_zh, l.city, l.city_zh, l.time_zone,
-                    count(h.id), count(h.id) FILTER (WHERE h.status = 'available')
-             FROM libraries l LEFT JOIN holdings h ON h.library_id = l.id
-             GROUP BY l.id
+                    coalesce(h.items, 0), coalesce(h.available, 0)
+             FROM libraries l LEFT JOIN library_holdings h ON h.library_id = l.id
              ORDER BY l.kind = 'branch', l.position, l.name",
         )
         .map_err(sql)?;
@@ -175,5 +183,82 @@ mod tests {
             zones.len() >= 3,
             "branches in several time zones: {zones:?}"
         );
+    }
+
+    /// Each library's counts as the overview shows them, against counting the holdings.
+    fn kept_and_counted(store: &Store) -> (Vec<(String, u64, u64)>, Vec<(String, u64, u64)>) {
+        let kept = overview(store)
+            .unwrap()
+            .libraries
+            .into_iter()
+            .filter(|l| l.items > 0)
+            .map(|l| (l.id, l.items, l.available))
+            .collect();
+        let counted = store
+            .conn()
+            .prepare(
+                "SELECT library_id, count(*), count(*) FILTER (WHERE status = 'available')
+                 FROM holdings GROUP BY library_id ORDER BY library_id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, i64>(1)?.unsigned_abs(),
+                    r.get::<_, i64>(2)?.unsigned_abs(),
+                ))
+            })
+            .unwrap()
+            .collect::<Result<Vec<(String, u64, u64)>, _>>()
+            .unwrap();
+        let mut kept: Vec<(String, u64, u64)> = kept;
+        kept.sort();
+        (kept, counted)
+    }
+
+    #[test]
+    fn each_librarys_counts_follow_every_write_of_holdings() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("commons.db")).unwrap();
+        demo::seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
+        let (kept, counted) = kept_and_counted(&store);
+        assert!(!kept.is_empty());
+        assert_eq!(kept, counted, "after seeding");
+
+        let conn = store.conn();
+        // A status changes, a holding moves to another library, a record goes (its holdings
+        // with it, by cascade), a holding is added.
+        conn.execute(
+            "UPDATE holdings SET status = CASE status WHEN 'available' THEN 'on_loan' ELSE 'available' END
+             WHERE (record_id, id) IN (SELECT record_id, id FROM holdings ORDER BY record_id LIMIT 7)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE holdings SET library_id = (SELECT max(id) FROM libraries)
+             WHERE (record_id, id) = (SELECT record_id, id FROM holdings
+                                      WHERE library_id <> (SELECT max(id) FROM libraries) LIMIT 1)",
+            [],
+        )
+        .unwrap();
+        let gone: String = conn
+            .query_row("SELECT record_id FROM holdings LIMIT 1", [], |r| r.get(0))
+            .unwrap();
+        conn.execute("DELETE FROM records WHERE id = ?1", [&gone])
+            .unwrap();
+        conn.execute(
+            "INSERT INTO holdings(id, record_id, library_id, call_number, location, status)
+             SELECT id || '#extra', id, (SELECT min(id) FROM libraries), 'X 1', 'Stacks', 'available'
+             FROM records LIMIT 1",
+            [],
+        )
+        .unwrap();
+        let (kept, counted) = kept_and_counted(&store);
+        assert_eq!(kept, counted, "after updates, a cascade and an insert");
+
+        demo::remove(&store, &dir.path().join("documents")).unwrap();
+        let o = overview(&store).unwrap();
+        assert_eq!(o.counts.items, 0);
+        assert!(o.libraries.is_empty());
     }
 }

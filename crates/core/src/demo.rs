@@ -228,7 +228,7 @@ pub fn prepare_production(store: &Store) -> Result<(), SeedError> {
 
 /// The tables the demo consortium fills, children before parents: everything but the
 /// shipped discipline tree, the per-workstation settings and the schema's own bookkeeping.
-pub const DATA_TABLES: [&str; 21] = [
+pub const DATA_TABLES: [&str; 22] = [
     "bookings",
     "hub_bookings",
     "librarian_exceptions",
@@ -249,6 +249,7 @@ pub const DATA_TABLES: [&str; 21] = [
     "record_identifiers",
     "records",
     "original_dictionaries",
+    "library_holdings",
     "libraries",
 ];
 

@@ -79,4 +79,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "holdings kept in their record's order, without a rowid",
         sql: include_str!("../../migrations/0016_holdings_by_record.sql"),
     },
+    Migration {
+        name: "each library's holdings counted as they are written",
+        sql: include_str!("../../migrations/0017_library_holdings.sql"),
+    },
 ];
