@@ -185,8 +185,11 @@ mod tests {
         );
     }
 
+    /// A library's id, its holdings and those available.
+    type Counted = Vec<(String, u64, u64)>;
+
     /// Each library's counts as the overview shows them, against counting the holdings.
-    fn kept_and_counted(store: &Store) -> (Vec<(String, u64, u64)>, Vec<(String, u64, u64)>) {
+    fn kept_and_counted(store: &Store) -> (Counted, Counted) {
         let kept = overview(store)
             .unwrap()
             .libraries
@@ -209,9 +212,9 @@ mod tests {
                 ))
             })
             .unwrap()
-            .collect::<Result<Vec<(String, u64, u64)>, _>>()
+            .collect::<Result<Counted, _>>()
             .unwrap();
-        let mut kept: Vec<(String, u64, u64)> = kept;
+        let mut kept: Counted = kept;
         kept.sort();
         (kept, counted)
     }
