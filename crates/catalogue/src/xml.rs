@@ -29,13 +29,17 @@ pub struct DcRecord {
 /// What the XML held, in document order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
+    /// `position..end` is the record's element in the document, as it was sent.
     Marc {
         position: usize,
+        end: usize,
         record: Box<Record>,
         oai_identifier: Option<String>,
     },
+    /// `position..end` is the `dc` element in the document, as it was sent.
     Dc {
         position: usize,
+        end: usize,
         record: Box<DcRecord>,
     },
     /// An OAI-PMH header marked deleted.
@@ -284,6 +288,8 @@ pub fn read(data: &[u8]) -> Vec<Item> {
                                 }
                                 (true, None) => items.push(Item::Marc {
                                     position,
+                                    end: usize::try_from(reader.buffer_position())
+                                        .unwrap_or(usize::MAX),
                                     record: Box::new(Record {
                                         leader: b.leader.unwrap_or_else(|| " ".repeat(24)),
                                         fields: b.fields,
@@ -311,6 +317,8 @@ pub fn read(data: &[u8]) -> Vec<Item> {
                             record.oai_identifier = oai_identifier.clone();
                             items.push(Item::Dc {
                                 position,
+                                end: usize::try_from(reader.buffer_position())
+                                    .unwrap_or(usize::MAX),
                                 record: Box::new(record),
                             });
                         }

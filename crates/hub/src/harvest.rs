@@ -423,6 +423,7 @@ async fn apply_page(
                 record,
                 oai_identifier,
                 position,
+                ..
             } => match oai_identifier {
                 Some(id) => (
                     id,
@@ -437,7 +438,9 @@ async fn apply_page(
                     continue;
                 }
             },
-            Item::Dc { record, position } => match record.oai_identifier.clone() {
+            Item::Dc {
+                record, position, ..
+            } => match record.oai_identifier.clone() {
                 Some(id) => (id, "oai_dc", CatalogueRecord::from_dc(&record)),
                 None => {
                     report.rejected.push(format!(

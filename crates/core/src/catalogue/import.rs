@@ -165,6 +165,14 @@ struct HeldIn {
     holdings: Vec<commons_catalogue::Holding>,
 }
 
+/// A record's element as the file has it, `start..end` as the XML reader found it (an XML
+/// record's original is its own bytes, not a rendering of what was read from them).
+fn as_sent(data: &[u8], start: usize, end: usize) -> Vec<u8> {
+    let end = end.min(data.len());
+    let start = start.min(end);
+    data[start..end].trim_ascii().to_vec()
+}
+
 /// Where a MARC record read from a file goes: a holdings record (leader type u, v, x or y)
 /// to `held`, a bibliographic record to `incoming`; a holdings record that names no record
 /// or holds nothing is rejected with the reason. Returns whether the record was read as
@@ -332,6 +340,7 @@ fn import_in_bulk(
                 match item {
                     Item::Marc {
                         position,
+                        end,
                         record,
                         oai_identifier,
                     } => {
@@ -341,20 +350,24 @@ fn import_in_bulk(
                             format!("record {} (byte {position})", i + 1),
                             oai_identifier.or_else(|| marc_id(&record)),
                             "marcxml",
-                            format!("{record:?}").into_bytes(),
+                            as_sent(data, position, end),
                             &mut incoming,
                             &mut held,
                             &mut routed_out,
                         ));
                     }
-                    Item::Dc { position, record } => {
+                    Item::Dc {
+                        position,
+                        end,
+                        record,
+                    } => {
                         report.read += 1;
                         incoming.push(Incoming {
                             position: format!("record {} (byte {position})", i + 1),
                             source_id: record.oai_identifier.clone(),
                             control: None,
                             format: "oai_dc",
-                            body: format!("{record:?}").into_bytes(),
+                            body: as_sent(data, position, end),
                             record: CatalogueRecord::from_dc(&record),
                         });
                     }
@@ -1105,5 +1118,47 @@ mod tests {
                 report.rejected
             );
         }
+    }
+
+    #[test]
+    fn an_xml_records_original_is_its_element_as_sent() {
+        let marc = r#"<marc:record>
+      <marc:leader>00000nam a2200000 a 4500</marc:leader>
+      <marc:controlfield tag="001">x-1</marc:controlfield>
+      <marc:datafield tag="245" ind1="0" ind2="0"><marc:subfield code="a">Tides &amp; currents</marc:subfield></marc:datafield>
+    </marc:record>"#;
+        let collection = format!(
+            "<?xml version=\"1.0\"?>\n<marc:collection xmlns:marc=\"http://www.loc.gov/MARC21/slim\">\n    {marc}\n</marc:collection>\n"
+        );
+        let dc = r#"<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Salt marshes</dc:title></oai_dc:dc>"#;
+        let oai = format!(
+            r#"<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords><record><header><identifier>oai:x:9</identifier></header><metadata>{dc}</metadata></record></ListRecords></OAI-PMH>"#
+        );
+        let store = Store::open_in_memory().unwrap();
+        for data in [collection.as_bytes(), oai.as_bytes()] {
+            let report =
+                import_bytes(&store, Path::new("input"), data, &mut |_| {}, &mut ()).unwrap();
+            assert_eq!(report.imported, 1, "{report:?}");
+        }
+        let marc_original = crate::catalogue::originals::original(store.conn(), "src:x-1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(marc_original.format, "marcxml");
+        assert_eq!(String::from_utf8(marc_original.body).unwrap(), marc);
+        let dc_original = crate::catalogue::originals::original(store.conn(), "src:oai:x:9")
+            .unwrap()
+            .unwrap();
+        assert_eq!(dc_original.format, "oai_dc");
+        assert_eq!(String::from_utf8(dc_original.body).unwrap(), dc);
+        // The same bytes again: nothing changes.
+        let again = import_bytes(
+            &store,
+            Path::new("input"),
+            collection.as_bytes(),
+            &mut |_| {},
+            &mut (),
+        )
+        .unwrap();
+        assert_eq!(again.unchanged, 1, "{again:?}");
     }
 }
