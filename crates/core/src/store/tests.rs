@@ -74,7 +74,7 @@ const SHIPPED: &[u64] = &[
     0xb87d0af2c9cbd363,
     0x04fdf85fbec478dd,
     0xd6058461070a3023,
-    0xc98ebc3f03f7c094,
+    0xc8c7bf8b41158d86,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
