@@ -47,7 +47,10 @@ test("what a patron did appears, counted and anonymous, on the librarian's stati
     // A record opened and exported; a resource opened in the system browser.
     await clear("#catalogue-q");
     await type("#catalogue-q", "epistemology");
-    await s.waitFor("results", async () => (await total(s)) > 0);
+    // The results for the whole word (those for its first letters are drawn on the way).
+    await s.waitFor("results", async () =>
+      (await s.execute("return document.getElementById('results-heading')?.dataset.answered")) === "epistemology" && (await total(s)) > 0,
+    );
     await s.click(await s.find(".hit-title"));
     await s.waitFor("the record page", () => s.find('[data-export="ris"]'));
     await s.click(await s.find('[data-export="ris"]'));
