@@ -519,3 +519,80 @@ fn an_index_written_with_an_import_equals_one_rebuilt_from_the_cache() {
         );
     }
 }
+
+#[test]
+fn one_pass_or_two_the_page_and_counts_are_the_same() {
+    let f = fixture();
+    let request = |query: &str, filters: &[&str]| SearchRequest {
+        query: query.into(),
+        filters: filters.iter().map(|s| s.to_string()).collect(),
+        limit: 20,
+        ..Default::default()
+    };
+    // One clause: ranked (skipping what cannot reach the page) and counted apart.
+    for query in [
+        "history",
+        "history ",
+        "h",
+        "\"the history\"",
+        "哲学",
+        "",
+        "title:his",
+    ] {
+        assert!(!intersects(&request(query, &[])), "{query:?}");
+    }
+    // Several: ranked and counted in one pass over the intersection.
+    for query in [
+        "history of",
+        "the h",
+        "isbn:not-a-number",
+        "author:a history",
+    ] {
+        assert!(intersects(&request(query, &[])), "{query:?}");
+    }
+    assert!(intersects(&request("history", &["format/book"])));
+    assert!(intersects(&request(
+        "",
+        &["format/book", "library/central"]
+    )));
+    let searcher = f.index.reader.searcher();
+    for (query, filters) in [
+        ("history", &[][..]),
+        ("h", &[]),
+        ("histor", &[]),
+        ("history of", &[]),
+        ("the h", &[]),
+        ("history", &["format/book"]),
+        ("e", &["available/yes"]),
+    ] {
+        let req = request(query, filters);
+        let page = f.index.search(&f.store, &req).unwrap();
+        let q = f.index.build_query(&req);
+        let (top, (total, _)) = searcher
+            .search(
+                q.as_ref(),
+                &(
+                    TopDocs::with_limit(20).order_by_score(),
+                    SlotCounts(&Arc::default()),
+                ),
+            )
+            .unwrap();
+        let ids: Vec<String> = top
+            .into_iter()
+            .map(|(_, address)| {
+                let doc: TantivyDocument = searcher.doc(address).unwrap();
+                doc.get_first(f.index.fields.id)
+                    .and_then(|v| v.as_str())
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert!(total > 0, "{query:?} {filters:?}");
+        assert_eq!(page.total, total, "{query:?} {filters:?}");
+        assert_eq!(
+            page.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            ids,
+            "{query:?} {filters:?}"
+        );
+    }
+}
