@@ -678,6 +678,34 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(must))
     }
 
+    /// The longer words of `field` that start with `token`, in any segment: `None` when there
+    /// are more than [`MAX_COMPLETIONS`] (or the dictionary cannot be read).
+    fn completions(&self, field: Field, token: &str) -> Option<Vec<String>> {
+        let mut words = std::collections::BTreeSet::new();
+        for segment in self.reader.searcher().segment_readers() {
+            let index = segment.inverted_index(field).ok()?;
+            let mut terms = index
+                .terms()
+                .range()
+                .ge(token.as_bytes())
+                .into_stream()
+                .ok()?;
+            while terms.advance() {
+                let key = terms.key();
+                if !key.starts_with(token.as_bytes()) {
+                    break;
+                }
+                if key.len() > token.len() {
+                    words.insert(String::from_utf8(key.to_vec()).ok()?);
+                    if words.len() > MAX_COMPLETIONS {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(words.into_iter().collect())
+    }
+
     /// One word: the exact word (boosted in titles), or, while typed, any word starting so.
     fn word(&self, field: Field, token: &str, prefix: bool) -> Box<dyn Query> {
         let f = self.fields;
@@ -711,17 +739,49 @@ impl SearchIndex {
                         IndexRecordOption::WithFreqs,
                     )),
                 ));
-            } else if let Ok(q) =
+            } else {
                 // Longer words only: the word itself is already matched exactly above.
-                RegexQuery::from_pattern(&format!("{}.+", regex_escape(token)), field)
-            {
-                options.push((Occur::Should, Box::new(q)));
-                // Prefix matches all score alike; those in the title rank first.
-                if field == f.all
-                    && let Ok(t) =
-                        RegexQuery::from_pattern(&format!("{}.+", regex_escape(token)), f.title)
-                {
-                    options.push((Occur::Should, Box::new(BoostQuery::new(Box::new(t), 3.0))));
+                match self.completions(field, token) {
+                    // Few: each is a term ranked as the finished word will be (the list does
+                    // not reshuffle when the word is complete), and a union of terms is
+                    // ranked by block-max WAND. None (a finished word): nothing to add.
+                    Some(words) => {
+                        for word in words {
+                            options.push((
+                                Occur::Should,
+                                Box::new(TermQuery::new(
+                                    Term::from_field_text(field, &word),
+                                    IndexRecordOption::WithFreqs,
+                                )),
+                            ));
+                            if field == f.all {
+                                options.push((
+                                    Occur::Should,
+                                    Box::new(BoostQuery::new(
+                                        Box::new(TermQuery::new(
+                                            Term::from_field_text(f.title, &word),
+                                            IndexRecordOption::WithFreqs,
+                                        )),
+                                        3.0,
+                                    )),
+                                ));
+                            }
+                        }
+                    }
+                    // Many: one expression over the term dictionary; its matches all score
+                    // alike, those in the title first.
+                    None => {
+                        let pattern = format!("{}.+", regex_escape(token));
+                        if let Ok(q) = RegexQuery::from_pattern(&pattern, field) {
+                            options.push((Occur::Should, Box::new(q)));
+                        }
+                        if field == f.all
+                            && let Ok(t) = RegexQuery::from_pattern(&pattern, f.title)
+                        {
+                            options
+                                .push((Occur::Should, Box::new(BoostQuery::new(Box::new(t), 3.0))));
+                        }
+                    }
                 }
             }
         }
@@ -770,6 +830,10 @@ pub struct Indexing {
     ops: Vec<UserOperation<TantivyDocument>>,
     failed: Option<SearchError>,
 }
+
+/// Most longer words a typed word is completed to term by term; beyond, one regular
+/// expression matches them all.
+const MAX_COMPLETIONS: usize = 16;
 
 /// Operations handed to tantivy's indexing thread at a time.
 const BATCH: usize = 256;

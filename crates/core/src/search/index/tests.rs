@@ -596,3 +596,70 @@ fn one_pass_or_two_the_page_and_counts_are_the_same() {
         );
     }
 }
+
+#[test]
+fn a_typed_word_finds_what_an_expression_over_longer_words_finds() {
+    let f = fixture();
+    // Thirty longer words of one beginning ("quokka…"), more than are completed term by term.
+    let mut file = Vec::new();
+    for n in 0..30 {
+        let word = format!("quokka{}", char::from(b'a' + (n % 26) as u8)).repeat(1 + n / 26);
+        file.extend(marc21(
+            &format!("q{n}"),
+            &format!("Marsupial {word} notes"),
+            "QL 737",
+            "central",
+        ));
+    }
+    let mut indexing = f.index.indexing(&f.store).unwrap();
+    crate::catalogue::import_bytes(
+        &f.store,
+        Path::new("q.mrc"),
+        &file,
+        &mut |_| {},
+        &mut indexing,
+    )
+    .unwrap();
+    indexing.commit(&f.store, &f.index).unwrap();
+    let searcher = f.index.reader.searcher();
+    let all = f.index.fields.all;
+    assert!(
+        f.index.completions(all, "quok").is_none(),
+        "more than the limit"
+    );
+    assert_eq!(
+        f.index.completions(all, "quokkaa").map(|w| w.len()),
+        Some(1)
+    );
+    assert_eq!(f.index.completions(all, "epistemology"), Some(vec![]));
+    for prefix in [
+        "quok",
+        "quokkab",
+        "quokkaa",
+        "epis",
+        "hist",
+        "phil",
+        "inte",
+        "stud",
+        "intr",
+        "prin",
+        "epistemology",
+        "trans",
+    ] {
+        let regex = RegexQuery::from_pattern(&format!("{prefix}.*"), all).unwrap();
+        let expected = searcher.search(&regex, &Count).unwrap();
+        assert!(expected > 0, "{prefix}");
+        assert_eq!(f.search(prefix).total, expected as u64, "{prefix}");
+    }
+    assert_eq!(f.search("quok").total, 30);
+    // Completed term by term, a word being typed ranks as the finished word does: the list
+    // does not reshuffle on the last letter.
+    assert_eq!(
+        f.index.completions(all, "epistem"),
+        Some(vec!["epistemology".to_owned()])
+    );
+    let ids = |r: SearchResults| r.hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+    let finished = ids(f.search("epistemology"));
+    assert!(finished.len() > 1);
+    assert_eq!(ids(f.search("epistem")), finished);
+}
