@@ -286,21 +286,20 @@ fn count_bits(words: &[u64], counts: &mut [u64; 64]) {
     let (mut ones, mut twos, mut fours, mut eights) = (0u64, 0u64, 0u64, 0u64);
     let mut sixteens = [0u64; 12];
     let mut chunks = words.chunks_exact(16);
-    for w in &mut chunks {
+    /// Adds eight words to the ones, twos and fours planes: (ones, twos, fours, eights carried).
+    fn eight(ones: u64, twos: u64, fours: u64, w: &[u64]) -> (u64, u64, u64, u64) {
         let (twos_a, o) = csa(ones, w[0], w[1]);
         let (twos_b, o) = csa(o, w[2], w[3]);
         let (fours_a, t) = csa(twos, twos_a, twos_b);
         let (twos_a, o) = csa(o, w[4], w[5]);
         let (twos_b, o) = csa(o, w[6], w[7]);
         let (fours_b, t) = csa(t, twos_a, twos_b);
-        let (eights_a, f) = csa(fours, fours_a, fours_b);
-        let (twos_a, o) = csa(o, w[8], w[9]);
-        let (twos_b, o) = csa(o, w[10], w[11]);
-        let (fours_a, t) = csa(t, twos_a, twos_b);
-        let (twos_a, o) = csa(o, w[12], w[13]);
-        let (twos_b, o) = csa(o, w[14], w[15]);
-        let (fours_b, t) = csa(t, twos_a, twos_b);
-        let (eights_b, f) = csa(f, fours_a, fours_b);
+        let (eights, f) = csa(fours, fours_a, fours_b);
+        (o, t, f, eights)
+    }
+    for w in &mut chunks {
+        let (o, t, f, eights_a) = eight(ones, twos, fours, &w[..8]);
+        let (o, t, f, eights_b) = eight(o, t, f, &w[8..]);
         let (mut carry, e) = csa(eights, eights_a, eights_b);
         (ones, twos, fours, eights) = (o, t, f, e);
         for plane in &mut sixteens {
@@ -310,16 +309,10 @@ fn count_bits(words: &[u64], counts: &mut [u64; 64]) {
         }
         debug_assert_eq!(carry, 0, "more than 65,535 chunks at a time");
     }
-    for &word in chunks.remainder() {
-        let mut bits = word;
-        while bits != 0 {
-            counts[bits.trailing_zeros() as usize] += 1;
-            bits &= bits - 1;
-        }
-    }
+    // The words left over count once each; plane k counts 2^k.
+    let left = chunks.remainder().iter().map(|&word| (word, 0));
     let planes = [ones, twos, fours, eights].into_iter().chain(sixteens);
-    for (k, plane) in planes.enumerate() {
-        let mut bits = plane;
+    for (mut bits, k) in left.chain(planes.zip(0..)) {
         while bits != 0 {
             counts[bits.trailing_zeros() as usize] += 1 << k;
             bits &= bits - 1;
