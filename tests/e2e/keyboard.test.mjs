@@ -112,7 +112,14 @@ test("keyboard only: search, facet, record and export; a document's page and hit
     await s.keys(ENTER);
     await headingFocused(s, "consultations");
     await s.waitFor("free times", () => s.find('[data-librarian="lib-okafor"] button.slot'));
-    await tabTo(s, '[data-librarian="lib-okafor"] button.slot');
+    // A time far enough ahead to be cancelled: the consultation's cancellation cutoff (two
+    // hours) is longer than its notice (one), so the first free time may not be.
+    const later = await s.execute(
+      `return [...document.querySelectorAll('[data-librarian="lib-okafor"] button.slot')]
+        .map((b) => b.dataset.slot).find((t) => Date.parse(t) > Date.now() + 3 * 3600 * 1000) ?? null`,
+    );
+    assert.ok(later, "a free time at least three hours ahead");
+    await tabTo(s, `[data-librarian="lib-okafor"] button.slot[data-slot="${later}"]`);
     await s.keys(ENTER);
     await s.waitFor("the booking form, focused", () => focused(s, "#booking-heading"));
     await tabTo(s, "#b-name");
@@ -152,7 +159,14 @@ test("keyboard only: a librarian signs in, checks a student in and completes the
     await tabTo(s, 'nav a[data-route="consultations"]');
     await s.keys(ENTER);
     await s.waitFor("free times", () => s.find('[data-librarian="lib-okafor"] button.slot'));
-    await tabTo(s, '[data-librarian="lib-okafor"] button.slot');
+    // A time far enough ahead to be cancelled: the consultation's cancellation cutoff (two
+    // hours) is longer than its notice (one), so the first free time may not be.
+    const later = await s.execute(
+      `return [...document.querySelectorAll('[data-librarian="lib-okafor"] button.slot')]
+        .map((b) => b.dataset.slot).find((t) => Date.parse(t) > Date.now() + 3 * 3600 * 1000) ?? null`,
+    );
+    assert.ok(later, "a free time at least three hours ahead");
+    await tabTo(s, `[data-librarian="lib-okafor"] button.slot[data-slot="${later}"]`);
     const starts = await s.execute("return document.activeElement.dataset.slot");
     await s.keys(ENTER);
     await s.waitFor("the booking form", () => focused(s, "#booking-heading"));
