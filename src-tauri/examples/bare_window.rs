@@ -17,10 +17,19 @@ fn main() {
         })
         .setup(|app| {
             let url = "bare://localhost/".parse().map_err(|e| format!("{e}"))?;
-            tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::CustomProtocol(url))
-                .title("bare")
-                .inner_size(1280.0, 800.0)
-                .build()?;
+            let window = tauri::WebviewWindowBuilder::new(
+                app,
+                "main",
+                tauri::WebviewUrl::CustomProtocol(url),
+            )
+            .title("bare")
+            .inner_size(1280.0, 800.0)
+            .build()?;
+            // Painted as Commons' window is by default (`COMMONS_KIOSK_HARDWARE_ACCELERATION`
+            // set to 1 compares both with the GPU's compositing).
+            let gpu = std::env::var("COMMONS_KIOSK_HARDWARE_ACCELERATION")
+                .is_ok_and(|v| v == "1" || v == "true");
+            commons_app::set_painting(&window, gpu)?;
             Ok(())
         })
         .run(context)

@@ -11,6 +11,8 @@ mod guard;
 pub mod ipc;
 mod logging;
 
+pub use app::set_painting;
+
 use std::process::ExitCode;
 
 use clap::Parser;

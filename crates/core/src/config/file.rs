@@ -72,6 +72,7 @@ struct UsageLayer {
 struct KioskLayer {
     idle_minutes: Option<Spanned<u32>>,
     fullscreen: Option<Spanned<bool>>,
+    hardware_acceleration: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -292,6 +293,12 @@ pub(super) fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result
             value: v.into_inner(),
         };
     }
+    if let Some(v) = layer.kiosk.hardware_acceleration {
+        config.kiosk_hardware_acceleration = Setting {
+            source: from(v.span().start),
+            value: v.into_inner(),
+        };
+    }
     if let Some(v) = layer.usage.counting {
         config.usage_counting = Setting {
             source: from(v.span().start),
@@ -386,21 +393,19 @@ pub(super) fn apply_env(
         &mut config.hub_allow_insecure_http,
         env,
         "COMMONS_HUB_ALLOW_INSECURE_HTTP",
-        |s| match s {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
-            _ => Err(format!("`{s}` is not true or false")),
-        },
+        flag,
     )?;
     set(
         &mut config.usage_counting,
         env,
         "COMMONS_USAGE_COUNTING",
-        |s| match s {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
-            _ => Err(format!("`{s}` is not true or false")),
-        },
+        flag,
+    )?;
+    set(
+        &mut config.kiosk_hardware_acceleration,
+        env,
+        "COMMONS_KIOSK_HARDWARE_ACCELERATION",
+        flag,
     )?;
     set(
         &mut config.hub_timeout,
@@ -549,6 +554,15 @@ fn check_cap(mb: u64) -> Result<u64, String> {
         Ok(mb)
     } else {
         Err(format!("{mb} is out of range; use 1 to 1048576 megabytes"))
+    }
+}
+
+/// A true-or-false environment variable.
+fn flag(s: &str) -> Result<bool, String> {
+    match s {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("`{s}` is not true or false")),
     }
 }
 

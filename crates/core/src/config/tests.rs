@@ -216,6 +216,7 @@ fn invalid_environment_names_the_variable() {
         ("COMMONS_DATA_DIR", "relative"),
         ("COMMONS_LOG_LEVEL", "chatty"),
         ("COMMONS_HUB_TOKEN", "has space"),
+        ("COMMONS_KIOSK_HARDWARE_ACCELERATION", "yes please"),
     ];
     for (var, value) in cases {
         let mut f = Fixture::new();
@@ -230,6 +231,36 @@ fn invalid_environment_names_the_variable() {
                 .starts_with(&format!("environment variable {var}"))
         );
     }
+}
+
+/// Software painting unless a file or the environment turns the GPU on.
+#[test]
+fn the_window_paints_in_software_unless_told() {
+    let mut f = Fixture::new();
+    let c = f.load().unwrap();
+    assert!(!c.kiosk_hardware_acceleration.value);
+    let system = f.system("[kiosk]\nfullscreen = true\nhardware_acceleration = true\n");
+    let c = f.load().unwrap();
+    assert!(c.kiosk_hardware_acceleration.value);
+    assert_eq!(
+        c.kiosk_hardware_acceleration.source,
+        Source::File {
+            path: system,
+            line: 3
+        }
+    );
+    f.env.insert(
+        "COMMONS_KIOSK_HARDWARE_ACCELERATION".to_owned(),
+        "0".to_owned(),
+    );
+    let c = f.load().unwrap();
+    assert!(!c.kiosk_hardware_acceleration.value);
+    let shown = c.entries();
+    let entry = shown
+        .iter()
+        .find(|(k, _, _)| *k == "kiosk.hardware_acceleration")
+        .unwrap();
+    assert_eq!(entry.1, "false");
 }
 
 #[test]
