@@ -10,7 +10,9 @@
 # Idle memory: the summed RSS of the app process and all its descendants (WebKit's web and
 # network processes) after 10 s idle, for Commons on the home screen and for the bare window,
 # three times each, alternating; the medians are compared (one sample of the bare window
-# moves by up to 20 MiB between runs). MEMORY_ONLY=1 skips the start-up times.
+# moves by up to 20 MiB between runs). MEMORY_ONLY=1 skips the start-up times. Both windows
+# paint in software, as Commons does by default; COMMONS_KIOSK_HARDWARE_ACCELERATION=1
+# compares both with WebKit's GPU compositing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
