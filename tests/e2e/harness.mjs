@@ -103,11 +103,12 @@ export async function launch(dir, extraEnv = {}) {
     stdio: ["ignore", "ignore", "pipe"],
     detached: true,
   });
+  running.add(driver);
   let driverLog = "";
-  driver.stderr.on("data", (d) => (driverLog += d));
+  driver.stderr.on("data", (d) => (driverLog = (driverLog + d).slice(-20000)));
   const base = `http://127.0.0.1:${port}`;
   let session;
-  const deadline = Date.now() + 20000;
+  const deadline = Date.now() + 60000;
   for (;;) {
     try {
       session = await Session.create(base, {
@@ -115,13 +116,14 @@ export async function launch(dir, extraEnv = {}) {
       });
       break;
     } catch (e) {
-      if (Date.now() > deadline) {
+      if (Date.now() > deadline || driver.exitCode !== null) {
         killGroup(driver);
         throw new Error(`could not start a WebDriver session: ${e.message}\n${driverLog}`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  session.log = () => driverLog;
   return {
     session,
     async stop({ cleanup = false } = {}) {
@@ -133,11 +135,22 @@ export async function launch(dir, extraEnv = {}) {
   };
 }
 
+/** Every tauri-driver this test file started and has not stopped: ended when the file ends. */
+const running = new Set();
+process.on("exit", () => running.forEach(killGroup));
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.once(signal, () => {
+    running.forEach(killGroup);
+    process.exit(1);
+  });
+}
+
 /**
  * Ends tauri-driver, WebKitWebDriver and the app, even when closing the session did not,
  * and lets go of their output so this test process can exit.
  */
 function killGroup(child) {
+  running.delete(child);
   for (const signal of ["SIGTERM", "SIGKILL"]) {
     try {
       process.kill(-child.pid, signal);

@@ -7,13 +7,21 @@ export class Session {
     this.id = id;
   }
 
-  static async create(base, capabilities) {
-    const value = await request(base, "POST", "/session", { capabilities });
+  static async create(base, capabilities, timeoutMs = 30000) {
+    const value = await request(base, "POST", "/session", { capabilities }, timeoutMs);
     return new Session(base, value.sessionId);
   }
 
-  cmd(method, path, body) {
-    return request(this.base, method, `/session/${this.id}${path}`, body);
+  /** What the driver and the app printed, for the message of a test that fails (set by the harness). */
+  log = () => "";
+
+  async cmd(method, path, body, timeoutMs) {
+    try {
+      return await request(this.base, method, `/session/${this.id}${path}`, body, timeoutMs);
+    } catch (e) {
+      if (e.name === "TimeoutError") throw new Error(`${e.message}\n${tail(this.log())}`);
+      throw e;
+    }
   }
 
   async find(css) {
@@ -83,13 +91,28 @@ export class Session {
     return this.keys(...text);
   }
 
+  /**
+   * The window as drawn. WebKitGTK painting in software (Commons' default) answers a
+   * screenshot after its next drawing update, and a page that has stopped changing has none:
+   * until the answer comes, the root's opacity flips between 1 and 0.9999 (the same pixels)
+   * every 50 ms, which keeps one coming.
+   */
   async screenshot() {
-    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+    await this.execute(`window.__e2eRepaint ??= setInterval(() => {
+      const style = document.documentElement.style;
+      style.opacity = style.opacity ? "" : "0.9999";
+    }, 50); return true;`);
+    try {
+      return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+    } finally {
+      await this.execute(`clearInterval(window.__e2eRepaint); window.__e2eRepaint = undefined;
+        document.documentElement.style.opacity = ""; return true;`).catch(() => {});
+    }
   }
 
   async close() {
     try {
-      await this.cmd("DELETE", "");
+      await this.cmd("DELETE", "", undefined, 10000);
     } catch {
       // the app may already be gone
     }
@@ -120,16 +143,36 @@ export class Session {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    throw new Error(`timed out waiting for ${what} (last: ${last})\n${tail(this.log())}`);
   }
 }
 
-async function request(base, method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body ? { "content-type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
+/** The end of a log, enough to tell what the app was doing. */
+function tail(log) {
+  return log ? `what the driver and the app printed last:\n${log.slice(-3000)}` : "";
+}
+
+/**
+ * One WebDriver command. No command waits forever: a window that stopped answering fails the
+ * test within a minute with what it printed, instead of holding the run until its time limit.
+ */
+async function request(base, method, path, body, timeoutMs = 60000) {
+  let response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method,
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    if (e.name === "TimeoutError") {
+      const error = new Error(`${method} ${path}: no answer from the WebDriver within ${timeoutMs / 1000} s`);
+      error.name = "TimeoutError";
+      throw error;
+    }
+    throw e;
+  }
   const json = await response.json().catch(() => ({}));
   if (!response.ok || json.value?.error) {
     const v = json.value ?? {};
