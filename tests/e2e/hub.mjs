@@ -56,6 +56,14 @@ async function waitFor(url) {
  *  Osei, `south-desk`), for requests between the two libraries. */
 export const SOUTH_LIBRARIAN = { username: "south-desk", password: "south-desk-interlibrary" };
 
+/**
+ * Hubs started and not stopped: a test file that fails or is ended by the runner's time limit
+ * stops them on its way out, so that no OAI-PMH provider keeps the runner's output open and no
+ * PostgreSQL outlives the run.
+ */
+const live = new Set();
+process.on("exit", () => live.forEach((kill) => kill()));
+
 export async function startHub({ sharing = false } = {}) {
   if (!existsSync(hubBinary)) throw new Error(`${hubBinary} does not exist: cargo build -p commons-hub`);
   const dir = mkdtempSync(join(tmpdir(), "commons-e2e-hub-"));
@@ -64,6 +72,17 @@ export async function startHub({ sharing = false } = {}) {
   const data = join(dir, "data");
   run(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "-N"], { asPostgres: true });
   run(join(bin, "pg_ctl"), ["-D", data, "-o", `-k ${dir} -c listen_addresses= -F`, "-l", join(dir, "log"), "-w", "start"], { asPostgres: true });
+  const providers = [];
+  let server = null;
+  const kill = () => {
+    live.delete(kill);
+    server?.kill("SIGKILL");
+    for (const p of providers) p.kill("SIGKILL");
+    const stop = [join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "stop"];
+    spawnSync(...(isRoot ? ["setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", ...stop]] : [stop[0], stop.slice(1)]), { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  live.add(kill);
   const database = `host=${dir} port=5432 user=postgres dbname=postgres`;
   const hub = (...args) => run(hubBinary, ["--database", database, ...args]);
   // The demo librarian has an account on the hub too: her desk shows every workstation's bookings.
@@ -73,7 +92,6 @@ export async function startHub({ sharing = false } = {}) {
 
   // Two member libraries: North publishes MARCXML, South Dublin Core of the same two novels.
   const entry = (id, file, index) => ({ id, datestamp: "2026-01-01T00:00:00Z", source: join(corpus, file), index });
-  const providers = [];
   for (const [library, name, prefix, records] of [
     // North's format is found by asking it (ListMetadataFormats); South's is named.
     ["north", "North Library", null, [entry("oai:north:1", "marc4j-chabon.mrc", 0), entry("oai:north:2", "marc4j-chabon.mrc", 1), ...Array.from({ length: 6 }, (_, i) => entry(`oai:north:s${i}`, "marc4j-selectedRecs.mrc", i))]],
@@ -117,7 +135,6 @@ export async function startHub({ sharing = false } = {}) {
   const documents = join(dir, "documents");
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}/`;
-  let server = null;
   const handle = {
     url,
     token,
@@ -145,6 +162,7 @@ export async function startHub({ sharing = false } = {}) {
       await gone;
     },
     async stop() {
+      live.delete(kill);
       await handle.stopServing();
       for (const p of providers) p.kill();
       try {
