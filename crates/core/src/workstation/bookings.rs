@@ -76,8 +76,11 @@ impl Workstation {
         match sent.first() {
             Some((code, bookings::Sent::Confirmed { .. })) => self.booking_by_code(code),
             Some((_, bookings::Sent::Refused { .. })) => {
-                // Learn what was booked elsewhere, then offer what is still free.
-                if let Err(e) = self.sync_pages(&hub) {
+                // Learn what was booked elsewhere, then offer what is still free. A sync
+                // under way brings it anyway: the student is not kept waiting for it.
+                if let Some(_writing) = self.writing_now()
+                    && let Err(e) = self.sync_pages(&hub)
+                {
                     tracing::warn!(error = %e, "could not catch up with the hub");
                 }
                 let nearest = self.with_store(|s| {

@@ -105,7 +105,9 @@ impl Workstation {
         path: &Path,
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportReport, ImportError> {
-        // The index is written as the records are (see `Indexing`) and committed after them.
+        // The index is written as the records are (see `Indexing`) and committed after them,
+        // once a sync writing it has finished.
+        let _writing = self.writing();
         let mut imported = None;
         self.with_index(|store, index| {
             let mut indexing = index.indexing(store)?;
@@ -122,6 +124,15 @@ impl Workstation {
 
     /// Rebuilds the search index from the cache.
     pub fn reindex(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, SearchError> {
+        let _writing = self.writing();
+        self.rebuild_index(progress)
+    }
+
+    /// `reindex`, by one that has the turn to write the index.
+    pub(super) fn rebuild_index(
+        &self,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<u64, SearchError> {
         let dir = self.index_dir();
         self.with_store(|store| {
             let mut guard = self

@@ -48,6 +48,10 @@ pub struct Workstation {
     config: Config,
     store: Mutex<Option<Store>>,
     index: Mutex<Option<SearchIndex>>,
+    /// Held by whatever writes the search index (an import, a sync, a rebuild, a snapshot
+    /// copying it): tantivy has one writer, and a second one would fail on its lock instead
+    /// of waiting its turn. Taken before the store, never while holding it.
+    writing: Mutex<()>,
     /// The signed-in librarian, if any.
     session: Mutex<Session>,
     /// The documents' page index, once opened.
@@ -113,6 +117,7 @@ impl Workstation {
             config,
             store: Mutex::new(None),
             index: Mutex::new(None),
+            writing: Mutex::new(()),
             session: Mutex::new(Session::default()),
             page_index: Mutex::new(None),
             extracting: AtomicBool::new(false),
@@ -264,6 +269,22 @@ impl Workstation {
     }
 
     /// Runs `f` with the open cache and search index (the cache must have been prepared).
+    /// The turn to write the search index (see `writing`), waited for.
+    pub(super) fn writing(&self) -> MutexGuard<'_, ()> {
+        self.writing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The turn to write the search index, if no one has it now.
+    pub(super) fn writing_now(&self) -> Option<MutexGuard<'_, ()>> {
+        match self.writing.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     pub(super) fn with_index<T>(
         &self,
         f: impl FnOnce(&Store, &SearchIndex) -> Result<T, SearchError>,
@@ -495,6 +516,59 @@ mod tests {
         let mut reports = 0;
         assert_eq!(again.prepare(&mut |_| reports += 1).unwrap(), o);
         assert_eq!(reports, 0, "a second start does not seed again");
+    }
+
+    /// A librarian's import while a first sync writes the search index waits for the sync's
+    /// commit, then lands: tantivy has one writer, and the import used to fail on its lock.
+    /// A writer in another process is reported as such.
+    #[test]
+    fn an_import_waits_for_the_sync_writing_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = std::sync::Arc::new(workstation(dir.path(), &[]));
+        ws.prepare(&mut |_| {}).unwrap();
+        let file = dir.path().join("quokka.xml");
+        std::fs::write(
+            &file,
+            "<collection><record><leader>00000nam a2200000 a 4500</leader>\
+             <controlfield tag=\"001\">q1</controlfield>\
+             <datafield tag=\"245\" ind1=\"0\" ind2=\"0\"><subfield code=\"a\">Quokkas of Rottnest</subfield></datafield>\
+             </record></collection>",
+        )
+        .unwrap();
+
+        // What a first sync holds while its pages come in: the turn to write and the writer.
+        let writing = ws.writing();
+        let indexing = ws.with_index(|store, index| index.indexing(store)).unwrap();
+        let importer = {
+            let ws = std::sync::Arc::clone(&ws);
+            let file = file.clone();
+            std::thread::spawn(move || ws.import(&file, &mut |_| {}))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(!importer.is_finished(), "the import waits for the sync");
+        // Meanwhile a writer that does not wait its turn (another process) is told why.
+        let busy = ws
+            .with_index(|store, index| index.update(store, &["q1".to_owned()]))
+            .unwrap_err();
+        assert_eq!(busy.code(), "search_index_busy", "{busy}");
+        assert!(
+            busy.to_string().contains("another Commons process"),
+            "{busy}"
+        );
+        ws.with_index(|store, index| indexing.commit(store, index))
+            .unwrap();
+        drop(writing);
+
+        let report = importer.join().unwrap().unwrap();
+        assert_eq!(report.imported, 1, "{report:?}");
+        let (found, _) = ws
+            .search(&SearchRequest {
+                query: "quokkas".into(),
+                limit: 5,
+                ..SearchRequest::default()
+            })
+            .unwrap();
+        assert_eq!(found.total, 1);
     }
 
     #[test]

@@ -37,6 +37,8 @@ impl Workstation {
         hub: String,
     ) -> Result<Manifest, SnapshotError> {
         let index_dir = self.index_dir();
+        // No sync or import writes the index while it is copied.
+        let _writing = self.writing();
         let copied = self.with_index(|store, _index| {
             let cursor = crate::sync::cursor(store)?;
             let records: i64 = store

@@ -111,6 +111,7 @@ impl Workstation {
     /// Pulls every change the hub has after the stored cursor, page by page; each page is
     /// applied with its cursor in one transaction, then the search index follows.
     pub fn sync_from(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
+        let _writing = self.writing();
         self.set_sync(|s| {
             s.running = true;
             s.applied = 0;
@@ -134,6 +135,7 @@ impl Workstation {
         result
     }
 
+    /// A sync by one that has the turn to write the search index (`writing`).
     pub(super) fn sync_pages(&self, hub: &sync::Hub) -> Result<SyncReport, sync::SyncError> {
         // Records a sync changed, not yet in the search index: the index follows every
         // `INDEX_BATCH` of them and at the end (also when the sync fails), not every page;
@@ -160,7 +162,7 @@ impl Workstation {
                 .map_err(|e| store.err(e))
         })?;
         let result = if pending.len() >= 10_000 && (pending.len() as i64) * 2 >= total {
-            self.reindex(&mut |_, _| {}).map(|_| ())
+            self.rebuild_index(&mut |_, _| {}).map(|_| ())
         } else {
             self.with_index(|store, index| index.update(store, pending))
         };

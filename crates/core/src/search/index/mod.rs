@@ -37,6 +37,12 @@ use crate::store::{Store, StoreError};
 pub enum SearchError {
     #[error("the search index at {path} cannot be used: {detail}")]
     Index { path: PathBuf, detail: String },
+    /// Tantivy allows one writer: another process (`commons import` beside the app, say)
+    /// has it.
+    #[error(
+        "another Commons process is writing the search index at {path} (a sync, an import or a rebuild): try again when it has finished"
+    )]
+    Busy { path: PathBuf },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -45,6 +51,7 @@ impl SearchError {
     pub fn code(&self) -> &'static str {
         match self {
             SearchError::Index { .. } => "search_index",
+            SearchError::Busy { .. } => "search_index_busy",
             SearchError::Store(e) => e.code(),
         }
     }
@@ -330,12 +337,24 @@ impl SearchIndex {
         SearchIndex::from_index(dir, index, slots)
     }
 
+    /// The index's one writer, with `heap` bytes for its buffers.
+    fn writer(&self, heap: usize) -> Result<tantivy::IndexWriter<TantivyDocument>, SearchError> {
+        self.index
+            .writer_with_num_threads(1, heap)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(
+                    tantivy::directory::error::LockError::LockBusy,
+                    _,
+                ) => SearchError::Busy {
+                    path: self.dir.clone(),
+                },
+                e => self.err(e),
+            })
+    }
+
     /// Re-indexes the given records (added, changed or deleted in the cache since).
     pub fn update(&self, store: &Store, ids: &[String]) -> Result<(), SearchError> {
-        let mut writer: tantivy::IndexWriter<TantivyDocument> = self
-            .index
-            .writer_with_num_threads(1, 50_000_000)
-            .map_err(|e| self.err(e))?;
+        let mut writer = self.writer(50_000_000)?;
         for id in ids {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
         }
@@ -358,10 +377,7 @@ impl SearchIndex {
     /// Starts index writes that follow the cache's writes as they are made (an import, a
     /// sync): see [`Indexing`].
     pub fn indexing(&self, store: &Store) -> Result<Indexing, SearchError> {
-        let writer = self
-            .index
-            .writer_with_num_threads(1, 100_000_000)
-            .map_err(|e| self.err(e))?;
+        let writer = self.writer(100_000_000)?;
         // A discipline the write adds to the cache comes from the shipped tree.
         let mut parents: std::collections::HashMap<String, Option<String>> =
             crate::disciplines::taxonomy()
