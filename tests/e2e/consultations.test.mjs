@@ -43,6 +43,10 @@ test("a student books and cancels; the librarian checks in, completes and sees t
     // A bad email is refused with the field named; then the booking goes through.
     await s.waitFor("the booking form", () => s.find("#b-name"));
     assert.equal(await s.execute("return document.getElementById('b-topic').value"), "World History");
+    // Before booking, the student is told until when it can be cancelled online (this time
+    // is hours ahead: well before the type's cutoff).
+    assert.match(await s.textOf('[data-testid="cancel-until"]'), /\d/);
+    assert.equal((await s.findAll('[data-testid="cancel-too-late"]')).length, 0);
     await type("#b-name", "Lin Wei");
     await type("#b-email", "not-an-email");
     await s.click(await s.find('.booking-form button[type="submit"]'));
@@ -53,6 +57,7 @@ test("a student books and cancels; the librarian checks in, completes and sees t
     await s.click(await s.find('.booking-form button[type="submit"]'));
     const code = await s.waitFor("the booking code", () => s.textOf('[data-testid="booking-code"]'));
     assert.match(code, /^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
+    assert.match(await s.textOf('[data-testid="cancel-hint"]'), /cancel online, until .*\d/);
     await screenshot(s, "consultations-confirmed");
 
     // The calendar file.

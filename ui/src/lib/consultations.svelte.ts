@@ -13,6 +13,16 @@ export function remember(code: string, email?: string): void {
   if (email) mine.emails = { ...mine.emails, [code]: email };
 }
 
+/**
+ * Until when a booking starting at `starts` can be cancelled online, its type's cutoff
+ * before it, as an ISO time; null when that time has passed at `now` (the desk cancels it).
+ */
+export function cancelDeadline(starts: string, cutoffMinutes: number, now: Date = new Date()): string | null {
+  const deadline = new Date(new Date(starts).getTime() - cutoffMinutes * 60_000);
+  if (Number.isNaN(deadline.getTime())) return null;
+  return deadline.getTime() >= now.getTime() ? deadline.toISOString() : null;
+}
+
 /** A slot's time in the library's zone: "Mon 2 Mar, 10:00". */
 export function slotTime(iso: string, timeZone: string, language: Language): string {
   const date = new Date(iso);
