@@ -2,25 +2,33 @@
 //! "ind2": "0", "subfields": [{"a": "..."}]}}]}`, one object or an array of them.
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::{Field, MAX_FIELD_BYTES, MAX_FIELDS, Record, is_control_tag};
 
-/// One record, or why the record at this index is not MARC-in-JSON.
-pub type Entry = Result<Record, (usize, String)>;
+/// One record with its text as the file has it (its original), or why the record at this
+/// index is not MARC-in-JSON.
+pub type Entry<'a> = Result<(Record, &'a str), (usize, String)>;
 
 /// Reads every record; a file that is not JSON at all is an error.
-pub fn read(data: &[u8]) -> Result<Vec<Entry>, String> {
-    let value: Value =
-        serde_json::from_slice(data).map_err(|e| format!("the file is not valid JSON: {e}"))?;
-    let records = match value {
-        Value::Array(items) => items,
-        object @ Value::Object(_) => vec![object],
+pub fn read(data: &[u8]) -> Result<Vec<Entry<'_>>, String> {
+    let invalid = |e: serde_json::Error| format!("the file is not valid JSON: {e}");
+    let whole: &RawValue = serde_json::from_slice(data).map_err(invalid)?;
+    let records: Vec<&RawValue> = match whole.get().as_bytes().first() {
+        Some(b'[') => serde_json::from_str(whole.get()).map_err(invalid)?,
+        Some(b'{') => vec![whole],
         _ => return Err("the JSON holds neither a record object nor an array of them".into()),
     };
     Ok(records
-        .iter()
+        .into_iter()
         .enumerate()
-        .map(|(i, v)| record(v).map_err(|reason| (i, reason)))
+        .map(|(i, raw)| {
+            serde_json::from_str::<Value>(raw.get())
+                .map_err(|e| e.to_string())
+                .and_then(|v| record(&v))
+                .map(|r| (r, raw.get()))
+                .map_err(|reason| (i, reason))
+        })
         .collect())
 }
 
@@ -117,9 +125,19 @@ mod tests {
             {"245":{"ind1":"1","ind2":"0","subfields":[{"a":"Title"},{"c":"by me"}]}}]},
             {"leader":"x","fields":[{"2450":"bad tag"}]}]"#;
         let records = read(json).unwrap();
-        let first = records[0].as_ref().unwrap();
+        let (first, original) = records[0].as_ref().unwrap();
         assert_eq!(first.control("001"), Some("7"));
         assert_eq!(first.first("245", 'c'), Some("by me"));
+        // The original is the record's own text, as the file has it.
+        assert!(
+            original.starts_with(r#"{"leader":"00000nam a2200000 a 4500","fields":[{"001":"7"},"#)
+        );
+        assert!(original.ends_with(r#"{"c":"by me"}]}}]}"#), "{original}");
+        let (_, single) = read(br#" {"leader":"x","fields":[]} "#).unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(single, r#"{"leader":"x","fields":[]}"#);
+        assert!(read(b"42").unwrap_err().contains("neither a record"));
         assert!(records[1].as_ref().unwrap_err().1.contains("`2450`"));
         assert!(
             read(b"{leader: unquoted}")

@@ -317,13 +317,13 @@ fn import_in_bulk(
                     report.read += 1;
                     let position = format!("record {}", i + 1);
                     match r {
-                        Ok(m) => {
+                        Ok((m, original)) => {
                             report.unimarc += usize::from(route(
                                 &m,
                                 position,
                                 marc_id(&m),
                                 "marc-in-json",
-                                format!("{m:?}").into_bytes(),
+                                original.as_bytes().to_vec(),
                                 &mut incoming,
                                 &mut held,
                                 &mut routed_out,
@@ -1160,5 +1160,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(again.unchanged, 1, "{again:?}");
+    }
+
+    /// So is a MARC-in-JSON record's: its object as the file has it, spacing and all.
+    #[test]
+    fn a_json_records_original_is_its_object_as_sent() {
+        let record = r#"{ "leader": "00000nam a2200000 a 4500",
+      "fields": [ {"001": "j-1"}, {"245": {"ind1": "0", "ind2": "0", "subfields": [{"a": "Dunes \u0026 deltas"}]}} ] }"#;
+        let file = format!("[\n  {record}\n]\n");
+        let store = Store::open_in_memory().unwrap();
+        let report = import_bytes(
+            &store,
+            Path::new("input.json"),
+            file.as_bytes(),
+            &mut |_| {},
+            &mut (),
+        )
+        .unwrap();
+        assert_eq!(report.imported, 1, "{report:?}");
+        let original = crate::catalogue::originals::original(store.conn(), "src:j-1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(original.format, "marc-in-json");
+        assert_eq!(String::from_utf8(original.body).unwrap(), record);
     }
 }
