@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { catalogues, format, languages, message, say, setLanguage, t } from "./index.svelte";
 import { en } from "./en";
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+// A value's name, whether it is filled in (`{n}`) or chooses a plural form (`{n, plural, …}`).
+const placeholders = (s: string) => [...new Set([...s.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map((m) => m[1]))].sort();
 
 describe("message catalogues", () => {
   for (const language of languages) {
@@ -41,6 +42,23 @@ describe("t()", () => {
     expect(t("home.refreshed", { time: "10:42" })).toBe("Library data as of 10:42");
     setLanguage("zh-Hans");
     expect(t("home.refreshed", { time: "10:42" })).toBe("图书馆数据更新于 10:42");
+    setLanguage("en");
+  });
+
+  it("chooses plural forms by the language's rules", () => {
+    setLanguage("en");
+    expect(t("list.count", { count: 1 })).toBe("My list: 1 record");
+    expect(t("list.count", { count: 0 })).toBe("My list: 0 records");
+    expect(t("list.count", { count: 2 })).toBe("My list: 2 records");
+    expect(t("catalogue.results", { from: 1, to: 1, total: "1" })).toBe("1–1 of 1 record");
+    expect(t("catalogue.results", { from: 1, to: 20, total: "1,234" })).toBe("1–20 of 1,234 records");
+    expect(t("catalogue.availability", { available: 0, copies: 1, libraries: 1 })).toBe(
+      "0 of 1 copy on the shelf, 1 library",
+    );
+    expect(format("{n, plural, =0 {none} one {# item} other {# items}}", { n: 0 })).toBe("none");
+    expect(format("{n, plural, one {# item} other {# items}}", {})).toBe("{n, plural, one {# item} other {# items}}");
+    setLanguage("zh-Hans");
+    expect(t("list.count", { count: 1 })).toBe("我的列表：1 条记录");
     setLanguage("en");
   });
 
