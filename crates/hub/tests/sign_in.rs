@@ -120,17 +120,22 @@ async fn a_name_guessed_from_many_workstations_waits_everywhere() {
 async fn guessing_does_not_starve_the_feed() {
     let hub = support::hub().await;
     let mut guesses = Vec::new();
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for i in 0..64 {
         let http = hub.http.clone();
         let url = format!("{}/api/v1/sessions", hub.url);
         let token = hub.token.clone();
+        let answered = std::sync::Arc::clone(&answered);
         guesses.push(tokio::spawn(async move {
-            http.post(url)
+            let status = http
+                .post(url)
                 .bearer_auth(token)
                 .json(&json!({"username": format!("guess{i}"), "password": "not the password at all"}))
                 .send()
                 .await
-                .map(|r| r.status().as_u16())
+                .map(|r| r.status().as_u16());
+            answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            status
         }));
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -147,6 +152,14 @@ async fn guessing_does_not_starve_the_feed() {
         assert_eq!(r.status().as_u16(), 200);
         slowest = slowest.max(started.elapsed());
     }
+    // The feed was answered while the guesses' password checks (two at a time, tens of
+    // milliseconds each) were still going on: guessing does not hold it up. Asserted by
+    // order, not by a time, so that a loaded machine cannot fail it.
+    let answered_before_the_feed = answered.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        answered_before_the_feed < 64,
+        "the feed answered only after every guess ({slowest:?})"
+    );
     let mut statuses = Vec::new();
     for g in guesses {
         statuses.push(g.await.unwrap().unwrap());
@@ -159,9 +172,7 @@ async fn guessing_does_not_starve_the_feed() {
         statuses.contains(&429),
         "the workstation is throttled after 20 failures"
     );
-    eprintln!("the feed answered in at most {slowest:?} during 64 wrong sign-ins");
-    assert!(
-        slowest < Duration::from_millis(200),
-        "the feed took {slowest:?}"
+    eprintln!(
+        "the feed answered in at most {slowest:?} during 64 wrong sign-ins, {answered_before_the_feed} of them answered by then"
     );
 }
