@@ -16,6 +16,7 @@ pub mod doctor;
 pub mod documents;
 pub mod error;
 pub mod links;
+pub mod memory;
 pub mod search;
 pub mod settings;
 pub mod sharing;

@@ -98,7 +98,11 @@ pub fn spawn_extraction(ws: &Arc<Workstation>) {
         match ws.extract_pending(&exe, &mut |done, total, _| {
             tracing::debug!(done, total, "extracting document text");
         }) {
-            Ok(n) if n > 0 => tracing::info!(documents = n, "document text extracted"),
+            Ok(n) if n > 0 => {
+                tracing::info!(documents = n, "document text extracted");
+                // Each document's page index writer had buffers of its own.
+                commons_core::memory::give_back();
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "document text extraction stopped"),
         }

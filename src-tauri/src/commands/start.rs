@@ -67,6 +67,8 @@ pub async fn get_overview(state: State<'_, AppState>) -> Result<Overview, IpcErr
 pub fn ui_ready(app: AppHandle, state: State<'_, AppState>) {
     let elapsed = state.started.elapsed();
     tracing::info!(ms = elapsed.as_millis() as u64, "first screen drawn");
+    // What opening the cache and answering the first screen allocated and freed.
+    std::thread::spawn(commons_core::memory::give_back);
     if state.exit_when_ready {
         let unix_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -12,6 +12,8 @@ pub fn spawn_sync(ws: &Arc<Workstation>) {
     let ws = Arc::clone(ws);
     std::thread::spawn(move || match ws.hub() {
         Ok(Some(hub)) => ws.sync_loop(&hub, every, &|report| {
+            // A sync's pages and index buffers, freed.
+            commons_core::memory::give_back();
             // Documents that arrived become searchable.
             if report.documents > 0
                 && std::env::var_os("COMMONS_NO_BACKGROUND_EXTRACTION").is_none()
