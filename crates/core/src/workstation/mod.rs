@@ -268,7 +268,6 @@ impl Workstation {
         self.config.data_dir.value.join("index")
     }
 
-    /// Runs `f` with the open cache and search index (the cache must have been prepared).
     /// The turn to write the search index (see `writing`), waited for.
     pub(super) fn writing(&self) -> MutexGuard<'_, ()> {
         self.writing
@@ -285,6 +284,7 @@ impl Workstation {
         }
     }
 
+    /// Runs `f` with the open cache and search index (the cache must have been prepared).
     pub(super) fn with_index<T>(
         &self,
         f: impl FnOnce(&Store, &SearchIndex) -> Result<T, SearchError>,
