@@ -17,7 +17,7 @@
 // later results, which is what the student sees. An answer drawn after a newer one (overtaken)
 // is counted and fails the run. Prints p50/p95/max and the app's resident memory afterwards.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
@@ -46,7 +46,9 @@ if (!existsSync(join(data, "index"))) {
   step(`building a ${records}-record catalogue in ${data}`, "cargo", [
     "bench", "-p", "commons-core", "--bench", "catalogue", "--", String(records), "--no-fts5",
   ], { cwd: root, env: { ...process.env, COMMONS_BENCH_DIR: data } });
-  rmSync(join(data, "catalogue.mrc"), { force: true });
+  for (const file of readdirSync(data)) {
+    if (/^catalogue(-\d+)?\.mrc$/.test(file)) rmSync(join(data, file), { force: true });
+  }
 }
 mkdirSync(join(dir, "home"), { recursive: true });
 

@@ -24,9 +24,23 @@ export class Session {
     }
   }
 
-  async find(css) {
-    const value = await this.cmd("POST", "/element", { using: "css selector", value: css });
-    return value[ELEMENT];
+  /**
+   * The first element matching `css`, waiting up to `waitMs` for it to be drawn: a screen is
+   * loaded when it is first shown, so it can appear a moment after the navigation that asked
+   * for it, as it does for a person (WebDriver's implicit wait, kept out of `findAll` so that
+   * an absent element is reported at once there).
+   */
+  async find(css, waitMs = 5000) {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      try {
+        const value = await this.cmd("POST", "/element", { using: "css selector", value: css });
+        return value[ELEMENT];
+      } catch (e) {
+        if (!String(e.message).includes("no such element") || Date.now() >= until) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 
   async findAll(css) {

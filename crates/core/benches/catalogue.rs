@@ -2,10 +2,14 @@
 //! tantivy index against SQLite FTS5 on the same synthetic catalogue and the same query mix.
 //!
 //! ```text
-//! cargo bench -p commons-core --bench catalogue -- [RECORDS] [--no-fts5]
+//! cargo bench -p commons-core --bench catalogue -- [--records N] [--no-fts5] [--no-rebuild]
 //! ```
 //!
-//! RECORDS defaults to 1,000,000. Records are generated deterministically (Zipf-distributed
+//! N defaults to 1,000,000 (a bare number is read as N too). `--no-rebuild` leaves out the
+//! timed rebuild of the index from the cache, which at ten million records takes as long as
+//! the import. With `COMMONS_BENCH_DIR` the catalogue is kept, and a later run with the same
+//! directory only runs the queries, in a process that did not import: its resident memory is
+//! that of searching. Records are generated deterministically (Zipf-distributed
 //! title vocabulary, so the commonest words are in about a third of all records; 10% Chinese
 //! titles; 1–4 holdings across six libraries), written as one ISO 2709 file and imported with
 //! the real importer, then indexed. Every query returns facet counts over all matches and
@@ -20,6 +24,10 @@ use commons_core::catalogue::marc::{Field, Record, iso2709};
 use commons_core::search::query::{Clause, Scope, parse};
 use commons_core::search::text::normalized;
 use commons_core::search::{SearchIndex, SearchRequest};
+
+/// Records per generated file: an import takes files of up to 2 GiB, and two million of these
+/// records take about 940 MiB.
+const FILE_RECORDS: usize = 2_000_000;
 
 /// Queries are drawn from their own generator, so a kept catalogue gets the same mix.
 const QUERY_SEED: u64 = 0x9e37_79b9;
@@ -514,12 +522,17 @@ fn fts5_match(query: &str) -> Option<String> {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |a: &String| a.replace(['_', ','], "").parse::<usize>().ok();
     let records: usize = args
-        .next()
-        .and_then(|a| a.replace('_', "").parse().ok())
+        .iter()
+        .position(|a| a == "--records")
+        .and_then(|i| args.get(i + 1))
+        .or_else(|| args.iter().find(|a| number(a).is_some()))
+        .and_then(number)
         .unwrap_or(1_000_000);
-    let with_fts5 = !std::env::args().any(|a| a == "--no-fts5");
+    let with_fts5 = !args.iter().any(|a| a == "--no-fts5");
+    let with_rebuild = !args.iter().any(|a| a == "--no-rebuild");
     // COMMONS_BENCH_DIR keeps the generated catalogue between runs (to study queries).
     let kept = std::env::var_os("COMMONS_BENCH_DIR").map(std::path::PathBuf::from);
     let temp = tempfile::tempdir().expect("temporary directory");
@@ -539,6 +552,7 @@ fn main() {
             );
         }
         run_queries(&vocab, &store, &index, &mut Rng(QUERY_SEED));
+        resident_memory();
         return;
     }
     struct Dir<'a>(&'a Path);
@@ -549,13 +563,24 @@ fn main() {
     }
     let dir = Dir(&dir_path);
 
-    // Generate the ISO 2709 file.
+    // Generate the ISO 2709 files: one per two million records, as an import takes files of
+    // up to 2 GiB (a consortium's ten million records come as several files).
     let started = Instant::now();
-    let file = dir.path().join("catalogue.mrc");
+    let mut files = Vec::new();
     {
         use std::io::Write as _;
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("create"));
+        let mut out = None;
         for n in 0..records {
+            if n % FILE_RECORDS == 0 {
+                let file = dir
+                    .path()
+                    .join(format!("catalogue-{}.mrc", n / FILE_RECORDS));
+                out = Some(std::io::BufWriter::new(
+                    std::fs::File::create(&file).expect("create"),
+                ));
+                files.push(file);
+            }
+            let out = out.as_mut().expect("file");
             out.write_all(&iso2709::write(&record(n, &vocab, &mut rng)))
                 .expect("write");
         }
@@ -573,8 +598,9 @@ fn main() {
         size(p) as f64 / (1024.0 * 1024.0)
     };
     eprintln!(
-        "generated {records} records ({:.0} MiB) in {:.1} s",
-        mib(&file),
+        "generated {records} records ({:.0} MiB in {} files) in {:.1} s",
+        files.iter().map(|f| mib(f)).sum::<f64>(),
+        files.len(),
         started.elapsed().as_secs_f64()
     );
 
@@ -585,11 +611,16 @@ fn main() {
     let (index, _) = SearchIndex::open(&index_dir, &store, &mut |_, _| {}).expect("index");
     let started = Instant::now();
     let mut indexing = index.indexing(&store).expect("indexing");
-    let report = import_file(&store, &file, &mut |_| {}, &mut indexing).expect("import");
+    let mut imported = 0;
+    for file in &files {
+        let report = import_file(&store, file, &mut |_| {}, &mut indexing).expect("import");
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected.first());
+        imported += report.imported;
+    }
     let import_s = started.elapsed().as_secs_f64();
     indexing.commit(&store, &index).expect("index commit");
     let both_s = started.elapsed().as_secs_f64();
-    assert_eq!(report.imported, records, "{:?}", report.rejected.first());
+    assert_eq!(imported, records);
     let cache_mib = mib(&dir.path().join("commons.db"));
     let index_mib = mib(&index_dir);
     println!("## Catalogue benchmark: {records} records\n");
@@ -608,6 +639,10 @@ fn main() {
 
     // The searches run on the index the import wrote, as the app's do.
     let mix = run_queries(&vocab, &store, &index, &mut Rng(QUERY_SEED));
+    resident_memory();
+    if !with_rebuild {
+        return;
+    }
     drop(index);
     let started = Instant::now();
     SearchIndex::rebuild(&index_dir, &store, &mut |_, _| {}).expect("index");
@@ -621,6 +656,24 @@ fn main() {
         return;
     }
     fts5(&store, records, &mix);
+}
+
+/// This process's resident memory now and at its peak (Linux), after the queries.
+fn resident_memory() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+    };
+    if let (Some(rss), Some(peak)) = (kib("VmRSS:"), kib("VmHWM:")) {
+        println!(
+            "\nresident memory after the queries: {:.0} MiB (peak {:.0} MiB)",
+            rss / 1024.0,
+            peak / 1024.0
+        );
+    }
 }
 
 /// Where the cache's bytes are: each table and index, from SQLite's `dbstat`.
@@ -672,8 +725,15 @@ fn run_queries(
     println!("\n### tantivy (top 20 hydrated + facet counts over all matches), ms\n");
     println!("| kind | mean hits | p50 | p95 | p99 |");
     println!("|---|---|---|---|---|");
+    // COMMONS_BENCH_SLOWEST=N lists each kind's N slowest queries after the table.
+    let slowest: usize = std::env::var("COMMONS_BENCH_SLOWEST")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let mut slow = Vec::new();
     for (kind, qs) in &mix {
         let mut times = Vec::new();
+        let mut each = Vec::new();
         let mut hits = 0u64;
         for q in qs {
             let req = SearchRequest {
@@ -685,9 +745,21 @@ fn run_queries(
             let t = Instant::now();
             let r = index.search(store, &req).expect("search");
             times.push(t.elapsed());
+            each.push((t.elapsed(), q.as_str(), r.total));
             hits += r.total;
         }
         print_row(kind, hits, &mut times);
+        each.sort_by_key(|e| std::cmp::Reverse(e.0));
+        for (took, q, total) in each.into_iter().take(slowest) {
+            slow.push(format!(
+                "| {kind} | `{q}` | {total} | {:.2} |",
+                took.as_secs_f64() * 1000.0
+            ));
+        }
+    }
+    if !slow.is_empty() {
+        println!("\n| kind | slowest queries | hits | ms |\n|---|---|---|---|");
+        println!("{}", slow.join("\n"));
     }
     mix
 }

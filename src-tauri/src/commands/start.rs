@@ -6,6 +6,11 @@ use super::*;
 #[tauri::command]
 #[specta::specta]
 pub async fn get_language(state: State<'_, AppState>) -> Result<Language, IpcError> {
+    // The first thing the page asks: how long the window and the page's script took.
+    tracing::debug!(
+        ms = state.started.elapsed().as_millis() as u64,
+        "the page asks for its language"
+    );
     blocking(&state, |ws| Ok(ws.language().into())).await
 }
 
@@ -21,6 +26,7 @@ pub async fn open_cache(
     state: State<'_, AppState>,
     on_progress: Channel<SeedEvent>,
 ) -> Result<Overview, IpcError> {
+    let asked = state.started.elapsed();
     let overview = blocking(&state, move |ws| {
         let overview = ws.prepare(&mut |p| {
             let _ = on_progress.send(p.into());
@@ -28,6 +34,11 @@ pub async fn open_cache(
         Ok(overview.into())
     })
     .await?;
+    tracing::debug!(
+        asked_ms = asked.as_millis() as u64,
+        ms = (state.started.elapsed() - asked).as_millis() as u64,
+        "cache opened"
+    );
     // Text extraction of documents not yet searchable goes on in the background, resuming
     // where an earlier run stopped.
     if std::env::var_os("COMMONS_NO_BACKGROUND_EXTRACTION").is_none() {

@@ -3,6 +3,8 @@
 export const en = {
   "app.name": "Commons",
   "app.skipToContent": "Skip to main content",
+  "app.loadingScreen": "Loading…",
+  "app.screenFailed": "This screen could not be loaded ({reason}). Finish the session and start again; if it happens again, tell the library desk.",
   "nav.label": "Main",
   "nav.home": "Home",
   "nav.catalogue": "Catalogue",

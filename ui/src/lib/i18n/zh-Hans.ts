@@ -4,6 +4,8 @@ import type { MessageKey } from "./en";
 export const zhHans: Record<MessageKey, string> = {
   "app.name": "Commons",
   "app.skipToContent": "跳到主要内容",
+  "app.loadingScreen": "正在加载…",
+  "app.screenFailed": "此页面无法加载（{reason}）。请结束本次使用后重新开始；如仍出现，请告知图书馆服务台。",
   "nav.label": "主导航",
   "nav.home": "首页",
   "nav.catalogue": "联合目录",

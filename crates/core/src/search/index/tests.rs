@@ -663,3 +663,53 @@ fn a_typed_word_finds_what_an_expression_over_longer_words_finds() {
     assert!(finished.len() > 1);
     assert_eq!(ids(f.search("epistem")), finished);
 }
+
+#[test]
+fn segments_searched_on_two_threads_give_what_one_pass_gives() {
+    let f = fixture();
+    // Records indexed again land in new segments of their own, of different sizes.
+    for ids in [
+        &["demo-00003"][..],
+        &["demo-00004", "demo-00005", "demo-00006"],
+    ] {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        f.index.update(&f.store, &ids).unwrap();
+    }
+    let searcher = f.index.reader.searcher();
+    assert!(
+        searcher.segment_readers().len() >= 2,
+        "{} segments",
+        searcher.segment_readers().len()
+    );
+    let title = f.one(
+        "SELECT title FROM records WHERE language = 'eng' AND title LIKE '% % %' ORDER BY id LIMIT 1",
+    );
+    let phrase = format!(
+        "\"{}\"",
+        title.split(' ').take(2).collect::<Vec<_>>().join(" ")
+    );
+    for query in ["", "history", "h", "history of", "the h", &phrase] {
+        let q = f.index.build_query(&SearchRequest {
+            query: query.into(),
+            ..Default::default()
+        });
+        let collector = (
+            TopDocs::with_limit(20).order_by_score(),
+            SlotCounts(&Arc::default()),
+        );
+        let one = searcher.search(q.as_ref(), &collector).unwrap();
+        let two = on_two_cores(&searcher, q.as_ref(), &collector).unwrap();
+        assert!(one.1.0 > 0, "{query:?}");
+        assert_eq!(one.1, two.1, "{query:?}: the counts");
+        assert_eq!(one.0, two.0, "{query:?}: the page, its order and scores");
+        let by_year = (
+            TopDocs::with_limit(20).order_by_fast_field::<i64>("year", Order::Desc),
+            SlotCounts(&Arc::default()),
+        );
+        assert_eq!(
+            searcher.search(q.as_ref(), &by_year).unwrap(),
+            on_two_cores(&searcher, q.as_ref(), &by_year).unwrap(),
+            "{query:?}: newest first"
+        );
+    }
+}
