@@ -429,11 +429,13 @@ impl SearchIndex {
                     (counted, addresses(docs))
                 }
                 // Counting needs no scores, and ranking alone skips whole blocks of
-                // postings that cannot reach the page (block-max WAND): ranking on its own
-                // thread while the segments are counted on the workstation's two cores
-                // costs less than one pass that scores every match.
+                // postings that cannot reach the page (block-max WAND): ranking beside
+                // counting, each over the segments on the workstation's two cores, costs
+                // less than one pass that scores every match. (A phrase is ranked by every
+                // match, its title checked word by word: that half is the longer one.)
                 Sort::Relevance => std::thread::scope(|scope| {
-                    let ranking = scope.spawn(|| searcher.search(&query, &top.order_by_score()));
+                    let ranking =
+                        scope.spawn(|| on_two_cores(&searcher, &query, &top.order_by_score()));
                     let counted = on_two_cores(&searcher, &query, &SlotCounts(&self.totals));
                     let docs = ranking
                         .join()
@@ -885,7 +887,6 @@ fn intersects(req: &SearchRequest) -> bool {
     ways > 1
 }
 
-/// The token for two adjacent words in the `pairs` field (tokens never contain `_`).
 /// Index writes that follow the cache's writes as they are made (an import, a sync): each
 /// record's document is built from the record being written, not read back from the cache,
 /// and tantivy indexes it on its own thread while the cache goes on being written. Nothing
@@ -1033,6 +1034,7 @@ impl crate::catalogue::Follow for Indexing {
     }
 }
 
+/// The token for two adjacent words in the `pairs` field (tokens never contain `_`).
 fn pair(first: &str, second: &str) -> String {
     let mut out = String::with_capacity(first.len() + second.len() + 1);
     push_pair(&mut out, first, second);
