@@ -9,7 +9,7 @@ use tantivy::TantivyDocument;
 use tantivy::schema::Facet;
 
 use super::facets::{FacetSlots, WORDS};
-use super::{Fields, Hit, SearchError, push_pair};
+use super::{Fields, Hit, SearchError, TITLE_PAIR, push_pair};
 use crate::search::text::normalize_into;
 use crate::store::Store;
 
@@ -267,15 +267,20 @@ pub(super) fn document(
     prefixes_into(&b.all, &mut b.prefixes);
     // Call numbers and classes are searched everywhere but not typed ahead.
     join(&mut b.all, &b.call);
-    let mut previous: Option<&str> = None;
-    for word in b.all.split(' ').filter(|w| !w.is_empty()) {
-        if let Some(first) = previous {
-            if !b.pairs.is_empty() {
-                b.pairs.push(' ');
+    // Adjacent words of the whole text, then of the title on its own (marked, for the boost
+    // a phrase found in the title gets).
+    for (text, mark) in [(&b.all, ""), (&b.title, TITLE_PAIR)] {
+        let mut previous: Option<&str> = None;
+        for word in text.split(' ').filter(|w| !w.is_empty()) {
+            if let Some(first) = previous {
+                if !b.pairs.is_empty() {
+                    b.pairs.push(' ');
+                }
+                b.pairs.push_str(mark);
+                push_pair(&mut b.pairs, first, word);
             }
-            push_pair(&mut b.pairs, first, word);
+            previous = Some(word);
         }
-        previous = Some(word);
     }
     let mut doc = TantivyDocument::default();
     doc.add_text(f.id, r.id);

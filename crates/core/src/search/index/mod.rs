@@ -112,8 +112,9 @@ pub struct SearchResults {
 }
 
 /// What the index holds for each record, beyond its schema; an index of another format is
-/// rebuilt on open. 2: sub-discipline facets.
-const INDEX_FORMAT: &str = "3";
+/// rebuilt on open. 2: sub-discipline facets. 4: the title's word pairs, for the boost of a
+/// phrase found in the title.
+const INDEX_FORMAT: &str = "4";
 
 /// The index's layout and the text folding its tokens were made with: an index built with
 /// another is rebuilt.
@@ -617,6 +618,36 @@ impl SearchIndex {
             }
             Box::new(BooleanQuery::new(clauses))
         };
+        // The boost of a phrase found in the title: its adjacent words are pairs of the title
+        // (for two words, exactly the phrase; for more, each pair somewhere in the title), so
+        // ranking reads one short posting list per pair instead of the title's positions in
+        // every record that has the phrase.
+        let in_title = |tokens: &[String]| -> Box<dyn Query> {
+            if tokens.len() == 1 {
+                return term(f.title, &tokens[0]);
+            }
+            let mut pairs: Vec<(Occur, Box<dyn Query>)> = tokens
+                .windows(2)
+                .map(|w| -> (Occur, Box<dyn Query>) {
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(
+                                f.pairs,
+                                &format!("{TITLE_PAIR}{}", pair(&w[0], &w[1])),
+                            ),
+                            IndexRecordOption::Basic,
+                        )),
+                    )
+                })
+                .collect();
+            if pairs.len() == 1 {
+                return pairs
+                    .pop()
+                    .map_or_else(|| term(f.title, &tokens[0]), |(_, q)| q);
+            }
+            Box::new(BooleanQuery::new(pairs))
+        };
         for clause in parse(&req.query) {
             let q: Box<dyn Query> = match clause {
                 Clause::Identifier(id) => Box::new(BooleanQuery::new(vec![
@@ -639,7 +670,7 @@ impl SearchIndex {
                             (Occur::Must, phrase(field, &tokens)),
                             (
                                 Occur::Should,
-                                Box::new(BoostQuery::new(phrase(f.title, &tokens), 3.0)),
+                                Box::new(BoostQuery::new(in_title(&tokens), 3.0)),
                             ),
                         ]))
                     } else {
@@ -659,7 +690,7 @@ impl SearchIndex {
                             (Occur::Must, phrase(field, &tokens)),
                             (
                                 Occur::Should,
-                                Box::new(BoostQuery::new(phrase(f.title, &tokens), 3.0)),
+                                Box::new(BoostQuery::new(in_title(&tokens), 3.0)),
                             ),
                         ]))
                     } else {
@@ -1033,6 +1064,10 @@ impl crate::catalogue::Follow for Indexing {
         self.reread.push(id.to_owned());
     }
 }
+
+/// Marks a pair of adjacent words of the title in the `pairs` field, where every pair of the
+/// whole text is as well (tokens never contain `_`, so no pair of the text starts with it).
+pub(super) const TITLE_PAIR: &str = "_";
 
 /// The token for two adjacent words in the `pairs` field (tokens never contain `_`).
 fn pair(first: &str, second: &str) -> String {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::demo;
+use tantivy::collector::DocSetCollector;
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -324,6 +325,7 @@ fn phrases_through_word_pairs_match_exactly_what_positions_match() {
     let f = fixture();
     let searcher = f.index.reader.searcher();
     let mut checked = 0;
+    let mut in_titles = 0;
     let mut stmt = f
         .store
         .conn()
@@ -351,10 +353,35 @@ fn phrases_through_word_pairs_match_exactly_what_positions_match() {
                 let got = f.search(&format!("\"{}\"", phrase.join(" "))).total;
                 assert_eq!(got, expected, "{phrase:?}");
                 checked += 1;
+                if n == 2 {
+                    // The title's pairs, which rank a phrase found in the title, are the
+                    // records whose title has the two words next to each other.
+                    let in_title = PhraseQuery::new(
+                        phrase
+                            .iter()
+                            .map(|w| Term::from_field_text(f.index.fields.title, w))
+                            .collect(),
+                    );
+                    let title_pair = TermQuery::new(
+                        Term::from_field_text(
+                            f.index.fields.pairs,
+                            &format!("{TITLE_PAIR}{}", pair(&phrase[0], &phrase[1])),
+                        ),
+                        IndexRecordOption::Basic,
+                    );
+                    let by_pair = searcher.search(&title_pair, &DocSetCollector).unwrap();
+                    assert_eq!(
+                        by_pair,
+                        searcher.search(&in_title, &DocSetCollector).unwrap(),
+                        "{phrase:?} in the title"
+                    );
+                    in_titles += by_pair.len();
+                }
             }
         }
     }
     assert!(checked > 60, "{checked}");
+    assert!(in_titles >= 40, "{in_titles} phrases found in titles");
 }
 
 #[test]
