@@ -421,7 +421,7 @@ impl SearchIndex {
                 // than two that each find the matches, and with the window drawing on the
                 // other core (a student typing) it takes less time too.
                 Sort::Relevance if intersects(req) => {
-                    let (docs, counted) = on_two_cores(
+                    let (docs, counted) = side_by_side(
                         &searcher,
                         &query,
                         &(top.order_by_score(), SlotCounts(&self.totals)),
@@ -431,13 +431,13 @@ impl SearchIndex {
                 }
                 // Counting needs no scores, and ranking alone skips whole blocks of
                 // postings that cannot reach the page (block-max WAND): ranking beside
-                // counting, each over the segments on the workstation's two cores, costs
-                // less than one pass that scores every match. (A phrase is ranked by every
-                // match, its title checked word by word: that half is the longer one.)
+                // counting, each over the segments side by side, costs less than one pass
+                // that scores every match. (A phrase, with its title boost, is ranked by
+                // scoring every match: then ranking is the longer half.)
                 Sort::Relevance => std::thread::scope(|scope| {
                     let ranking =
-                        scope.spawn(|| on_two_cores(&searcher, &query, &top.order_by_score()));
-                    let counted = on_two_cores(&searcher, &query, &SlotCounts(&self.totals));
+                        scope.spawn(|| side_by_side(&searcher, &query, &top.order_by_score()));
+                    let counted = side_by_side(&searcher, &query, &SlotCounts(&self.totals));
                     let docs = ranking
                         .join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -452,7 +452,7 @@ impl SearchIndex {
                     } else {
                         Order::Asc
                     };
-                    let (docs, counted) = on_two_cores(
+                    let (docs, counted) = side_by_side(
                         &searcher,
                         &query,
                         &(
@@ -464,7 +464,7 @@ impl SearchIndex {
                     (counted, addresses(docs))
                 }
                 Sort::Title => {
-                    let (docs, counted) = on_two_cores(
+                    let (docs, counted) = side_by_side(
                         &searcher,
                         &query,
                         &(
@@ -847,12 +847,18 @@ impl SearchIndex {
 /// then scores every document of the intersection, so finding the matches a second time
 /// to count them only costs more; a single clause keeps its own ways to skip (block-max
 /// WAND over a word's postings, a phrase's pairs) and is counted on the other core.
-/// Runs `collector` over the searcher's segments on two threads, as one pass over them
-/// all would (the fruits are merged in segment order). A large catalogue's index has segments
-/// of very different sizes (at ten million records two of 3.7 million documents and several
-/// of half a million or less), so they are dealt largest first to whichever thread has fewer
-/// documents so far.
-fn on_two_cores<C: Collector>(
+/// Threads a search's segments are dealt to. More than the workstation's two cores: a large
+/// catalogue's index can have three segments of millions of documents (a rebuilt one at ten
+/// million records: three of 3.2 million), which two threads would split two to one, while
+/// the system shares two cores evenly between three.
+const SEARCH_THREADS: usize = 4;
+
+/// Runs `collector` over the searcher's segments side by side, as one pass over them all
+/// would (the fruits are merged in segment order). Segments are of very different sizes
+/// (at ten million records, after an import, two of 3.7 million documents and several of half
+/// a million or less), so they are dealt largest first to whichever thread has the fewest
+/// documents so far, on up to [`SEARCH_THREADS`] threads.
+fn side_by_side<C: Collector>(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
     collector: &C,
@@ -866,11 +872,13 @@ fn on_two_cores<C: Collector>(
     let readers = searcher.segment_readers();
     let mut largest_first: Vec<usize> = (0..readers.len()).collect();
     largest_first.sort_by_key(|&s| std::cmp::Reverse(readers[s].max_doc()));
-    let (mut shares, mut loads) = ([Vec::new(), Vec::new()], [0u64; 2]);
+    let mut shares: Vec<(u64, Vec<usize>)> =
+        vec![(0, Vec::new()); SEARCH_THREADS.min(readers.len()).max(1)];
     for s in largest_first {
-        let t = usize::from(loads[1] < loads[0]);
-        loads[t] += u64::from(readers[s].max_doc());
-        shares[t].push(s);
+        if let Some((load, share)) = shares.iter_mut().min_by_key(|(load, _)| *load) {
+            *load += u64::from(readers[s].max_doc());
+            share.push(s);
+        }
     }
     let collect = |share: &[usize]| {
         share
@@ -884,21 +892,26 @@ fn on_two_cores<C: Collector>(
             })
             .collect::<tantivy::Result<Vec<_>>>()
     };
-    let [mine, other] = &shares;
-    let mut fruits = if other.is_empty() {
-        collect(mine)?
-    } else {
-        std::thread::scope(|scope| {
-            let theirs = scope.spawn(|| collect(other));
-            let mut fruits = collect(mine)?;
+    let (mine, others) = shares
+        .split_first()
+        .map_or((&[][..], &[][..]), |(first, rest)| {
+            (first.1.as_slice(), rest)
+        });
+    let mut fruits = std::thread::scope(|scope| {
+        let theirs: Vec<_> = others
+            .iter()
+            .map(|(_, share)| scope.spawn(|| collect(share)))
+            .collect();
+        let mut fruits = collect(mine)?;
+        for other in theirs {
             fruits.extend(
-                theirs
+                other
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
             );
-            Ok::<_, tantivy::TantivyError>(fruits)
-        })?
-    };
+        }
+        Ok::<_, tantivy::TantivyError>(fruits)
+    })?;
     fruits.sort_by_key(|(s, _)| *s);
     collector.merge_fruits(fruits.into_iter().map(|(_, f)| f).collect())
 }

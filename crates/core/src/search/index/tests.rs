@@ -692,7 +692,7 @@ fn a_typed_word_finds_what_an_expression_over_longer_words_finds() {
 }
 
 #[test]
-fn segments_searched_on_two_threads_give_what_one_pass_gives() {
+fn segments_searched_side_by_side_give_what_one_pass_gives() {
     let f = fixture();
     // Records indexed again land in new segments of their own, of different sizes.
     for ids in [
@@ -725,7 +725,7 @@ fn segments_searched_on_two_threads_give_what_one_pass_gives() {
             SlotCounts(&Arc::default()),
         );
         let one = searcher.search(q.as_ref(), &collector).unwrap();
-        let two = on_two_cores(&searcher, q.as_ref(), &collector).unwrap();
+        let two = side_by_side(&searcher, q.as_ref(), &collector).unwrap();
         assert!(one.1.0 > 0, "{query:?}");
         assert_eq!(one.1, two.1, "{query:?}: the counts");
         assert_eq!(one.0, two.0, "{query:?}: the page, its order and scores");
@@ -735,7 +735,7 @@ fn segments_searched_on_two_threads_give_what_one_pass_gives() {
         );
         assert_eq!(
             searcher.search(q.as_ref(), &by_year).unwrap(),
-            on_two_cores(&searcher, q.as_ref(), &by_year).unwrap(),
+            side_by_side(&searcher, q.as_ref(), &by_year).unwrap(),
             "{query:?}: newest first"
         );
     }
