@@ -57,6 +57,34 @@ pub fn set_painting(
     Ok(())
 }
 
+/// JavaScriptCore's thresholds for its optimizing compiler (DFG), as an execution count,
+/// unless set already. At the default (1,000) the reactive runtime's few hottest functions
+/// are optimized while the first screen is drawn, and paging in the optimizing compiler
+/// keeps 3 MiB resident in the web process for as long as the window is open; at 20,000
+/// nothing is optimized until the page does sustained work, such as rendering a document's
+/// pages or typing a search, where a loop reaches the threshold within a millisecond.
+const JSC_OPTIMIZE_AFTER: &str = "20000";
+
+/// Sets the web engine's tuning in the environment, which WebKit's web process inherits.
+/// Called first in `main`, while the process has one thread: setting the environment is
+/// only sound while no other thread can read it.
+pub fn tune_web_engine() {
+    for name in [
+        "JSC_thresholdForOptimizeAfterWarmUp",
+        "JSC_thresholdForOptimizeAfterLongWarmUp",
+        "JSC_thresholdForOptimizeSoon",
+    ] {
+        if std::env::var_os(name).is_none() {
+            // SAFETY: called at the start of `main`, before any thread is started, so no
+            // other thread reads or writes the environment meanwhile.
+            #[allow(unsafe_code)]
+            unsafe {
+                std::env::set_var(name, JSC_OPTIMIZE_AFTER);
+            }
+        }
+    }
+}
+
 pub fn run(config: Config) -> ExitCode {
     let started = Instant::now();
     let _guard = logging::init(&config);

@@ -20,6 +20,7 @@ use commons_core::Config;
 
 /// Parses the command line and runs what it asks for.
 pub fn run() -> ExitCode {
+    app::tune_web_engine();
     let cli = cli::Cli::parse();
     // The extraction worker needs no configuration: it reads files and prints their text,
     // confined to reading them (a hostile PDF that takes it over reads nothing else).

@@ -551,6 +551,7 @@ fn main() {
                 started.elapsed().as_secs_f64()
             );
         }
+        index_by_field(&index, &store);
         run_queries(&vocab, &store, &index, &mut Rng(QUERY_SEED));
         resident_memory();
         return;
@@ -612,8 +613,21 @@ fn main() {
     let started = Instant::now();
     let mut indexing = index.indexing(&store).expect("indexing");
     let mut imported = 0;
+    // Until the first thousand records are written: reading and parsing the file, each time.
+    let mut parsing = Duration::ZERO;
     for file in &files {
-        let report = import_file(&store, file, &mut |_| {}, &mut indexing).expect("import");
+        let file_started = Instant::now();
+        let mut first_written = None;
+        let report = import_file(
+            &store,
+            file,
+            &mut |_| {
+                first_written.get_or_insert_with(|| file_started.elapsed());
+            },
+            &mut indexing,
+        )
+        .expect("import");
+        parsing += first_written.unwrap_or_default();
         assert!(report.rejected.is_empty(), "{:?}", report.rejected.first());
         imported += report.imported;
     }
@@ -632,10 +646,15 @@ fn main() {
     );
     println!("| of which the cache's transaction | {import_s:.1} s | | |");
     println!(
+        "| of which reading and parsing the files, before the first record is written | {:.1} s | | |",
+        parsing.as_secs_f64()
+    );
+    println!(
         "\ncache and index: {:.0} MiB per million records",
         (cache_mib + index_mib) * 1e6 / records as f64
     );
     cache_by_table(&store, records);
+    index_by_field(&index, &store);
 
     // The searches run on the index the import wrote, as the app's do.
     let mix = run_queries(&vocab, &store, &index, &mut Rng(QUERY_SEED));
@@ -713,6 +732,42 @@ fn cache_by_table(store: &Store, records: usize) {
         originals / 1048576.0,
         originals / records as f64
     );
+}
+
+/// Where the index's bytes are: each field's terms, postings, positions, fast fields and
+/// norms, from tantivy's space usage.
+fn index_by_field(index: &SearchIndex, store: &Store) {
+    let records: f64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
+        .unwrap_or(1)
+        .max(1) as f64;
+    let fields = match index.space_by_field() {
+        Ok(fields) => fields,
+        Err(e) => {
+            eprintln!("no space usage: {e}");
+            return;
+        }
+    };
+    let mib = |b: u64| b as f64 / 1048576.0;
+    println!(
+        "\n| index field | MiB | bytes per record | terms | postings | positions | fast | norms | stored |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for f in fields.iter().filter(|f| f.total() > 0) {
+        println!(
+            "| {} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            f.field,
+            mib(f.total()),
+            f.total() as f64 / records,
+            mib(f.terms),
+            mib(f.postings),
+            mib(f.positions),
+            mib(f.fast),
+            mib(f.norms),
+            mib(f.stored)
+        );
+    }
 }
 
 fn run_queries(

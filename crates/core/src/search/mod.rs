@@ -10,5 +10,6 @@ pub mod query;
 pub use commons_catalogue::text;
 
 pub use index::{
-    FacetCount, Hit, Indexing, SearchError, SearchIndex, SearchRequest, SearchResults, Sort,
+    FacetCount, FieldSpace, Hit, Indexing, SearchError, SearchIndex, SearchRequest, SearchResults,
+    Sort,
 };

@@ -103,6 +103,25 @@ pub struct FacetCount {
     pub count: u64,
 }
 
+/// One field's share of the index, in bytes ([`SearchIndex::space_by_field`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldSpace {
+    pub field: String,
+    pub terms: u64,
+    pub postings: u64,
+    pub positions: u64,
+    pub fast: u64,
+    pub norms: u64,
+    /// The stored values (only the record ids), reported as the field `(store)`.
+    pub stored: u64,
+}
+
+impl FieldSpace {
+    pub fn total(&self) -> u64 {
+        self.terms + self.postings + self.positions + self.fast + self.norms + self.stored
+    }
+}
+
 /// A page of results with the total and the facet counts over every match.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchResults {
@@ -113,8 +132,8 @@ pub struct SearchResults {
 
 /// What the index holds for each record, beyond its schema; an index of another format is
 /// rebuilt on open. 2: sub-discipline facets. 4: the title's word pairs, for the boost of a
-/// phrase found in the title.
-const INDEX_FORMAT: &str = "4";
+/// phrase found in the title. 5: the sort title a column only, not indexed.
+const INDEX_FORMAT: &str = "5";
 
 /// The index's layout and the text folding its tokens were made with: an index built with
 /// another is rebuilt.
@@ -182,7 +201,9 @@ fn schema() -> (Schema, Fields) {
         ident: b.add_text_field("ident", STRING),
         facet: b.add_facet_field("facet", FacetOptions::default()),
         year: b.add_i64_field("year", INDEXED | FAST),
-        title_sort: b.add_text_field("title_sort", STRING | FAST),
+        // Only read as a column to sort by: a term dictionary of every title (45 MiB at a
+        // million records) would serve no query.
+        title_sort: b.add_text_field("title_sort", FAST),
         slots: FIELD_NAMES.map(|name| b.add_u64_field(name, FAST)),
     };
     (b.build(), fields)
@@ -236,6 +257,55 @@ impl SearchIndex {
             path: self.dir.clone(),
             detail: e.to_string(),
         }
+    }
+
+    /// The index's bytes by field: term dictionary, postings, positions, fast fields and
+    /// field norms, summed over the segments, largest first (what each field costs; the
+    /// benchmark prints it).
+    pub fn space_by_field(&self) -> Result<Vec<FieldSpace>, SearchError> {
+        let usage = self
+            .reader
+            .searcher()
+            .space_usage()
+            .map_err(|e| self.err(e))?;
+        let mut by_name: std::collections::BTreeMap<String, FieldSpace> = Default::default();
+        fn entry<'a>(
+            by_name: &'a mut std::collections::BTreeMap<String, FieldSpace>,
+            name: &str,
+        ) -> &'a mut FieldSpace {
+            by_name
+                .entry(name.to_owned())
+                .or_insert_with(|| FieldSpace {
+                    field: name.to_owned(),
+                    ..FieldSpace::default()
+                })
+        }
+        for segment in usage.segments() {
+            let parts = [
+                segment.termdict(),
+                segment.postings(),
+                segment.positions(),
+                segment.fast_fields(),
+                segment.fieldnorms(),
+            ];
+            for (part, per_field) in parts.into_iter().enumerate() {
+                for field in per_field.fields() {
+                    let e = entry(&mut by_name, field.field_name());
+                    let slot = match part {
+                        0 => &mut e.terms,
+                        1 => &mut e.postings,
+                        2 => &mut e.positions,
+                        3 => &mut e.fast,
+                        _ => &mut e.norms,
+                    };
+                    *slot += field.total().get_bytes();
+                }
+            }
+            entry(&mut by_name, "(store)").stored += segment.store().total().get_bytes();
+        }
+        let mut fields: Vec<FieldSpace> = by_name.into_values().collect();
+        fields.sort_by_key(|f| std::cmp::Reverse(f.total()));
+        Ok(fields)
     }
 
     /// Opens the index in `dir`, rebuilding it from the cache when it is missing, damaged or

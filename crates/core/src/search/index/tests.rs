@@ -172,6 +172,43 @@ fn sorting_by_year_and_title() {
 }
 
 #[test]
+fn the_index_accounts_for_its_bytes_by_field() {
+    let f = fixture();
+    let fields = f.index.space_by_field().unwrap();
+    let of = |name: &str| {
+        fields
+            .iter()
+            .find(|s| s.field == name)
+            .unwrap_or_else(|| panic!("{name} in {fields:?}"))
+    };
+    // The sort title is a column only: titles sort, but no term of it is written.
+    let sort = of("title_sort");
+    assert!(sort.fast > 0, "{sort:?}");
+    assert_eq!(sort.terms + sort.postings + sort.positions, 0, "{sort:?}");
+    // The catch-all field has words with positions; pairs have no positions.
+    let all = of("all");
+    assert!(
+        all.terms > 0 && all.postings > 0 && all.positions > 0,
+        "{all:?}"
+    );
+    assert_eq!(of("pairs").positions, 0);
+    // Largest first, and the parts add up to what the directory holds (within the files'
+    // own headers and footers).
+    assert!(fields.windows(2).all(|w| w[0].total() >= w[1].total()));
+    let accounted: u64 = fields.iter().map(FieldSpace::total).sum();
+    let on_disk: u64 = std::fs::read_dir(f.dir.path().join("index"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    assert!(
+        accounted <= on_disk && accounted * 10 >= on_disk * 8,
+        "{accounted} of {on_disk}"
+    );
+}
+
+#[test]
 fn whatever_is_typed_is_answered() {
     let f = fixture();
     for q in [
