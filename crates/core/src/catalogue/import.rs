@@ -229,6 +229,109 @@ fn route(
     family == commons_catalogue::unimarc::Family::Unimarc
 }
 
+/// What one share of a file's ISO 2709 records became, in the file's order.
+#[derive(Default)]
+struct Share {
+    read: usize,
+    unimarc: usize,
+    warnings: Vec<Rejection>,
+    rejected: Vec<Rejection>,
+    incoming: Vec<Incoming>,
+    held: Vec<HeldIn>,
+    routed_out: Vec<(String, String)>,
+}
+
+/// Files of fewer records are read on the calling thread alone.
+const SHARED_FROM: usize = 4096;
+
+/// Parses and maps the records of an ISO 2709 file, split in contiguous shares read side by
+/// side (the cache and the index have nothing to write until every record is read, so both
+/// cores are free); the shares come back in the file's order.
+fn read_iso2709(file: &Path, raws: &[iso2709::Raw<'_>]) -> Vec<Share> {
+    let threads = if raws.len() < SHARED_FROM {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    };
+    let per_share = raws.len().div_ceil(threads).max(1);
+    if threads == 1 {
+        return vec![read_share(file, 0, raws)];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = raws
+            .chunks(per_share)
+            .enumerate()
+            .map(|(n, chunk)| scope.spawn(move || read_share(file, n * per_share, chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// Reads the records of one share; `first` is the index of its first record in the file.
+fn read_share(file: &Path, first: usize, raws: &[iso2709::Raw<'_>]) -> Share {
+    let mut share = Share::default();
+    for (i, raw) in raws.iter().enumerate() {
+        let i = first + i;
+        share.read += 1;
+        let position = format!("record {} (byte {})", i + 1, raw.offset);
+        match iso2709::parse(raw.bytes) {
+            Ok(parsed) => {
+                if parsed.unmapped > 0 {
+                    let reason = match parsed.charset {
+                        iso2709::Charset::UnimarcUtf8 => format!(
+                            "{} bytes are not UTF-8 although the record's 100 field says UTF-8; they were replaced by �, the original is kept",
+                            parsed.unmapped
+                        ),
+                        iso2709::Charset::Iso5426 | iso2709::Charset::Iso6937 => format!(
+                            "{} bytes that are not {} characters were replaced by �; the original is kept",
+                            parsed.unmapped,
+                            parsed.charset.as_str()
+                        ),
+                        iso2709::Charset::UnimarcOther | iso2709::Charset::Gb18030 => {
+                            format!(
+                                "{} bytes in {} (its 100 field names a set other than UTF-8) were replaced by �; the original is kept",
+                                parsed.unmapped,
+                                parsed.charset.as_str()
+                            )
+                        }
+                        _ => format!(
+                            "{} bytes that are not MARC-8 characters (no MARC-8 code table names them) were replaced by �; the original is kept",
+                            parsed.unmapped
+                        ),
+                    };
+                    share.warnings.push(Rejection {
+                        file: file.to_path_buf(),
+                        position: position.clone(),
+                        reason,
+                    });
+                }
+                share.unimarc += usize::from(route(
+                    &parsed.record,
+                    position,
+                    marc_id(&parsed.record),
+                    "marc21",
+                    raw.bytes.to_vec(),
+                    &mut share.incoming,
+                    &mut share.held,
+                    &mut share.routed_out,
+                ));
+            }
+            Err(reason) => share.rejected.push(Rejection {
+                file: file.to_path_buf(),
+                position,
+                reason,
+            }),
+        }
+    }
+    share
+}
+
 /// Imports the records in `data` (read from `file`, named in the report), telling `follow`
 /// of each write.
 pub fn import_bytes(
@@ -262,53 +365,15 @@ fn import_in_bulk(
     let mut deletions = Vec::new();
     match detect(data) {
         Detected::Iso2709 => {
-            for (i, raw) in iso2709::split(data).enumerate() {
-                report.read += 1;
-                let position = format!("record {} (byte {})", i + 1, raw.offset);
-                match iso2709::parse(raw.bytes) {
-                    Ok(parsed) => {
-                        if parsed.unmapped > 0 {
-                            let reason = match parsed.charset {
-                                iso2709::Charset::UnimarcUtf8 => format!(
-                                    "{} bytes are not UTF-8 although the record's 100 field says UTF-8; they were replaced by �, the original is kept",
-                                    parsed.unmapped
-                                ),
-                                iso2709::Charset::Iso5426 | iso2709::Charset::Iso6937 => format!(
-                                    "{} bytes that are not {} characters were replaced by �; the original is kept",
-                                    parsed.unmapped,
-                                    parsed.charset.as_str()
-                                ),
-                                iso2709::Charset::UnimarcOther | iso2709::Charset::Gb18030 => {
-                                    format!(
-                                        "{} bytes in {} (its 100 field names a set other than UTF-8) were replaced by �; the original is kept",
-                                        parsed.unmapped,
-                                        parsed.charset.as_str()
-                                    )
-                                }
-                                _ => format!(
-                                    "{} bytes that are not MARC-8 characters (no MARC-8 code table names them) were replaced by �; the original is kept",
-                                    parsed.unmapped
-                                ),
-                            };
-                            report.warnings.push(Rejection {
-                                file: file.to_path_buf(),
-                                position: position.clone(),
-                                reason,
-                            });
-                        }
-                        report.unimarc += usize::from(route(
-                            &parsed.record,
-                            position,
-                            marc_id(&parsed.record),
-                            "marc21",
-                            raw.bytes.to_vec(),
-                            &mut incoming,
-                            &mut held,
-                            &mut routed_out,
-                        ));
-                    }
-                    Err(reason) => reject(&mut report, position, reason),
-                }
+            let raws: Vec<iso2709::Raw<'_>> = iso2709::split(data).collect();
+            for share in read_iso2709(file, &raws) {
+                report.read += share.read;
+                report.unimarc += share.unimarc;
+                report.warnings.extend(share.warnings);
+                report.rejected.extend(share.rejected);
+                incoming.extend(share.incoming);
+                held.extend(share.held);
+                routed_out.extend(share.routed_out);
             }
         }
         Detected::Json => match marc::json::read(data) {
@@ -898,6 +963,87 @@ mod tests {
                 .collect(),
         };
         iso2709::write(&record)
+    }
+
+    #[test]
+    fn a_large_file_read_in_shares_reads_as_one_pass_does() {
+        // More records than are read on one thread, with bad ones, holdings records and a
+        // UNIMARC-looking one spread over the file (the shares' edges included).
+        let n = SHARED_FROM * 2 + 7;
+        let mut data = Vec::new();
+        for i in 0..n {
+            let control = format!("r{i}");
+            match i % 997 {
+                13 => data.extend_from_slice(b"short\x1d"),
+                500 => data.extend(marc('x', &[("001", &format!("h{i}")), ("004", "r1")])),
+                700 => data.extend(marc(
+                    'x',
+                    &[("001", &format!("h{i}")), ("004", "r1"), ("852", "$aMAIN")],
+                )),
+                _ => data.extend(marc(
+                    'a',
+                    &[
+                        ("001", &control),
+                        ("245", &format!("$aTitle {i}")),
+                        ("852", "$aMAIN$hQA76 .X1"),
+                    ],
+                )),
+            }
+        }
+        let raws: Vec<iso2709::Raw<'_>> = iso2709::split(&data).collect();
+        assert!(raws.len() >= SHARED_FROM);
+        let file = Path::new("input.mrc");
+        let shares = read_iso2709(file, &raws);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(shares.len(), cores.min(4), "one share per core");
+        let one = read_share(file, 0, &raws);
+        let positions = |v: &[Incoming]| v.iter().map(|x| x.position.clone()).collect::<Vec<_>>();
+        let mut incoming = Vec::new();
+        let mut rejected = Vec::new();
+        let mut routed_out = Vec::new();
+        let mut held = Vec::new();
+        let (mut read, mut unimarc) = (0, 0);
+        for share in shares {
+            read += share.read;
+            unimarc += share.unimarc;
+            incoming.extend(share.incoming);
+            rejected.extend(share.rejected);
+            routed_out.extend(share.routed_out);
+            held.extend(share.held.into_iter().map(|h| h.position));
+        }
+        assert_eq!(read, n);
+        assert_eq!((read, unimarc), (one.read, one.unimarc));
+        assert_eq!(positions(&incoming), positions(&one.incoming));
+        assert_eq!(
+            incoming
+                .iter()
+                .map(|x| &x.record.description.title)
+                .collect::<Vec<_>>(),
+            one.incoming
+                .iter()
+                .map(|x| &x.record.description.title)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(rejected, one.rejected);
+        assert_eq!(routed_out, one.routed_out);
+        assert_eq!(
+            held,
+            one.held.into_iter().map(|h| h.position).collect::<Vec<_>>()
+        );
+        assert!(
+            !rejected.is_empty() && !routed_out.is_empty(),
+            "{} rejected, {} routed out, {} held",
+            rejected.len(),
+            routed_out.len(),
+            held.len()
+        );
+        // Positions count from the start of the file in every share.
+        assert_eq!(
+            incoming
+                .last()
+                .map(|x| x.position.starts_with(&format!("record {n} "))),
+            Some(true)
+        );
     }
 
     #[test]

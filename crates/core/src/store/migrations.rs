@@ -83,4 +83,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "each library's holdings counted as they are written",
         sql: include_str!("../../migrations/0017_library_holdings.sql"),
     },
+    Migration {
+        name: "identifiers without an index by value",
+        sql: include_str!("../../migrations/0018_identifiers_by_record.sql"),
+    },
 ];

@@ -75,6 +75,7 @@ const SHIPPED: &[u64] = &[
     0x04fdf85fbec478dd,
     0xd6058461070a3023,
     0xc8c7bf8b41158d86,
+    0x231429e3c02e6185,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
