@@ -18,7 +18,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use commons_core::Config;
 
-/// Parses the command line and runs what it asks for.
+/// Parses the command line and runs what it asks for. Call it from `main` before starting any
+/// thread: it first sets the environment the web engine inherits.
 pub fn run() -> ExitCode {
     app::tune_web_engine();
     let cli = cli::Cli::parse();

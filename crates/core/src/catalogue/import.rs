@@ -467,7 +467,8 @@ fn import_in_bulk(
     // Identify every record; when one file holds two records with the same identifier, the
     // later one is kept, as a later harvest would replace the earlier.
     let mut keyed: Vec<(String, Incoming)> = Vec::with_capacity(incoming.len());
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(incoming.len());
     for item in incoming {
         if item.record.description.title.trim().is_empty() {
             let reason = match item.format {
@@ -481,8 +482,9 @@ fn import_in_bulk(
             Some(s) => format!("src:{s}"),
             None => format!("sha:{}", &hex(&Sha256::digest(&item.body))[..20]),
         };
-        match index.get(&id) {
-            Some(&i) => {
+        match index.entry(id) {
+            std::collections::hash_map::Entry::Occupied(seen) => {
+                let (i, id) = (*seen.get(), seen.key().clone());
                 report.warnings.push(Rejection {
                     file: file.to_path_buf(),
                     position: keyed[i].1.position.clone(),
@@ -494,8 +496,9 @@ fn import_in_bulk(
                 });
                 keyed[i] = (id, item);
             }
-            None => {
-                index.insert(id.clone(), keyed.len());
+            std::collections::hash_map::Entry::Vacant(new) => {
+                let id = new.key().clone();
+                new.insert(keyed.len());
                 keyed.push((id, item));
             }
         }
@@ -963,6 +966,32 @@ mod tests {
                 .collect(),
         };
         iso2709::write(&record)
+    }
+
+    #[test]
+    fn of_two_records_with_one_identifier_in_a_file_the_later_is_kept() {
+        let store = Store::open_in_memory().unwrap();
+        let mut data = marc('a', &[("001", "twice"), ("245", "$aThe earlier")]);
+        data.extend(marc('a', &[("001", "once"), ("245", "$aAnother")]));
+        data.extend(marc('a', &[("001", "twice"), ("245", "$aThe later")]));
+        let report = import_bytes(&store, Path::new("input"), &data, &mut |_| {}, &mut ()).unwrap();
+        assert_eq!((report.read, report.imported), (3, 2), "{report:?}");
+        assert_eq!(report.warnings.len(), 1, "{report:?}");
+        let warning = &report.warnings[0];
+        assert!(warning.position.starts_with("record 1 "), "{warning:?}");
+        assert!(
+            warning.reason.starts_with("record 3 ") && warning.reason.contains("(twice)"),
+            "{warning:?}"
+        );
+        let title: String = store
+            .conn()
+            .query_row(
+                "SELECT title FROM records WHERE id = 'src:twice'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(title, "The later");
     }
 
     #[test]
