@@ -157,13 +157,15 @@ fn main() {
             let kinds: Vec<&str> = batch.iter().map(|c| c.kind.as_str()).collect();
             let keys: Vec<&str> = batch.iter().map(|c| c.key.as_str()).collect();
             let ops: Vec<&str> = batch.iter().map(|c| c.op.as_str()).collect();
-            let bodies: Vec<Option<&serde_json::Value>> =
-                batch.iter().map(|c| c.body.as_ref()).collect();
+            let bodies: Vec<Option<&str>> = batch
+                .iter()
+                .map(|c| c.body.as_deref().map(|b| b.get()))
+                .collect();
             let mut client = hub.db.pool.get().await.unwrap();
             let tx = client.transaction().await.unwrap();
             tx.execute(
                 "INSERT INTO changes(kind, key, op, body)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])",
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]::jsonb[])",
                 &[&kinds, &keys, &ops, &bodies],
             )
             .await

@@ -5,6 +5,7 @@ use crate::db::{Db, HubError};
 use commons_protocol::feed::ChangeBody;
 pub use commons_protocol::feed::{Change, Cursor, Page};
 use commons_protocol::resources::{AuditAction, SharedResource};
+use serde_json::value::RawValue;
 
 /// Adds `body` to the feed under `key`, inside the caller's transaction (whose commit makes
 /// it visible, in commit order).
@@ -15,19 +16,25 @@ pub async fn emit(
 ) -> Result<(), HubError> {
     let c = Change::new(key, body);
     tx.execute(
-        "INSERT INTO changes(kind, key, op, body) VALUES ($1, $2, $3, $4)",
-        &[&c.kind, &c.key, &c.op, &c.body],
+        "INSERT INTO changes(kind, key, op, body) VALUES ($1, $2, $3, $4::text::jsonb)",
+        &[
+            &c.kind,
+            &c.key,
+            &c.op,
+            &c.body.as_deref().map(RawValue::get),
+        ],
     )
     .await?;
     Ok(())
 }
 
-/// Changes after `since`, at most `limit`, in the order they were committed.
+/// Changes after `since`, at most `limit`, in the order they were committed. Bodies are
+/// passed on as PostgreSQL writes them out, never parsed here.
 pub async fn changes(db: &Db, since: Cursor, limit: i64) -> Result<Page, HubError> {
     let client = db.pool.get().await?;
     let rows = client
         .query(
-            "SELECT id, kind, key, op, body FROM changes WHERE id > $1 ORDER BY id LIMIT $2",
+            "SELECT id, kind, key, op, body::text FROM changes WHERE id > $1 ORDER BY id LIMIT $2",
             &[
                 &since.0,
                 &limit.clamp(1, i64::from(commons_protocol::limits::FEED_PAGE_MAX)),
@@ -38,17 +45,44 @@ pub async fn changes(db: &Db, since: Cursor, limit: i64) -> Result<Page, HubErro
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         next = Cursor(r.get(0));
+        let body = r
+            .get::<_, Option<String>>(4)
+            .map(|text| RawValue::from_string(compact(text)))
+            .transpose()
+            .map_err(|e| HubError::Internal(format!("change {next}'s body: {e}")))?;
         out.push(Change {
             kind: r.get(1),
             key: r.get(2),
             op: r.get(3),
-            body: r.get(4),
+            body,
         });
     }
     Ok(Page {
         changes: out,
         next: next.to_string(),
     })
+}
+
+/// `text` without the whitespace between its tokens. PostgreSQL writes jsonb out with a
+/// space after every `:` and `,`; the feed carries JSON as serde writes it, the smaller
+/// page for a workstation to read. Whitespace inside strings stays.
+fn compact(mut text: String) -> String {
+    let (mut in_string, mut escaped) = (false, false);
+    text.retain(|c| {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            true
+        } else {
+            in_string = c == '"';
+            !matches!(c, ' ' | '\n' | '\r' | '\t')
+        }
+    });
+    text
 }
 
 /// A member library to add or update.
@@ -482,4 +516,22 @@ pub async fn set_consortium(db: &Db, name: &str, name_zh: &str) -> Result<(), Hu
     emit(&tx, "consortium", &ChangeBody::Consortium(names)).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn a_body_loses_the_spaces_between_tokens_and_keeps_those_in_strings() {
+        let written = r#"{"a": [1, 2, {"b": null}], "t": "x, y: \"z\" \\", "w": "\t"}"#;
+        let compacted = compact(written.to_owned());
+        assert_eq!(
+            compacted,
+            r#"{"a":[1,2,{"b":null}],"t":"x, y: \"z\" \\","w":"\t"}"#
+        );
+        let before: serde_json::Value = serde_json::from_str(written).unwrap();
+        let after: serde_json::Value = serde_json::from_str(&compacted).unwrap();
+        assert_eq!(before, after);
+    }
 }

@@ -780,5 +780,6 @@ async fn the_hub_refuses_what_the_roster_does_not_allow() {
         assert!(!text.contains(secret), "{secret} in the feed");
     }
     let library = page.changes.iter().find(|c| c.kind == "library").unwrap();
-    assert_eq!(library.body.as_ref().unwrap()["time_zone"], "Europe/Berlin");
+    let library: Value = serde_json::from_str(library.body.as_ref().unwrap().get()).unwrap();
+    assert_eq!(library["time_zone"], "Europe/Berlin");
 }

@@ -9,6 +9,7 @@
 
 use commons_catalogue::union::{UnionLibrary, UnionRecord};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::bookings::{BusyTime, SharedLibrarian, SharedSchedule, TypeForm};
 use crate::hex::Sha256;
@@ -47,14 +48,24 @@ pub struct ChangesQuery {
     pub limit: Option<u32>,
 }
 
-/// One change as the wire carries it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One change as the wire carries it. Its body stays the JSON text it is on the wire and
+/// in the hub's database: the hub passes on what PostgreSQL holds without building a tree of
+/// it, and a workstation reads it once, into its type, in [`Change::decode`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Change {
     pub kind: String,
     pub key: String,
     pub op: String,
     #[serde(default)]
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Box<RawValue>>,
+}
+
+/// Two changes are equal when their envelopes are and their bodies are the same text.
+impl PartialEq for Change {
+    fn eq(&self, other: &Change) -> bool {
+        (&self.kind, &self.key, &self.op) == (&other.kind, &other.key, &other.op)
+            && self.body.as_deref().map(RawValue::get) == other.body.as_deref().map(RawValue::get)
+    }
 }
 
 /// A page of the feed and the cursor to ask with next.
@@ -174,20 +185,20 @@ impl ChangeBody {
     }
 
     /// The envelope's `body`.
-    pub fn to_json(&self) -> Option<serde_json::Value> {
+    pub fn to_json(&self) -> Option<Box<RawValue>> {
         // Serialising these types cannot fail: no maps with non-string keys, no custom
         // serialisers that refuse.
-        let v = |r: Result<serde_json::Value, serde_json::Error>| r.ok();
+        use serde_json::value::to_raw_value as v;
         match self {
-            ChangeBody::Record(r) => v(serde_json::to_value(r)),
-            ChangeBody::Library(l) => v(serde_json::to_value(l)),
-            ChangeBody::Document(d) => v(serde_json::to_value(d)),
-            ChangeBody::Resource(r) => v(serde_json::to_value(r)),
-            ChangeBody::Schedule(s) => v(serde_json::to_value(s)),
-            ChangeBody::ConsultationType(t) => v(serde_json::to_value(t)),
-            ChangeBody::Booking(b) => v(serde_json::to_value(b)),
-            ChangeBody::Consortium(c) => v(serde_json::to_value(c)),
-            ChangeBody::Librarian(l) => v(serde_json::to_value(l)),
+            ChangeBody::Record(r) => v(r).ok(),
+            ChangeBody::Library(l) => v(l).ok(),
+            ChangeBody::Document(d) => v(d).ok(),
+            ChangeBody::Resource(r) => v(r).ok(),
+            ChangeBody::Schedule(s) => v(s).ok(),
+            ChangeBody::ConsultationType(t) => v(t).ok(),
+            ChangeBody::Booking(b) => v(b).ok(),
+            ChangeBody::Consortium(c) => v(c).ok(),
+            ChangeBody::Librarian(l) => v(l).ok(),
             ChangeBody::RecordDeleted | ChangeBody::ResourceRetired | ChangeBody::LibrarianLeft => {
                 None
             }
@@ -211,8 +222,8 @@ impl Change {
     /// body that is not of its kind, or a body that names another key than the envelope.
     pub fn decode(&self) -> Result<ChangeBody, String> {
         fn body<T: serde::de::DeserializeOwned>(c: &Change) -> Result<T, String> {
-            let value = c.body.clone().ok_or("an upsert without a body")?;
-            serde_json::from_value(value).map_err(|e| e.to_string())
+            let text = c.body.as_deref().ok_or("an upsert without a body")?;
+            serde_json::from_str(text.get()).map_err(|e| e.to_string())
         }
         let not_its_key = |what: &str, id: &str| format!("the {what}'s id `{id}` is not its key");
         let decoded = match (self.kind.as_str(), self.op.as_str()) {
