@@ -253,10 +253,10 @@ fn read_iso2709(file: &Path, raws: &[iso2709::Raw<'_>]) -> Vec<Share> {
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     };
-    let per_share = raws.len().div_ceil(threads).max(1);
     if threads == 1 {
         return vec![read_share(file, 0, raws)];
     }
+    let per_share = raws.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = raws
             .chunks(per_share)
