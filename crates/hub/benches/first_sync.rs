@@ -6,7 +6,9 @@
 //! `cargo bench -p commons-hub --bench first_sync -- [RECORDS]` (default 100000). The hub is
 //! filled through its own feed writer (`feed::emit`) with generated records of the shape a
 //! harvest writes (title, authors, subjects, identifiers, classification, holdings at one to
-//! three of five libraries); filling is reported, not measured.
+//! three of five libraries), their titles and subjects drawn from the catalogue benchmark's
+//! vocabulary (words by Zipf's law, one title in ten in Chinese); filling is reported, not
+//! measured.
 
 use std::time::Instant;
 
@@ -18,72 +20,47 @@ use commons_protocol::ChangeBody;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
+// The catalogue benchmark's generator: titles and subjects of words drawn by Zipf's law.
+#[path = "../../core/benches/support/generated.rs"]
+mod generated;
+use generated::{FAMILY, GIVEN, Rng, Vocabulary, capitalise};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const SYLLABLES: &[&str] = &[
-    "ka", "lo", "mi", "ne", "su", "ra", "to", "vi", "be", "do", "fa", "gu", "ha", "je", "ko", "lu",
-    "ma", "no", "pe", "qui", "ri", "sa", "te", "ul", "ve", "wa", "xi", "yo", "ze", "an", "er",
-    "is", "on", "ur", "el", "ar",
-];
-
-fn word(rng: &mut Rng) -> String {
-    let n = 2 + rng.below(3);
-    (0..n)
-        .map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize])
-        .collect()
-}
-
-fn capital(w: &str) -> String {
-    let mut c = w.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
-fn record(i: usize, rng: &mut Rng) -> UnionRecord {
-    let title = (0..3 + rng.below(5))
-        .map(|_| word(rng))
-        .collect::<Vec<_>>()
-        .join(" ");
+fn record(i: usize, v: &Vocabulary, rng: &mut Rng) -> UnionRecord {
+    let (title, chinese) = v.title(rng);
     let libraries = ["north", "south", "east", "west", "central"];
-    let held = 1 + rng.below(3) as usize;
-    let first = rng.below(5) as usize;
+    let held = 1 + rng.below(3);
+    let first = rng.below(5);
     let lcc = format!(
         "{}{} .{}{}",
-        ["QA", "QC", "PS", "HD", "BF", "RC"][rng.below(6) as usize],
+        ["QA", "QC", "PS", "HD", "BF", "RC"][rng.below(6)],
         1 + rng.below(900),
-        capital(&word(rng)).chars().next().unwrap_or('A'),
+        FAMILY[rng.below(FAMILY.len())]
+            .chars()
+            .next()
+            .unwrap_or('A'),
         rng.below(99)
     );
+    let name = |rng: &mut Rng| {
+        format!(
+            "{}, {}",
+            FAMILY[rng.below(FAMILY.len())],
+            GIVEN[rng.below(GIVEN.len())]
+        )
+    };
     UnionRecord {
         id: format!("hub:{i}"),
         format: Format::Book,
         description: Description {
-            title: capital(&title),
-            authors: (0..1 + rng.below(2))
-                .map(|_| format!("{}, {}", capital(&word(rng)), capital(&word(rng))))
-                .collect(),
-            publisher: Some(format!("{} Press", capital(&word(rng)))),
-            place: Some(capital(&word(rng))),
+            title,
+            authors: (0..1 + rng.below(2)).map(|_| name(rng)).collect(),
+            publisher: Some(format!("{} Press", capitalise(v.word(rng)))),
+            place: Some(capitalise(v.word(rng))),
             year: Some(1900 + rng.below(126) as i64),
-            language: "eng".into(),
-            isbns: vec![format!("978{:010}", rng.below(10_000_000_000))],
+            language: if chinese { "chi" } else { "eng" }.into(),
+            isbns: vec![format!("978{:010}", rng.next() % 10_000_000_000)],
             lcc: Some(lcc.clone()),
             subjects: (0..1 + rng.below(3))
-                .map(|_| format!("{} {}", capital(&word(rng)), word(rng)))
+                .map(|_| format!("{} {}", capitalise(v.word(rng)), v.word(rng)))
                 .collect(),
             physical: Some(format!("{} p.", 80 + rng.below(600))),
             ..Description::default()
@@ -142,12 +119,13 @@ fn main() {
         let hub = support::hub().await;
         let started = Instant::now();
         let mut rng = Rng(0x5eed_cafe_f00d_d00d);
+        let vocabulary = Vocabulary::new(&mut rng);
         let mut i = 1;
         while i <= records {
             // The feed's own envelopes, written 5,000 to a statement.
             let mut batch = Vec::new();
             for _ in 0..5000.min(records + 1 - i) {
-                let r = record(i, &mut rng);
+                let r = record(i, &vocabulary, &mut rng);
                 batch.push(commons_protocol::Change::new(
                     r.id.clone(),
                     &ChangeBody::Record(Box::new(r)),
