@@ -649,14 +649,11 @@ fn fts5(store: &Store, records: usize, mix: &[(&'static str, Vec<String>)]) {
     {
         let tx = store.write().expect("tx");
         {
-            // The same text the tantivy index's `all` field holds.
+            // The same text the tantivy index's `all` field holds (the fields the cache reads
+            // from each record's original, as its page does).
             let mut read = tx
                 .prepare(
-                    "SELECT rowid, title || ' ' || coalesce(subtitle, ''), authors, subjects,
-                            coalesce(responsibility, '') || ' ' || coalesce(publisher, '') || ' ' || series || ' ' ||
-                            coalesce(summary, '') || ' ' || coalesce(contents, '') || ' ' ||
-                            coalesce(lcc, '') || ' ' || coalesce(ddc, '') || ' ' || coalesce(clc, '') || ' ' ||
-                            (SELECT coalesce(group_concat(value, ' '), '') FROM record_identifiers i WHERE i.record_id = records.id) || ' ' ||
+                    "SELECT rowid, id,
                             (SELECT coalesce(group_concat(call_number, ' '), '') FROM holdings h WHERE h.record_id = records.id)
                      FROM records",
                 )
@@ -664,16 +661,34 @@ fn fts5(store: &Store, records: usize, mix: &[(&'static str, Vec<String>)]) {
             let mut insert = tx.prepare("INSERT INTO fts(rowid, title, author, subject, body) VALUES (?1, ?2, ?3, ?4, ?5)").expect("insert");
             let mut rows = read.query([]).expect("rows");
             while let Some(row) = rows.next().expect("row") {
-                let (id, t, a, s, rest): (i64, String, String, String, String) = (
+                let (rowid, id, calls): (i64, String, String) = (
                     row.get(0).unwrap(),
                     row.get(1).unwrap(),
                     row.get(2).unwrap(),
-                    row.get(3).unwrap(),
-                    row.get(4).unwrap(),
                 );
-                let (t, a, s) = (normalized(&t), normalized(&a), normalized(&s));
+                let d = commons_core::catalogue::detail::record(store, &id)
+                    .expect("read a record")
+                    .expect("a record")
+                    .description;
+                let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+                let t = normalized(&format!("{} {}", d.title, opt(&d.subtitle)));
+                let a = normalized(&d.authors.join(" "));
+                let s = normalized(&d.subjects.join(" "));
+                let rest = [
+                    opt(&d.responsibility),
+                    opt(&d.publisher),
+                    d.series.join(" "),
+                    opt(&d.summary),
+                    opt(&d.contents),
+                    opt(&d.lcc),
+                    opt(&d.ddc),
+                    opt(&d.clc),
+                    d.identifiers().join(" "),
+                    calls,
+                ]
+                .join(" ");
                 let body = format!("{t} {a} {s} {}", normalized(&rest));
-                insert.execute((id, t, a, s, body)).expect("insert row");
+                insert.execute((rowid, t, a, s, body)).expect("insert row");
             }
         }
         tx.commit().expect("commit");

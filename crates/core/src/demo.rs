@@ -228,7 +228,7 @@ pub fn prepare_production(store: &Store) -> Result<(), SeedError> {
 
 /// The tables the demo consortium fills, children before parents: everything but the
 /// shipped discipline tree, the per-workstation settings and the schema's own bookkeeping.
-pub const DATA_TABLES: [&str; 22] = [
+pub const DATA_TABLES: [&str; 21] = [
     "bookings",
     "hub_bookings",
     "librarian_exceptions",
@@ -246,7 +246,6 @@ pub const DATA_TABLES: [&str; 22] = [
     "holdings",
     "holdings_records",
     "record_disciplines",
-    "record_identifiers",
     "records",
     "original_dictionaries",
     "library_holdings",
@@ -382,15 +381,14 @@ pub fn seed(
     report(SeedStage::Disciplines, added as u64, false);
     report(SeedStage::Catalogue, 0, true);
     {
+        // Each record's original is its union record, as the hub would send it: the cache
+        // reads what it describes from there, as it does for every record.
         let mut record = tx
             .prepare(
-                "INSERT INTO records(id, source, title, subtitle, authors, publisher, place, year,
-                     language, format, lcc, ddc, clc, subjects, summary, updated_at)
-                 VALUES (?1, 'demo', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                "INSERT INTO records(id, source, title, subtitle, authors, year, language, format,
+                     updated_at, original_format, original_packed, original)
+                 VALUES (?1, 'demo', ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'hub', 0, ?9)",
             )
-            .map_err(sql)?;
-        let mut identifier = tx
-            .prepare("INSERT INTO record_identifiers(record_id, scheme, value) VALUES (?1, ?2, ?3)")
             .map_err(sql)?;
         let mut holding = tx
             .prepare(
@@ -399,25 +397,50 @@ pub fn seed(
             )
             .map_err(sql)?;
         for r in &records {
+            let asset = |detail: String| SeedError::Asset {
+                file: "catalogue.json",
+                detail: format!("{}: {detail}", r.id),
+            };
+            let format: crate::catalogue::Format =
+                serde_json::from_value(serde_json::Value::from(r.format.as_str()))
+                    .map_err(|e| asset(format!("format `{}`: {e}", r.format)))?;
+            let union = crate::catalogue::union::UnionRecord {
+                id: r.id.clone(),
+                format,
+                description: crate::catalogue::Description {
+                    title: r.title.clone(),
+                    subtitle: r.subtitle.clone(),
+                    authors: r.authors.clone(),
+                    publisher: r.publisher.clone(),
+                    place: r.place.clone(),
+                    year: r.year,
+                    language: r.language.clone(),
+                    isbns: r.isbn.iter().cloned().collect(),
+                    lcc: r.lcc.clone(),
+                    ddc: r.ddc.clone(),
+                    clc: r.clc.clone(),
+                    subjects: r.subjects.clone(),
+                    summary: r.summary.clone(),
+                    ..Default::default()
+                },
+                holdings: r
+                    .holdings
+                    .iter()
+                    .map(|h| crate::catalogue::union::UnionHolding {
+                        library: h.library.clone(),
+                        call_number: h.call_number.clone(),
+                        location: h.location.clone(),
+                        status: h.status.clone(),
+                        due_date: h.due.clone(),
+                    })
+                    .collect(),
+                sources: Vec::new(),
+            };
+            let original = serde_json::to_vec(&union).map_err(|e| asset(e.to_string()))?;
             let authors = serde_json::to_string(&r.authors).unwrap_or_else(|_| "[]".into());
-            let subjects = serde_json::to_string(&r.subjects).unwrap_or_else(|_| "[]".into());
             record
                 .execute(rusqlite::params![
-                    r.id,
-                    r.title,
-                    r.subtitle,
-                    authors,
-                    r.publisher,
-                    r.place,
-                    r.year,
-                    r.language,
-                    r.format,
-                    r.lcc,
-                    r.ddc,
-                    r.clc,
-                    subjects,
-                    r.summary,
-                    now
+                    r.id, r.title, r.subtitle, authors, r.year, r.language, r.format, now, original
                 ])
                 .map_err(sql)?;
             // The demo's records get their disciplines as imported ones do.
@@ -430,9 +453,6 @@ pub fn seed(
                 r.clc.as_deref(),
             )
             .map_err(sql)?;
-            if let Some(isbn) = &r.isbn {
-                identifier.execute((&r.id, "isbn", isbn)).map_err(sql)?;
-            }
             for h in &r.holdings {
                 holding
                     .execute((
@@ -705,17 +725,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("commons.db")).unwrap();
         seed(&store, &dir.path().join("documents"), &mut |_| {}).unwrap();
-        let row = |sql: &str| -> (String, String, String, i64) {
-            store
-                .conn()
-                .query_row(sql, [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
-                .unwrap()
-        };
-        let (title, clc, subjects, disciplines) = row("SELECT r.title, r.clc, r.subjects,
-                    (SELECT count(*) FROM record_disciplines d WHERE d.record_id = r.id)
-             FROM records r WHERE r.id = 'src:SH000001'");
+        let (title, disciplines): (String, i64) = store
+            .conn()
+            .query_row(
+                "SELECT r.title, (SELECT count(*) FROM record_disciplines d WHERE d.record_id = r.id)
+                 FROM records r WHERE r.id = 'src:SH000001'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let described = crate::catalogue::detail::record(&store, "src:SH000001")
+            .unwrap()
+            .unwrap()
+            .description;
+        let clc = described.clc.unwrap_or_default();
+        let subjects = serde_json::to_string(&described.subjects).unwrap();
         assert_eq!(title, "圖書館學概論");
         assert_eq!(clc, "G250");
         assert_eq!(subjects, r#"["图书馆学 -- 概论"]"#);

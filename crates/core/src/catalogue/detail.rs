@@ -2,6 +2,7 @@
 
 use rusqlite::OptionalExtension;
 
+use super::originals::{Stored, Unpacker, described};
 use super::record::Description;
 use crate::store::{Store, StoreError};
 
@@ -30,45 +31,34 @@ fn list(s: String) -> Vec<String> {
     serde_json::from_str(&s).unwrap_or_default()
 }
 
-/// Reads a record; `None` when there is no such record.
+/// Reads a record; `None` when there is no such record. Its description is what its original
+/// describes; a record whose original cannot be read shows what its row keeps (title,
+/// authors, year, language), and the reason is logged.
 pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreError> {
     let conn = store.conn();
     let sql = |e| store.err(e);
-    let Some(mut r) = conn
+    let Some((mut r, stored)) = conn
         .query_row(
-            "SELECT id, title, subtitle, responsibility, authors, edition, publisher, place, year,
-                    language, format, lcc, ddc, clc, subjects, series, notes, summary, contents, physical,
-                    romanized
+            "SELECT title, subtitle, authors, year, language, format,
+                    original_format, original_packed, original_dictionary, original
              FROM records WHERE id = ?1",
             [id],
             |row| {
-                Ok(RecordDetail {
-                    id: row.get(0)?,
-                    format: row.get(10)?,
+                let kept = RecordDetail {
+                    id: id.to_owned(),
+                    format: row.get(5)?,
                     holdings: Vec::new(),
                     description: Description {
-                    title: row.get(1)?,
-                    subtitle: row.get(2)?,
-                    responsibility: row.get(3)?,
-                    authors: list(row.get(4)?),
-                    edition: row.get(5)?,
-                    publisher: row.get(6)?,
-                    place: row.get(7)?,
-                    year: row.get(8)?,
-                    language: row.get(9)?,
-                    lcc: row.get(11)?,
-                    ddc: row.get(12)?,
-                    clc: row.get(13)?,
-                    subjects: list(row.get(14)?),
-                    series: list(row.get(15)?),
-                    notes: list(row.get(16)?),
-                    summary: row.get(17)?,
-                    contents: row.get(18)?,
-                    physical: row.get(19)?,
-                    romanized: list(row.get(20)?),
-                    ..Description::default()
+                        title: row.get(0)?,
+                        subtitle: row.get(1)?,
+                        authors: list(row.get(2)?),
+                        year: row.get(3)?,
+                        language: row.get(4)?,
+                        ..Description::default()
                     },
-                })
+                };
+                let stored: Stored = (row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?);
+                Ok((kept, stored))
             },
         )
         .optional()
@@ -76,24 +66,16 @@ pub fn record(store: &Store, id: &str) -> Result<Option<RecordDetail>, StoreErro
     else {
         return Ok(None);
     };
-    let mut stmt = conn
-        .prepare_cached("SELECT scheme, value FROM record_identifiers WHERE record_id = ?1 ORDER BY scheme, value")
-        .map_err(sql)?;
-    let idents = stmt
-        .query_map([id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .map_err(sql)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(sql)?;
-    for (scheme, value) in idents {
-        let d = &mut r.description;
-        match scheme.as_str() {
-            "isbn" => d.isbns.push(value),
-            "issn" => d.issns.push(value),
-            "lccn" => d.lccn = Some(value),
-            _ => d.oclc.push(value),
+    match described(conn, &mut Unpacker::default(), id, stored) {
+        Ok(described) => {
+            let mut d = described.description;
+            for list in [&mut d.isbns, &mut d.issns, &mut d.oclc] {
+                list.sort_unstable();
+                list.dedup();
+            }
+            r.description = d;
         }
+        Err(reason) => tracing::warn!(record = id, %reason, "showing what the row keeps"),
     }
     let mut stmt = conn
         .prepare_cached(

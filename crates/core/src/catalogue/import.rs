@@ -708,8 +708,9 @@ fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
-/// Writes one record, its identifiers, holdings and original, and assigns its disciplines
-/// (returns them). Libraries named by holdings that the cache does not know are added.
+/// Writes one record (what lists show of it, and its original) and its holdings, and
+/// assigns its disciplines (returns them). Libraries named by holdings that the cache does
+/// not know are added.
 pub(crate) fn save(
     tx: &Transaction<'_>,
     id: &str,
@@ -752,74 +753,38 @@ pub(crate) fn save(
     let packed = saving.packer.pack(tx, id, original.format, original.body)?;
     let r = &record.description;
     let format = record.format.map_or("other", |f| f.as_str());
+    // Of the description, the row keeps what lists show and sort by; the rest is read from
+    // the original (`originals::describe`).
     tx.prepare_cached(
-        "INSERT INTO records(id, source, title, subtitle, responsibility, authors, edition, publisher,
-             place, year, language, format, lcc, ddc, clc, subjects, series, notes, summary, contents,
-             physical, updated_at, romanized, original_format, original_packed, original_dictionary,
-             original)
-         VALUES (?1, ?22, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?23, ?24, 1, ?25, ?26)
-         ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title, subtitle = excluded.subtitle,
-             responsibility = excluded.responsibility, authors = excluded.authors,
-             edition = excluded.edition, publisher = excluded.publisher, place = excluded.place,
-             year = excluded.year, language = excluded.language, format = excluded.format,
-             lcc = excluded.lcc, ddc = excluded.ddc, clc = excluded.clc, subjects = excluded.subjects,
-             series = excluded.series, notes = excluded.notes, summary = excluded.summary,
-             contents = excluded.contents, physical = excluded.physical,
-             updated_at = excluded.updated_at, romanized = excluded.romanized,
-             original_format = excluded.original_format, original_packed = 1,
-             original_dictionary = excluded.original_dictionary, original = excluded.original",
+        "INSERT INTO records(id, source, title, subtitle, authors, year, language, format,
+             updated_at, original_format, original_packed, original_dictionary, original)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12)
+         ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title,
+             subtitle = excluded.subtitle, authors = excluded.authors, year = excluded.year,
+             language = excluded.language, format = excluded.format,
+             updated_at = excluded.updated_at, original_format = excluded.original_format,
+             original_packed = 1, original_dictionary = excluded.original_dictionary,
+             original = excluded.original",
     )?
     .execute(rusqlite::params![
-            id,
-            r.title,
-            r.subtitle,
-            r.responsibility,
-            json(&r.authors),
-            r.edition,
-            r.publisher,
-            r.place,
-            r.year,
-            r.language,
-            format,
-            r.lcc,
-            r.ddc,
-            r.clc,
-            json(&r.subjects),
-            json(&r.series),
-            json(&r.notes),
-            r.summary,
-            r.contents,
-            r.physical,
-            now,
-            source,
-            json(&r.romanized),
-            original.format,
-            packed.dictionary,
-            packed.bytes
-        ])?;
+        id,
+        source,
+        r.title,
+        r.subtitle,
+        json(&r.authors),
+        r.year,
+        r.language,
+        format,
+        now,
+        original.format,
+        packed.dictionary,
+        packed.bytes
+    ])?;
     if exists {
-        tx.prepare_cached("DELETE FROM record_identifiers WHERE record_id = ?1")?
-            .execute([id])?;
         tx.prepare_cached("DELETE FROM holdings WHERE record_id = ?1")?
             .execute([id])?;
     }
     {
-        let mut ident = tx.prepare_cached(
-            "INSERT OR IGNORE INTO record_identifiers(record_id, scheme, value) VALUES (?1, ?2, ?3)",
-        )?;
-        for v in &r.isbns {
-            ident.execute((id, "isbn", v))?;
-        }
-        for v in &r.issns {
-            ident.execute((id, "issn", v))?;
-        }
-        if let Some(v) = &r.lccn {
-            ident.execute((id, "lccn", v))?;
-        }
-        for v in &r.oclc {
-            ident.execute((id, "oclc", v))?;
-        }
         let mut holding = tx.prepare_cached(
             "INSERT INTO holdings(id, record_id, library_id, call_number, location, status, due_date)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

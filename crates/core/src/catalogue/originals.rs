@@ -16,6 +16,8 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
+use super::record::CatalogueRecord;
+
 /// Records of one format a write collects before it trains a dictionary for it.
 pub const TRAIN_AT: usize = 1000;
 /// The most bytes of samples a dictionary is trained on.
@@ -324,6 +326,72 @@ pub fn original(conn: &Connection, id: &str) -> Result<Option<Original>, Origina
     };
     let body = Unpacker::default().unpack(conn, id, packed, dictionary, &stored)?;
     Ok(Some(Original { format, body }))
+}
+
+/// The record `body` (an original in `format`) describes, mapped as an import or a sync
+/// maps it when it arrives: the same bytes always describe the same record, so what the
+/// cache keeps beside an original can be read back from it.
+pub fn describe(format: &str, body: &[u8]) -> Result<CatalogueRecord, String> {
+    use commons_catalogue::marc::{iso2709, json};
+    use commons_catalogue::unimarc::family;
+    use commons_catalogue::xml::{self, Item};
+    let one = |what: &str, n: usize| format!("the original holds {n} {what} records, not one");
+    match format {
+        "marc21" => {
+            let parsed = iso2709::parse(body)?;
+            Ok(CatalogueRecord::from_record_as(
+                &parsed.record,
+                Some(family(&parsed.record)),
+            ))
+        }
+        "marc-in-json" => {
+            let mut entries = json::read(body)?;
+            if entries.len() != 1 {
+                return Err(one("MARC-in-JSON", entries.len()));
+            }
+            let (record, _) = entries.remove(0).map_err(|(_, reason)| reason)?;
+            Ok(CatalogueRecord::from_record_as(
+                &record,
+                Some(family(&record)),
+            ))
+        }
+        "marcxml" | "oai_dc" => {
+            let mut items = xml::read(body);
+            if items.len() != 1 {
+                return Err(one("XML", items.len()));
+            }
+            match items.remove(0) {
+                Item::Marc { record, .. } if format == "marcxml" => Ok(
+                    CatalogueRecord::from_record_as(&record, Some(family(&record))),
+                ),
+                Item::Dc { record, .. } if format == "oai_dc" => {
+                    Ok(CatalogueRecord::from_dc(&record))
+                }
+                Item::Invalid { reason, .. } => Err(reason),
+                _ => Err(format!("the original is not a {format} record")),
+            }
+        }
+        "hub" => serde_json::from_slice::<commons_catalogue::union::UnionRecord>(body)
+            .map(|r| r.to_catalogue_record())
+            .map_err(|e| format!("the original is not the hub's union record: {e}")),
+        other => Err(format!("originals in format `{other}` are not read")),
+    }
+}
+
+/// The record `id`'s stored original (`stored`, as its row holds it) describes.
+pub(crate) fn described(
+    conn: &Connection,
+    unpacker: &mut Unpacker,
+    id: &str,
+    stored: Stored,
+) -> Result<CatalogueRecord, String> {
+    let (Some(format), Some(packed), dictionary, Some(bytes)) = stored else {
+        return Err(format!("the cache keeps no original of {id}"));
+    };
+    let body = unpacker
+        .unpack(conn, id, packed, dictionary, &bytes)
+        .map_err(|e| e.to_string())?;
+    describe(&format, &body).map_err(|e| format!("the original of {id}: {e}"))
 }
 
 /// What [`repack`] (and `commons compact`) did.

@@ -87,4 +87,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "identifiers without an index by value",
         sql: include_str!("../../migrations/0018_identifiers_by_record.sql"),
     },
+    Migration {
+        name: "records described by their original: identifiers and fields no list shows read from it",
+        sql: include_str!("../../migrations/0019_described_by_original.sql"),
+    },
 ];

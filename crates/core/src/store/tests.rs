@@ -76,6 +76,7 @@ const SHIPPED: &[u64] = &[
     0xd6058461070a3023,
     0xc8c7bf8b41158d86,
     0x231429e3c02e6185,
+    0xa9c71c19012ab6c3,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
@@ -249,4 +250,82 @@ fn set_aside_caches_are_deleted_after_the_retention_period() {
             "other.db.broken-20200101T100000Z"
         ]
     );
+}
+
+/// A cache from before records were described by their original: the demo's records, kept
+/// without one, get their union record as it, and read back with every field and identifier
+/// they had.
+#[test]
+fn records_of_an_earlier_cache_read_back_whole_after_the_migration() {
+    let (_dir, path) = temp_cache();
+    {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        for m in &MIGRATIONS[..18] {
+            conn.execute_batch(m.sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 18).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO records(id, source, title, subtitle, responsibility, authors, edition,
+                   publisher, place, year, language, format, lcc, ddc, clc, subjects, series, notes,
+                   summary, contents, physical, romanized, updated_at)
+               VALUES ('demo-1', 'demo', 'Rivers "and" Roads', NULL, 'by A. Writer',
+                   '["Writer, Ann","Other, Bo"]', '2nd ed.', 'Meridian', 'Lyon', 1999, 'fre',
+                   'thesis', 'GB1201 .W7', '551.48', 'P343', '["Rivers -- France","Roads"]',
+                   '["Geography series ; 4"]', '["Includes index."]', 'A summary.', 'Contents.',
+                   '312 p.', '["heliu"]', '2026-01-01T00:00:00Z');
+               INSERT INTO record_identifiers(record_id, scheme, value) VALUES
+                   ('demo-1', 'isbn', '9780000000002'), ('demo-1', 'isbn', '9780000000019'),
+                   ('demo-1', 'issn', '1234-5679'), ('demo-1', 'lccn', '99012345'),
+                   ('demo-1', 'oclc', '42');"#,
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let record = crate::catalogue::detail::record(&store, "demo-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.format, "thesis");
+    assert_eq!(
+        record.description,
+        crate::catalogue::Description {
+            title: r#"Rivers "and" Roads"#.into(),
+            subtitle: None,
+            responsibility: Some("by A. Writer".into()),
+            authors: vec!["Writer, Ann".into(), "Other, Bo".into()],
+            edition: Some("2nd ed.".into()),
+            publisher: Some("Meridian".into()),
+            place: Some("Lyon".into()),
+            year: Some(1999),
+            language: "fre".into(),
+            isbns: vec!["9780000000002".into(), "9780000000019".into()],
+            issns: vec!["1234-5679".into()],
+            lccn: Some("99012345".into()),
+            oclc: vec!["42".into()],
+            lcc: Some("GB1201 .W7".into()),
+            ddc: Some("551.48".into()),
+            clc: Some("P343".into()),
+            subjects: vec!["Rivers -- France".into(), "Roads".into()],
+            series: vec!["Geography series ; 4".into()],
+            notes: vec!["Includes index.".into()],
+            summary: Some("A summary.".into()),
+            contents: Some("Contents.".into()),
+            physical: Some("312 p.".into()),
+            romanized: vec!["heliu".into()],
+        }
+    );
+    let original = crate::catalogue::originals::original(store.conn(), "demo-1")
+        .unwrap()
+        .unwrap();
+    assert_eq!(original.format, "hub");
+    let columns: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('records') WHERE name IN ('subjects', 'lcc')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(columns, 0, "derived columns are dropped");
 }

@@ -10,6 +10,7 @@ use tantivy::schema::Facet;
 
 use super::facets::{FacetSlots, WORDS};
 use super::{Fields, Hit, SearchError, TITLE_PAIR, push_pair};
+use crate::catalogue::originals::{Stored, Unpacker, described};
 use crate::search::text::normalize_into;
 use crate::store::Store;
 
@@ -56,7 +57,6 @@ pub(super) fn for_each_document(
         .collect();
     // Side tables first, keyed by record.
     let mut holdings: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
-    let mut idents: HashMap<String, Vec<String>> = HashMap::new();
     let mut disciplines: HashMap<String, Vec<String>> = HashMap::new();
     let mut subdisciplines: HashMap<String, Vec<String>> = HashMap::new();
     {
@@ -73,19 +73,6 @@ pub(super) fn for_each_document(
                 row.get(2).map_err(sql)?,
                 row.get(3).map_err(sql)?,
             ));
-        }
-        let mut stmt = conn
-            .prepare(&format!(
-                "SELECT i.record_id, i.value FROM record_identifiers i
-                 JOIN records r ON r.id = i.record_id {filter}"
-            ))
-            .map_err(sql)?;
-        let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
-        while let Some(row) = rows.next().map_err(sql)? {
-            idents
-                .entry(row.get(0).map_err(sql)?)
-                .or_default()
-                .push(row.get(1).map_err(sql)?);
         }
         let mut stmt = conn
             .prepare(&format!(
@@ -109,42 +96,43 @@ pub(super) fn for_each_document(
             }
         }
     }
+    // What is searched of a record is what its original describes; one whose original cannot
+    // be read is found by what its row keeps (title, authors, year, language).
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT r.id, r.title, r.subtitle, r.authors, r.subjects, r.publisher,
-                    r.series, r.summary, r.contents, r.year, r.language, r.format,
-                    r.lcc, r.ddc, r.clc, r.responsibility, r.romanized
+            "SELECT r.id, r.title, r.subtitle, r.authors, r.year, r.language, r.format,
+                    r.original_format, r.original_packed, r.original_dictionary, r.original
              FROM records r {filter}"
         ))
         .map_err(sql)?;
     let mut rows = stmt.query(params.as_slice()).map_err(sql)?;
     let mut buffers = Buffers::default();
+    let mut unpacker = Unpacker::default();
     while let Some(row) = rows.next().map_err(sql)? {
-        let list = |i: usize| -> Result<Vec<String>, SearchError> {
-            Ok(serde_json::from_str(&row.get::<_, String>(i).map_err(sql)?).unwrap_or_default())
-        };
         let id: String = row.get(0).map_err(sql)?;
-        let description = Description {
-            title: row.get(1).map_err(sql)?,
-            subtitle: row.get(2).map_err(sql)?,
-            authors: list(3)?,
-            subjects: list(4)?,
-            publisher: row.get(5).map_err(sql)?,
-            series: list(6)?,
-            summary: row.get(7).map_err(sql)?,
-            contents: row.get(8).map_err(sql)?,
-            year: row.get(9).map_err(sql)?,
-            language: row.get(10).map_err(sql)?,
-            lcc: row.get(12).map_err(sql)?,
-            ddc: row.get(13).map_err(sql)?,
-            clc: row.get(14).map_err(sql)?,
-            responsibility: row.get(15).map_err(sql)?,
-            romanized: list(16)?,
-            ..Description::default()
+        let stored: Stored = (
+            row.get(7).map_err(sql)?,
+            row.get(8).map_err(sql)?,
+            row.get(9).map_err(sql)?,
+            row.get(10).map_err(sql)?,
+        );
+        let description = match described(conn, &mut unpacker, &id, stored) {
+            Ok(record) => record.description,
+            Err(reason) => {
+                tracing::warn!(record = %id, %reason, "indexing what the row keeps");
+                Description {
+                    title: row.get(1).map_err(sql)?,
+                    subtitle: row.get(2).map_err(sql)?,
+                    authors: serde_json::from_str(&row.get::<_, String>(3).map_err(sql)?)
+                        .unwrap_or_default(),
+                    year: row.get(4).map_err(sql)?,
+                    language: row.get(5).map_err(sql)?,
+                    ..Description::default()
+                }
+            }
         };
-        let format: String = row.get(11).map_err(sql)?;
+        let format: String = row.get(6).map_err(sql)?;
         let holds = holdings.remove(&id).unwrap_or_default();
-        let identifiers = idents.remove(&id).unwrap_or_default();
         let discs = disciplines.remove(&id).unwrap_or_default();
         let subs = subdisciplines.remove(&id).unwrap_or_default();
         let doc = document(
@@ -161,7 +149,7 @@ pub(super) fn for_each_document(
                         (library.as_str(), status.as_str(), call.as_str())
                     })
                     .collect(),
-                identifiers: identifiers.iter().map(String::as_str).collect(),
+                identifiers: description.identifiers(),
                 disciplines: discs.iter().map(String::as_str).collect(),
                 subdisciplines: subs.iter().map(String::as_str).collect(),
             },
