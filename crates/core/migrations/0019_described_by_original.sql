@@ -43,7 +43,11 @@ UPDATE records SET
             'contents', contents,
             'physical', physical,
             'romanized', json(romanized)),
-        'holdings', json_array()) AS BLOB)
+        'holdings', json((SELECT json_group_array(json_object('library', library_id,
+                              'call_number', call_number, 'location', location,
+                              'status', status, 'due_date', due_date))
+                          FROM (SELECT * FROM holdings h WHERE h.record_id = records.id
+                                ORDER BY id)))) AS BLOB)
 WHERE original IS NULL;
 
 DROP TABLE record_identifiers;

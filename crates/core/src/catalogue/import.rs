@@ -795,7 +795,7 @@ pub(crate) fn save(
                 saving.libraries.insert(h.library.clone());
             }
             holding.execute((
-                format!("{id}#{n}"),
+                n.to_string(),
                 id,
                 &h.library,
                 &h.call_number,
@@ -838,10 +838,8 @@ fn attach_holdings(
     control: &str,
     libraries: &mut std::collections::HashSet<String>,
 ) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "DELETE FROM holdings WHERE record_id = ?1 AND substr(id, 1, length(?1) + 3) = ?1 || '#h:'",
-    )?
-    .execute([record])?;
+    tx.prepare_cached("DELETE FROM holdings WHERE record_id = ?1 AND substr(id, 1, 2) = 'h:'")?
+        .execute([record])?;
     let rows: Vec<(String, String)> = tx
         .prepare_cached("SELECT id, holdings FROM holdings_records WHERE target = ?1 ORDER BY id")?
         .query_map([control], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -863,7 +861,7 @@ fn attach_holdings(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute((
-                    format!("{record}#h:{hid}#{n}"),
+                    format!("h:{hid}#{n}"),
                     record,
                     &library,
                     text("call_number"),

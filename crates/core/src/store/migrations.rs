@@ -91,4 +91,8 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "records described by their original: identifiers and fields no list shows read from it",
         sql: include_str!("../../migrations/0019_described_by_original.sql"),
     },
+    Migration {
+        name: "a holding keyed by its place in its record",
+        sql: include_str!("../../migrations/0020_holdings_keyed_in_record.sql"),
+    },
 ];

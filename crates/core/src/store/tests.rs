@@ -76,7 +76,8 @@ const SHIPPED: &[u64] = &[
     0xd6058461070a3023,
     0xc8c7bf8b41158d86,
     0x231429e3c02e6185,
-    0xa9c71c19012ab6c3,
+    0x52f50fa182c6a461,
+    0x8207d4ec13402a00,
 ];
 
 fn fingerprint(sql: &str) -> u64 {
@@ -253,8 +254,8 @@ fn set_aside_caches_are_deleted_after_the_retention_period() {
 }
 
 /// A cache from before records were described by their original: the demo's records, kept
-/// without one, get their union record as it, and read back with every field and identifier
-/// they had.
+/// without one, get their union record as it, and read back with every field, identifier
+/// and holding they had; holdings lose the record's id from their keys.
 #[test]
 fn records_of_an_earlier_cache_read_back_whole_after_the_migration() {
     let (_dir, path) = temp_cache();
@@ -277,7 +278,13 @@ fn records_of_an_earlier_cache_read_back_whole_after_the_migration() {
                INSERT INTO record_identifiers(record_id, scheme, value) VALUES
                    ('demo-1', 'isbn', '9780000000002'), ('demo-1', 'isbn', '9780000000019'),
                    ('demo-1', 'issn', '1234-5679'), ('demo-1', 'lccn', '99012345'),
-                   ('demo-1', 'oclc', '42');"#,
+                   ('demo-1', 'oclc', '42');
+               INSERT INTO libraries(id, parent_id, kind, name, name_zh, city, city_zh, time_zone, position)
+                   VALUES ('central', NULL, 'central', 'Central', '中心', 'Lyon', '里昂', 'Europe/Paris', 0);
+               INSERT INTO holdings(id, record_id, library_id, call_number, location, status, due_date)
+                   VALUES ('demo-1#0', 'demo-1', 'central', 'GB1201 .W7', 'Stacks', 'available', NULL),
+                          ('demo-1#h:hold-9#0', 'demo-1', 'central', 'GB1201 .W7 c.2', 'Stacks', 'on_loan', '2026-02-01'),
+                          ('h-demo-1-2', 'demo-1', 'central', 'GB1201 .W7 c.3', 'Annex', 'available', NULL);"#,
         )
         .unwrap();
     }
@@ -319,6 +326,41 @@ fn records_of_an_earlier_cache_read_back_whole_after_the_migration() {
         .unwrap()
         .unwrap();
     assert_eq!(original.format, "hub");
+    let described =
+        crate::catalogue::originals::describe(&original.format, &original.body).unwrap();
+    assert_eq!(
+        described
+            .holdings
+            .iter()
+            .map(|h| (h.call_number.as_str(), h.status, h.due_date.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("GB1201 .W7", "available", None),
+            ("GB1201 .W7 c.2", "on_loan", Some("2026-02-01")),
+            ("GB1201 .W7 c.3", "available", None),
+        ],
+        "the union record holds the demo record's holdings"
+    );
+    // Holdings are keyed by their place in the record; the libraries' counts are as before.
+    let keys: Vec<String> = store
+        .conn()
+        .prepare("SELECT id FROM holdings WHERE record_id = 'demo-1' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys, ["0", "h-demo-1-2", "h:hold-9#0"]);
+    let counts: (i64, i64) = store
+        .conn()
+        .query_row(
+            "SELECT items, available FROM library_holdings WHERE library_id = 'central'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(counts, (3, 2));
+    assert_eq!(record.holdings.len(), 3);
     let columns: i64 = store
         .conn()
         .query_row(
