@@ -931,6 +931,59 @@ mod tests {
         iso2709::write(&record)
     }
 
+    /// A record whose original cannot be read back (a damaged cache) is still shown and found
+    /// by what its row keeps; the rest of the record is not invented.
+    #[test]
+    fn a_record_whose_original_is_damaged_shows_what_its_row_keeps() {
+        let store = Store::open_in_memory().unwrap();
+        let data = marc(
+            'a',
+            &[
+                ("001", "kept"),
+                ("020", "$a9780000000002"),
+                ("100", "$aWriter, Ann"),
+                ("245", "$aRivers and roads"),
+                ("260", "$aLyon :$bMeridian,$c1999."),
+                ("650", "$aRivers"),
+            ],
+        );
+        import_bytes(&store, Path::new("input"), &data, &mut |_| {}, &mut ()).unwrap();
+        let whole = crate::catalogue::detail::record(&store, "src:kept")
+            .unwrap()
+            .unwrap();
+        assert_eq!(whole.description.isbns, ["9780000000002"]);
+        assert_eq!(whole.description.subjects, ["Rivers"]);
+        store
+            .conn()
+            .execute(
+                "UPDATE records SET original = x'28b52ffd00' WHERE id = 'src:kept'",
+                [],
+            )
+            .unwrap();
+        let kept = crate::catalogue::detail::record(&store, "src:kept")
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.description.title, whole.description.title);
+        assert_eq!(kept.description.authors, whole.description.authors);
+        assert_eq!(kept.description.year, Some(1999));
+        assert!(kept.description.isbns.is_empty());
+        assert!(kept.description.subjects.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) =
+            crate::search::SearchIndex::open(dir.path(), &store, &mut |_, _| {}).unwrap();
+        let found = index
+            .search(
+                &store,
+                &crate::search::SearchRequest {
+                    query: "rivers roads".into(),
+                    limit: 20,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(found.total, 1, "found by its title");
+    }
+
     #[test]
     fn of_two_records_with_one_identifier_in_a_file_the_later_is_kept() {
         let store = Store::open_in_memory().unwrap();
