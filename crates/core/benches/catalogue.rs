@@ -19,8 +19,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use commons_core::Store;
-use commons_core::catalogue::import_file;
 use commons_core::catalogue::marc::{Field, Record, iso2709};
+use commons_core::catalogue::{import_file, originals};
 use commons_core::search::query::{Clause, Scope, parse};
 use commons_core::search::text::normalized;
 use commons_core::search::{SearchIndex, SearchRequest};
@@ -654,21 +654,29 @@ fn fts5(store: &Store, records: usize, mix: &[(&'static str, Vec<String>)]) {
             let mut read = tx
                 .prepare(
                     "SELECT rowid, id,
-                            (SELECT coalesce(group_concat(call_number, ' '), '') FROM holdings h WHERE h.record_id = records.id)
+                            (SELECT coalesce(group_concat(call_number, ' '), '') FROM holdings h WHERE h.record_id = records.id),
+                            original_format, original_packed, original_dictionary, original
                      FROM records",
                 )
                 .expect("read");
             let mut insert = tx.prepare("INSERT INTO fts(rowid, title, author, subject, body) VALUES (?1, ?2, ?3, ?4, ?5)").expect("insert");
             let mut rows = read.query([]).expect("rows");
+            // One unpacker for every record: each dictionary is loaded once.
+            let mut unpacker = originals::Unpacker::default();
             while let Some(row) = rows.next().expect("row") {
                 let (rowid, id, calls): (i64, String, String) = (
                     row.get(0).unwrap(),
                     row.get(1).unwrap(),
                     row.get(2).unwrap(),
                 );
-                let d = commons_core::catalogue::detail::record(store, &id)
-                    .expect("read a record")
-                    .expect("a record")
+                let stored = (
+                    row.get(3).unwrap(),
+                    row.get(4).unwrap(),
+                    row.get(5).unwrap(),
+                    row.get(6).unwrap(),
+                );
+                let d = originals::described(&tx, &mut unpacker, &id, stored)
+                    .expect("a record's original")
                     .description;
                 let opt = |s: &Option<String>| s.clone().unwrap_or_default();
                 let t = normalized(&format!("{} {}", d.title, opt(&d.subtitle)));

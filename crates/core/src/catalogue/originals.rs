@@ -40,7 +40,7 @@ pub(crate) struct Packed {
 
 /// An original's columns as a row holds them: format, packed, dictionary, bytes (all NULL
 /// for a record without one).
-pub(crate) type Stored = (Option<String>, Option<bool>, Option<i64>, Option<Vec<u8>>);
+pub type Stored = (Option<String>, Option<bool>, Option<i64>, Option<Vec<u8>>);
 
 /// A record's original, read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,7 +252,7 @@ fn train(
 
 /// Decompresses originals, loading each dictionary once.
 #[derive(Default)]
-pub(crate) struct Unpacker {
+pub struct Unpacker {
     decompressors: HashMap<Option<i64>, zstd::bulk::Decompressor<'static>>,
 }
 
@@ -333,27 +333,17 @@ pub fn original(conn: &Connection, id: &str) -> Result<Option<Original>, Origina
 /// cache keeps beside an original can be read back from it.
 pub fn describe(format: &str, body: &[u8]) -> Result<CatalogueRecord, String> {
     use commons_catalogue::marc::{iso2709, json};
-    use commons_catalogue::unimarc::family;
     use commons_catalogue::xml::{self, Item};
     let one = |what: &str, n: usize| format!("the original holds {n} {what} records, not one");
     match format {
-        "marc21" => {
-            let parsed = iso2709::parse(body)?;
-            Ok(CatalogueRecord::from_record_as(
-                &parsed.record,
-                Some(family(&parsed.record)),
-            ))
-        }
+        "marc21" => Ok(CatalogueRecord::from_record(&iso2709::parse(body)?.record)),
         "marc-in-json" => {
             let mut entries = json::read(body)?;
             if entries.len() != 1 {
                 return Err(one("MARC-in-JSON", entries.len()));
             }
             let (record, _) = entries.remove(0).map_err(|(_, reason)| reason)?;
-            Ok(CatalogueRecord::from_record_as(
-                &record,
-                Some(family(&record)),
-            ))
+            Ok(CatalogueRecord::from_record(&record))
         }
         "marcxml" | "oai_dc" => {
             let mut items = xml::read(body);
@@ -361,9 +351,9 @@ pub fn describe(format: &str, body: &[u8]) -> Result<CatalogueRecord, String> {
                 return Err(one("XML", items.len()));
             }
             match items.remove(0) {
-                Item::Marc { record, .. } if format == "marcxml" => Ok(
-                    CatalogueRecord::from_record_as(&record, Some(family(&record))),
-                ),
+                Item::Marc { record, .. } if format == "marcxml" => {
+                    Ok(CatalogueRecord::from_record(&record))
+                }
                 Item::Dc { record, .. } if format == "oai_dc" => {
                     Ok(CatalogueRecord::from_dc(&record))
                 }
@@ -378,8 +368,9 @@ pub fn describe(format: &str, body: &[u8]) -> Result<CatalogueRecord, String> {
     }
 }
 
-/// The record `id`'s stored original (`stored`, as its row holds it) describes.
-pub(crate) fn described(
+/// The record `id`'s stored original (`stored`, as its row holds it) describes; one
+/// `unpacker` for many records loads each dictionary once.
+pub fn described(
     conn: &Connection,
     unpacker: &mut Unpacker,
     id: &str,
